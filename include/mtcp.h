@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mtcp.h - public API of libmtcp-fast, a transparent user-level
+ * checkpoint/restart library for multithreaded Linux processes.
+ *
+ * Introduction
+ *
+ *   A program either links libmtcp-fast and calls mtcp_init(), or runs
+ *   unchanged under `mtcp_launch`, which preloads the library.  A control
+ *   thread then takes checkpoints periodically (an interval) and on demand
+ *   (mtcp_checkpoint(), or `mtcp_checkpoint PID` from outside):
+ *
+ *     suspend  -> every thread gets the checkpoint signal and parks itself
+ *     capture  -> threads, registers, TLS, fds, signal state, memory map
+ *     write    -> only pages that were ever touched, with checksums
+ *     commit   -> fsync, rename over a temporary name, keep the last N
+ *     resume   -> threads are released and go on
+ *
+ *   `mtcp_restart IMAGE` rebuilds the process at the same addresses with all
+ *   its threads.
+ *
+ * Errors follow the -errno convention: a negative return value is a
+ * negated errno code, and errno itself is never relied upon.
+ */
+#ifndef MTCP_H
+#define MTCP_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(MTCP_BUILDING_LIBRARY)
+#define MTCP_API __attribute__((visibility("default")))
+#else
+#define MTCP_API
+#endif
+
+/*-************************************
+ *  Version
+ **************************************/
+#define MTCP_VERSION_MAJOR 0   /* for breaking interface changes */
+#define MTCP_VERSION_MINOR 1   /* for new (non-breaking) interface capabilities */
+#define MTCP_VERSION_RELEASE 0 /* for tweaks, bug fixes, or development */
+#define MTCP_VERSION_NUMBER \
+	(MTCP_VERSION_MAJOR * 10000 + MTCP_VERSION_MINOR * 100 + MTCP_VERSION_RELEASE)
+
+/*! mtcp_version_number() :
+ *  @return : MTCP_VERSION_NUMBER of the library actually loaded. */
+MTCP_API int mtcp_version_number(void);
+
+/*-************************************
+ *  Options
+ **************************************/
+
+/* Bits of mtcp_options.set: which fields of the struct are meant.  A field
+ * whose bit is clear is taken from the environment (MTCP_DIR,
+ * MTCP_INTERVAL, MTCP_SIGNAL, MTCP_KEEP), or else from the default. */
+#define MTCP_OPT_DIR (1u << 0)
+#define MTCP_OPT_INTERVAL (1u << 1)
+#define MTCP_OPT_SIGNAL (1u << 2)
+#define MTCP_OPT_KEEP (1u << 3)
+
+/* The default checkpoint signal: SIGRTMAX - 2 as the program sees it
+ * (kernel signal 62 with glibc).  The JVM uses SIGUSR2, glibc keeps kernel
+ * signals 32 and 33 for itself, and applications that use real-time
+ * signals usually count up from SIGRTMIN. */
+#define MTCP_DEFAULT_SIGNAL 62
+#define MTCP_DEFAULT_KEEP 2
+
+struct mtcp_options {
+	unsigned set;         /* MTCP_OPT_* bits: which of the fields below are given */
+	const char *dir;      /* image directory; default "." (the current directory at init) */
+	double interval;      /* seconds between checkpoints, may be fractional; 0: on demand only */
+	int signal;           /* checkpoint signal number, SIGRTMIN..SIGRTMAX or 1..31 except
+	                         SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGILL, SIGFPE */
+	int keep;             /* how many images to keep, >= 1; default 2 */
+	unsigned reserved[8]; /* must be zero for forward compatibility */
+};
+
+#define MTCP_OPTIONS_INIT {0, 0, 0.0, 0, 0, {0}}
+
+/*-************************************
+ *  Initialisation
+ **************************************/
+
+/*! mtcp_init() :
+ *  Starts the checkpointer in this process: installs the checkpoint signal
+ *  handler and starts the control thread.  `opts` may be NULL (everything
+ *  from the environment and the defaults).  Options given here win over
+ *  the environment, which wins over the defaults.
+ *  @return : 0 on success; -EINVAL for an option out of range (nothing
+ *            changed), or another -errno if the control thread could not
+ *            be started.
+ *  Note 1 : calling it again (or after the preloaded library initialised
+ *           itself) applies the options given and returns 0: a library both
+ *           linked and preloaded initialises once.
+ *  Note 2 : call it from an ordinary thread, not from a signal handler.
+ *  Note 3 : children made by fork() are not checkpointed; in them the
+ *           library stays inert. */
+MTCP_API int mtcp_init(const struct mtcp_options *opts);
+
+/*-************************************
+ *  Checkpoints
+ **************************************/
+
+#define MTCP_CHECKPOINTED 1 /* the image was written; the program goes on */
+#define MTCP_RESTARTED 2    /* the program was just restarted from an image */
+
+/*! mtcp_checkpoint() :
+ *  Takes a checkpoint now and waits for it.  Like fork(), it "returns
+ *  twice": once in the running program when the image is complete, and
+ *  once more in every process restarted from that image.
+ *  @return : MTCP_CHECKPOINTED after the image was written and committed;
+ *            MTCP_RESTARTED when the process was just restarted from the
+ *            image this call produced;
+ *            -ENOTCONN if mtcp_init() was never called (and the library is
+ *            not preloaded); -EDEADLK if called while this thread is inside
+ *            an mtcp_disable() section (the checkpoint would wait for the
+ *            section to end forever); -errno of the failure otherwise (the
+ *            previous images are left whole).
+ *  Note 1 : it uses only system calls and futexes, so it may be called from
+ *           a signal handler; the handler's thread is suspended with the
+ *           others as usual.
+ *  Note 2 : a request made while another checkpoint is running is served
+ *           by that checkpoint. */
+MTCP_API int mtcp_checkpoint(void);
+
+/*! mtcp_last_image() :
+ *  Copies the path of the most recent image written by this process into
+ *  `buf` (NUL-terminated, truncated to `len`).
+ *  @return : the length of the path, 0 if none was written yet. */
+MTCP_API int mtcp_last_image(char *buf, unsigned long len);
+
+/*-************************************
+ *  Critical sections (the paper's RUNDISABLED state)
+ **************************************/
+
+/*! mtcp_disable() :
+ *  Keeps checkpoints out of the calling thread until the matching
+ *  mtcp_enable().  Sections nest (a counter per thread).  A checkpoint
+ *  that starts meanwhile suspends every other thread, then waits until
+ *  this thread leaves its outermost section; so keep sections short.
+ *  Async-signal-safe: it only touches a thread-local counter. */
+MTCP_API void mtcp_disable(void);
+
+/*! mtcp_enable() :
+ *  Ends a section begun by mtcp_disable().  When the outermost section
+ *  ends and a checkpoint is waiting for this thread, the thread is
+ *  suspended right here.  Async-signal-safe.  Unbalanced calls are
+ *  ignored. */
+MTCP_API void mtcp_enable(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MTCP_H */

@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * image-format.h - the on-disk image format, byte for byte (docs/format.md
+ * is the same in words).  Shared by the engine, mtcp_restart and the
+ * libc-free restorer: it includes only <stdint.h>.
+ *
+ * All integers are little-endian and fixed-width; every struct here has
+ * its size and the offsets that matter checked by _Static_assert, so the
+ * structs are the format (x86_64 only, which is little-endian).
+ *
+ *   file offset 0      +----------------------------+
+ *                      | struct mtcp_img_header 64B |  magic, version, arch, crc
+ *                      +----------------------------+
+ *                      | rec PROC                   |  each record:
+ *                      | rec SIGACT                 |    struct mtcp_rec (24 B)
+ *                      | rec THREAD  x nthreads     |    payload (len bytes)
+ *                      | rec FD      x nfds         |
+ *                      | rec REGION                 |  a region, then its extents:
+ *                      |   rec EXTENT (RAW) ...     |    only pages ever touched
+ *                      | rec REGION ...             |
+ *                      | rec END                    |  record count, file size
+ *                      +----------------------------+
+ *
+ *   memory of one region:  |----+++++------++-----------+++|
+ *                           '-' never touched: no bytes, mapped anonymous
+ *                           '+' an EXTENT with the bytes (RAW; LZ4 later)
+ */
+#ifndef MTCP_IMAGE_FORMAT_H
+#define MTCP_IMAGE_FORMAT_H
+
+#include <stdint.h>
+
+#define MTCP_IMG_MAGIC "MTCPFAST"   /* 8 bytes, no NUL stored */
+#define MTCP_IMG_VERSION 1u         /* bumped on any incompatible change */
+#define MTCP_IMG_ARCH_X86_64 62u    /* ELF e_machine EM_X86_64 */
+
+/* Header flags: how the image was written. */
+#define MTCP_IMGF_WRITE_PLAIN (1u << 0) /* plain write() path */
+
+struct mtcp_img_header {
+	char magic[8];        /* "MTCPFAST" */
+	uint32_t version;     /* MTCP_IMG_VERSION */
+	uint32_t arch;        /* MTCP_IMG_ARCH_X86_64 */
+	uint32_t header_size; /* sizeof(struct mtcp_img_header) */
+	uint32_t page_size;   /* 4096 */
+	uint64_t flags;       /* MTCP_IMGF_* */
+	uint64_t created_ns;  /* CLOCK_REALTIME at checkpoint */
+	uint32_t pid;         /* pid of the checkpointed process */
+	uint32_t reserved0;   /* must be zero */
+	uint64_t reserved1;   /* must be zero */
+	uint32_t reserved2;   /* must be zero */
+	uint32_t header_crc;  /* crc32c of bytes 0..59 */
+};
+_Static_assert(sizeof(struct mtcp_img_header) == 64, "header size");
+_Static_assert(__builtin_offsetof(struct mtcp_img_header, header_crc) == 60, "header crc");
+
+/* Record types. */
+enum mtcp_rec_type {
+	MTCP_REC_PROC = 1,    /* struct mtcp_rec_proc + cwd + exe path */
+	MTCP_REC_SIGACT = 2,  /* struct mtcp_rec_sigact[64] */
+	MTCP_REC_THREAD = 3,  /* struct mtcp_rec_thread */
+	MTCP_REC_FD = 4,      /* struct mtcp_rec_fd + path + file data */
+	MTCP_REC_REGION = 5,  /* struct mtcp_rec_region + path */
+	MTCP_REC_EXTENT = 6,  /* struct mtcp_rec_extent + data */
+	MTCP_REC_END = 0x7fffffff, /* struct mtcp_rec_end */
+};
+
+/*
+ * Every record starts with this header.  header_crc covers bytes 0..19.
+ * payload_crc is the crc32c of the whole payload, except for EXTENT
+ * records, where it covers only the data after struct mtcp_rec_extent
+ * (the extent descriptor has its own crc, so the descriptor can be checked
+ * before the point of no return and the data while it is read into place).
+ */
+struct mtcp_rec {
+	uint32_t type;        /* enum mtcp_rec_type */
+	uint32_t flags;       /* none defined yet: must be zero */
+	uint64_t len;         /* payload bytes that follow this header */
+	uint32_t payload_crc;
+	uint32_t header_crc;
+};
+_Static_assert(sizeof(struct mtcp_rec) == 24, "record header size");
+
+/* Limits that make a corrupt length harmless. */
+#define MTCP_MAX_META_PAYLOAD (1u << 20)       /* any non-data record */
+#define MTCP_MAX_PATH 4096
+#define MTCP_MAX_THREADS 16384
+#define MTCP_MAX_FDS 65536
+#define MTCP_MAX_REGIONS 65536
+#define MTCP_EXTENT_MAX (4u << 20)             /* bytes of data per extent */
+#define MTCP_MAX_FILEDATA (1ull << 32)         /* deleted-file contents */
+
+struct mtcp_rlimit {
+	uint64_t cur, max;
+};
+
+struct mtcp_itimer {
+	uint64_t interval_us; /* it_interval in microseconds */
+	uint64_t value_us;    /* it_value (remaining) in microseconds; 0: disarmed */
+};
+
+#define MTCP_NRLIMITS 16
+#define MTCP_AUXV_WORDS 128 /* u64 words of /proc/self/auxv kept */
+
+struct mtcp_rec_proc {
+	uint32_t pid;
+	uint32_t nthreads;       /* THREAD records that follow */
+	uint32_t nfds;           /* FD records that follow */
+	uint32_t nregions;       /* REGION records that follow */
+	uint32_t umask;
+	uint32_t ckpt_signal;    /* the library's checkpoint signal */
+	uint64_t restart_info;   /* address of the library's struct mtcp_restart_info */
+	uint64_t resume_stub;    /* address of the library's thread resume stub */
+	/* mm bookkeeping, as PR_SET_MM_MAP takes it */
+	uint64_t start_code, end_code, start_data, end_data;
+	uint64_t start_brk, brk, start_stack;
+	uint64_t arg_start, arg_end, env_start, env_end;
+	uint64_t auxv_words;     /* used words of auxv[] */
+	uint64_t auxv[MTCP_AUXV_WORDS];
+	uint64_t pending_shared; /* process-directed pending signals, bit (n-1) */
+	struct mtcp_rlimit rlimits[MTCP_NRLIMITS];
+	struct mtcp_itimer itimers[3]; /* ITIMER_REAL, _VIRTUAL, _PROF */
+	uint32_t cwd_len;        /* bytes of cwd after this struct (no NUL) */
+	uint32_t exe_len;        /* bytes of exe path after cwd (no NUL) */
+	char comm[16];           /* program name (main thread's name at start) */
+};
+_Static_assert(sizeof(struct mtcp_rec_proc) == 1496, "proc record size");
+
+struct mtcp_rec_sigact {
+	uint64_t handler;  /* SIG_DFL 0, SIG_IGN 1, or an address */
+	uint64_t flags;    /* SA_* as the kernel has them */
+	uint64_t restorer; /* sa_restorer */
+	uint64_t mask;     /* sa_mask, bit (n-1) for signal n */
+};
+_Static_assert(sizeof(struct mtcp_rec_sigact) == 32, "sigact size");
+#define MTCP_NSIG 64
+
+/* Thread flags. */
+#define MTCP_THREADF_MAIN (1u << 0) /* the thread group leader */
+#define MTCP_THREADF_CTL (1u << 1)  /* the library's control thread */
+
+struct mtcp_rec_thread {
+	uint32_t tid;
+	uint32_t flags;          /* MTCP_THREADF_* */
+	uint64_t resume_addr;    /* app thread: address of its signal frame's ucontext;
+	                            control thread: address of its struct mtcp_ctx */
+	uint64_t fs_base;
+	uint64_t clear_tid;      /* clear_child_tid address (set_tid_address) */
+	uint64_t robust_head;    /* set_robust_list head, 0: none */
+	uint64_t robust_len;
+	uint64_t rseq_addr;      /* rseq area, 0: none registered */
+	uint32_t rseq_len;
+	uint32_t rseq_sig;
+	uint64_t altstack_sp;    /* sigaltstack; flags SS_DISABLE when none */
+	uint64_t altstack_size;
+	uint32_t altstack_flags;
+	uint32_t pending_count;  /* unused, zero */
+	uint64_t sigmask;        /* blocked signals (informational for app threads:
+	                            their frame holds the mask sigreturn restores) */
+	uint64_t pending;        /* thread-directed pending signals */
+	uint64_t affinity[16];   /* CPU affinity, 1024 CPUs */
+	char name[16];           /* PR_GET_NAME */
+};
+_Static_assert(sizeof(struct mtcp_rec_thread) == 248, "thread record size");
+
+/* FD kinds. */
+enum mtcp_fd_kind {
+	MTCP_FD_REGULAR = 1, /* a regular file reopened by path, offset restored */
+	MTCP_FD_DELETED = 2, /* a deleted-but-open file: contents in the record */
+	MTCP_FD_TTY = 3,     /* a terminal: reopens the controlling terminal */
+	MTCP_FD_DIR = 4,     /* a directory reopened by path */
+	MTCP_FD_DEVICE = 5,  /* a character device reopened by path (e.g. /dev/null) */
+	MTCP_FD_OTHER = 6,   /* pipe, socket, eventfd...: becomes /dev/null */
+};
+
+struct mtcp_rec_fd {
+	uint32_t fd;
+	uint32_t kind;        /* enum mtcp_fd_kind */
+	uint32_t open_flags;  /* F_GETFL: access mode, O_APPEND, O_NONBLOCK... */
+	uint32_t fd_flags;    /* F_GETFD: FD_CLOEXEC */
+	uint64_t offset;      /* file position */
+	uint64_t dev, ino;    /* identity of the file at checkpoint */
+	uint64_t size;
+	uint64_t mtime_ns;
+	uint32_t path_len;    /* bytes of path after this struct (no NUL); for
+	                         OTHER the /proc/self/fd link text, e.g. "pipe:[1]" */
+	uint32_t reserved;    /* must be zero */
+	uint64_t data_len;    /* bytes of file contents after the path (DELETED) */
+};
+_Static_assert(sizeof(struct mtcp_rec_fd) == 72, "fd record size");
+
+/* Region kinds. */
+enum mtcp_region_kind {
+	MTCP_RGN_ANON = 1,        /* private anonymous (heap, stacks, mmap) */
+	MTCP_RGN_FILE_PRIVATE = 2,/* private file mapping: file + touched pages */
+	MTCP_RGN_FILE_SHARED = 3, /* shared file mapping: the file holds the data */
+	MTCP_RGN_SHARED_ANON = 4, /* shared anonymous: all touched pages */
+	MTCP_RGN_VDSO = 5,        /* [vdso]: never saved, moved back at restart */
+	MTCP_RGN_VVAR = 6,        /* [vvar]: idem */
+	MTCP_RGN_VVAR_VCLOCK = 7, /* [vvar_vclock]: idem */
+};
+
+/* Region flags. */
+#define MTCP_RGNF_STACK (1u << 0)     /* [stack] (grows down) */
+#define MTCP_RGNF_HEAP (1u << 1)      /* [heap] */
+#define MTCP_RGNF_DELETED (1u << 2)   /* backing file was deleted: saved as anonymous */
+
+struct mtcp_rec_region {
+	uint64_t start, end;  /* page aligned, end exclusive */
+	uint32_t prot;        /* PROT_READ|PROT_WRITE|PROT_EXEC */
+	uint32_t kind;        /* enum mtcp_region_kind */
+	uint32_t flags;       /* MTCP_RGNF_* */
+	uint32_t nextents;    /* EXTENT records that follow */
+	uint64_t file_offset; /* offset of start in the file */
+	uint64_t dev, ino;    /* identity of the file (file kinds) */
+	uint64_t file_size;
+	uint64_t mtime_ns;
+	uint32_t path_len;    /* bytes of the path after this struct (no NUL) */
+	uint32_t reserved;    /* must be zero */
+};
+_Static_assert(sizeof(struct mtcp_rec_region) == 80, "region record size");
+
+/* Extent encodings. */
+enum mtcp_extent_enc {
+	MTCP_EXT_RAW = 1,  /* the bytes as they are */
+	MTCP_EXT_ZERO = 2, /* reserved: all-zero pages (no data) */
+	MTCP_EXT_LZ4 = 3,  /* reserved: an lz4 block */
+};
+
+struct mtcp_rec_extent {
+	uint64_t addr;       /* where the bytes go, page aligned */
+	uint64_t len;        /* bytes of memory covered */
+	uint32_t encoding;   /* enum mtcp_extent_enc */
+	uint32_t reserved;   /* must be zero */
+	uint32_t data_len;   /* bytes of data that follow (RAW: == len) */
+	uint32_t desc_crc;   /* crc32c of bytes 0..27 of this descriptor */
+};
+_Static_assert(sizeof(struct mtcp_rec_extent) == 32, "extent descriptor size");
+
+struct mtcp_rec_end {
+	uint64_t nrecords;   /* records before END, PROC included */
+	uint64_t file_size;  /* total bytes of the image, END included */
+};
+_Static_assert(sizeof(struct mtcp_rec_end) == 16, "end record size");
+
+/*
+ * Shared with the library at run time (not on disk): the restorer fills
+ * this struct, which lives in the library's memory at the address given
+ * in PROC.restart_info, before any thread resumes.
+ */
+#define MTCP_MAX_ALIASES 4
+struct mtcp_restart_info {
+	uint64_t generation;          /* incremented by every restart */
+	uint64_t hole_start, hole_len;/* restorer area to unmap once unused */
+	volatile int32_t left;        /* threads that left the restorer area */
+	int32_t nthreads;             /* threads that must leave it */
+	int32_t aliases[MTCP_MAX_ALIASES]; /* pids the control socket also answers to */
+	int32_t same_tids;            /* 1: TIDs kept; 0: TIDs changed (patched) */
+	int32_t reserved;
+};
+
+/*
+ * The control thread's saved context (callee-saved registers, stack and
+ * resume address): it is not in a signal handler when it saves itself.
+ */
+struct mtcp_ctx {
+	uint64_t rbx, rbp, r12, r13, r14, r15, rsp, rip;
+	uint32_t mxcsr;
+	uint16_t fpucw;
+	uint16_t pad;
+};
+_Static_assert(sizeof(struct mtcp_ctx) == 72, "ctx size");
+
+#endif /* MTCP_IMAGE_FORMAT_H */

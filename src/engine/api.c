@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * api.c - the public API (mtcp.h) and the library's start: a preloaded
+ * library initialises itself from the environment in its constructor; a
+ * linked one waits for mtcp_init().
+ */
+#define MTCP_BUILDING_LIBRARY 1
+#include "mtcp.h"
+#include "engine.h"
+#include "syscall.h"
+#include "crc32c.h"
+
+#include <dlfcn.h>
+#include <link.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+struct engine mtcp_engine = { .tid_offset = -1 };
+struct mtcp_restart_info mtcp_restart_info;
+
+/* mtcp_disable() nesting depth, and the slot index + 1 of a checkpoint
+ * that arrived inside the section (suspend.c reads both). */
+__thread int mtcp_disable_depth;
+__thread int mtcp_deferred_slot;
+
+static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The names of the images this process lineage keeps: in the library's
+ * bss, so that a restarted process knows them too. */
+static char kept_images[1000][MTCP_MAX_PATH];
+
+static int own_data_cb(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct engine *e = arg;
+	Dl_info self;
+
+	(void)size;
+	if (!dladdr((void *)own_data_cb, &self) ||
+	    (uintptr_t)self.dli_fbase != (uintptr_t)info->dlpi_addr)
+		return 0;
+	for (int i = 0; i < info->dlpi_phnum && e->nvolatile < 7; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_W))
+			continue;
+		uint64_t s = (info->dlpi_addr + ph->p_vaddr) & ~4095ull;
+		uint64_t end = (info->dlpi_addr + ph->p_vaddr + ph->p_memsz + 4095) & ~4095ull;
+		e->volatile_r[e->nvolatile].start = s;
+		e->volatile_r[e->nvolatile++].end = end;
+	}
+	return 1;
+}
+
+/* The library's own writable data changes while it is written out. */
+static void find_own_data(struct engine *e)
+{
+	dl_iterate_phdr(own_data_cb, e);
+}
+
+MTCP_API int mtcp_version_number(void)
+{
+	return MTCP_VERSION_NUMBER;
+}
+
+/* glibc's rseq registration: area at thread pointer + __rseq_offset. */
+static void find_rseq(struct engine *e)
+{
+	const long *off = dlsym(RTLD_DEFAULT, "__rseq_offset");
+	const unsigned *size = dlsym(RTLD_DEFAULT, "__rseq_size");
+
+	e->rseq_offset = off ? *off : 0;
+	e->rseq_size = size ? *size : 0;
+	/* Debian 12's glibc reports 20 but registered 32 bytes: the kernel
+	 * wants the registered length back (DESIGN.md). */
+	if (e->rseq_size && e->rseq_size < 32)
+		e->rseq_size = 32;
+}
+
+/* The tid cached in glibc's struct pthread (720 on glibc 2.11..2.42):
+ * found, not assumed, by looking for our tid near the thread pointer. */
+static void find_tid_offset(struct engine *e)
+{
+	const char *self = (const char *)pthread_self();
+	pid_t tid = (pid_t)syscall(SYS_gettid);
+
+	for (int off = 0x100; off < 0x800; off += 4) {
+		pid_t v;
+		memcpy(&v, self + off, sizeof(v));
+		if (v == tid) {
+			/* the pid field next to it is 0 since glibc 2.25 */
+			e->tid_offset = off;
+			return;
+		}
+	}
+}
+
+static void atfork_child(void)
+{
+	/* The child has only the forking thread: no control thread, and the
+	 * program's children are not checkpointed (docs/architecture.md). */
+	mtcp_engine.inert = 1;
+	for (int i = 0; i < mtcp_engine.nlisten; i++)
+		close(mtcp_engine.listen_fd[i]);
+	mtcp_engine.nlisten = 0;
+}
+
+int engine_init(const void *opts, int from_constructor)
+{
+	struct engine *e = &mtcp_engine;
+	char err[512];
+	int rc;
+
+	pthread_mutex_lock(&init_lock);
+	if (e->initialised) {
+		int old_sig = e->cfg.signal;
+		rc = config_apply_options(&e->cfg, opts, err, sizeof(err));
+		if (rc)
+			util_log("mtcp_init: %s", err);
+		else if (e->cfg.signal != old_sig)
+			rc = suspend_install_handler(e->cfg.signal);
+		pthread_mutex_unlock(&init_lock);
+		if (!rc)
+			ctl_wake(); /* a new interval takes effect now */
+		return rc;
+	}
+	if (e->inert) {
+		pthread_mutex_unlock(&init_lock);
+		return -ECHILD;
+	}
+	if (!crc32c_supported()) {
+		util_log("this CPU lacks SSE4.2 (crc32); checkpointing disabled");
+		pthread_mutex_unlock(&init_lock);
+		return -ENOTSUP;
+	}
+	rc = config_from_env(&e->cfg, err, sizeof(err));
+	if (!rc)
+		rc = config_apply_options(&e->cfg, opts, err, sizeof(err));
+	if (rc) {
+		util_log("%s%s", from_constructor ? "" : "mtcp_init: ", err);
+		pthread_mutex_unlock(&init_lock);
+		return rc;
+	}
+	e->pid = getpid();
+	find_rseq(e);
+	find_tid_offset(e);
+	e->slots = util_reserve(sizeof(struct thread_slot) * MTCP_MAX_THREADS);
+	e->scratch_len = 64u << 20;
+	e->scratch = util_reserve(e->scratch_len);
+	e->kept = kept_images;
+	e->bounce = util_reserve(MTCP_EXTENT_MAX);
+	find_own_data(e);
+	if (!e->slots || !e->scratch || !e->bounce) {
+		util_log("cannot reserve memory for the checkpointer");
+		pthread_mutex_unlock(&init_lock);
+		return -ENOMEM;
+	}
+	rc = interpose_init();
+	if (!rc)
+		rc = suspend_install_handler(e->cfg.signal);
+	if (rc) {
+		util_log("cannot install the checkpoint signal handler: %s", strerror(-rc));
+		pthread_mutex_unlock(&init_lock);
+		return rc;
+	}
+	pthread_atfork(NULL, NULL, atfork_child);
+	rc = ctl_start();
+	if (rc) {
+		util_log("cannot start the control thread: %s", strerror(-rc));
+		pthread_mutex_unlock(&init_lock);
+		return rc;
+	}
+	e->initialised = 1;
+	pthread_mutex_unlock(&init_lock);
+	return 0;
+}
+
+MTCP_API int mtcp_init(const struct mtcp_options *opts)
+{
+	return engine_init(opts, 0);
+}
+
+/* 1 if this library was loaded through LD_PRELOAD. */
+static int loaded_by_preload(char *self, size_t len)
+{
+	Dl_info info;
+	const char *pre = getenv("LD_PRELOAD");
+	const char *base;
+
+	if (!dladdr((void *)loaded_by_preload, &info) || !info.dli_fname)
+		return 0;
+	snprintf(self, len, "%s", info.dli_fname);
+	base = strrchr(self, '/');
+	base = base ? base + 1 : self;
+	return pre && strstr(pre, base) != NULL;
+}
+
+/* Children exec'd by the program are not checkpointed unless asked
+ * (MTCP_INHERIT=1): take the library out of LD_PRELOAD. */
+static void strip_preload(const char *self)
+{
+	const char *pre = getenv("LD_PRELOAD");
+	const char *base = strrchr(self, '/');
+	char out[4096];
+	size_t o = 0;
+
+	base = base ? base + 1 : self;
+	if (!pre)
+		return;
+	for (const char *p = pre; *p;) {
+		size_t n = strcspn(p, ": ");
+		int ours = n >= strlen(base) && !memcmp(p + n - strlen(base), base, strlen(base));
+		if (!ours && n && o + n + 2 < sizeof(out)) {
+			if (o)
+				out[o++] = ':';
+			memcpy(out + o, p, n);
+			o += n;
+		}
+		p += n;
+		while (*p == ':' || *p == ' ')
+			p++;
+	}
+	out[o] = '\0';
+	if (o)
+		setenv("LD_PRELOAD", out, 1);
+	else
+		unsetenv("LD_PRELOAD");
+}
+
+__attribute__((constructor)) static void mtcp_constructor(void)
+{
+	char self[4096];
+	const char *inherit = getenv("MTCP_INHERIT");
+
+	if (!loaded_by_preload(self, sizeof(self)))
+		return;
+	if (!(inherit && *inherit == '1'))
+		strip_preload(self);
+	if (engine_init(NULL, 1)) {
+		util_log("not started; the program was not run");
+		_exit(2);
+	}
+}
+
+MTCP_API int mtcp_checkpoint(void)
+{
+	struct engine *e = &mtcp_engine;
+	uint32_t done;
+	uint64_t restarts = __atomic_load_n(&mtcp_restart_info.generation, __ATOMIC_ACQUIRE);
+
+	if (!e->initialised || e->inert)
+		return -ENOTCONN;
+	if (mtcp_disable_depth > 0 || raw_syscall0(SYS_gettid) == e->ctl_tid)
+		return -EDEADLK;
+	done = __atomic_load_n(&e->done_gen, __ATOMIC_ACQUIRE);
+	__atomic_fetch_add(&e->req_gen, 1, __ATOMIC_ACQ_REL);
+	ctl_wake();
+	while (__atomic_load_n(&e->done_gen, __ATOMIC_ACQUIRE) == done)
+		raw_syscall4(SYS_futex, (long)&e->done_gen, RAW_FUTEX_WAIT | RAW_FUTEX_PRIVATE,
+			     done, 0);
+	if (__atomic_load_n(&mtcp_restart_info.generation, __ATOMIC_ACQUIRE) != restarts)
+		return MTCP_RESTARTED;
+	return e->last_result;
+}
+
+MTCP_API int mtcp_last_image(char *buf, unsigned long len)
+{
+	size_t n = strlen(mtcp_engine.last_image);
+
+	if (len) {
+		size_t c = n < len - 1 ? n : len - 1;
+		memcpy(buf, mtcp_engine.last_image, c);
+		buf[c] = '\0';
+	}
+	return (int)n;
+}
+
+MTCP_API void mtcp_disable(void)
+{
+	mtcp_disable_depth++;
+}
+
+MTCP_API void mtcp_enable(void)
+{
+	int slot;
+
+	if (mtcp_disable_depth <= 0)
+		return;
+	if (--mtcp_disable_depth > 0)
+		return;
+	slot = mtcp_deferred_slot;
+	if (slot) {
+		mtcp_deferred_slot = 0;
+		suspend_redeliver(slot - 1);
+	}
+}

@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * checkpoint.c - one checkpoint, from suspending the threads to releasing
+ * them, run by the control thread:
+ *
+ *   suspend_all -> header, SIGACT, THREAD, FD records -> save own context
+ *   -> REGION/EXTENT records -> PROC (reserved at the start) -> END
+ *   -> fsync, rename, prune -> release
+ *
+ * After a restart the control thread comes back out of mtcp_ctx_save()
+ * with 1 and takes the restart path instead.
+ */
+#include "engine.h"
+#include "image_writer.h"
+#include "memory.h"
+#include "commit.h"
+#include "syscall.h"
+#include "mtcp.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#define ARCH_GET_FS_CODE 0x1003
+
+/* Large buffers, carved from the engine's scratch area. */
+#define SCRATCH_MAPS_OFF 0
+#define SCRATCH_MAPS_LEN (16u << 20)
+#define SCRATCH_PAGEMAP_OFF (16u << 20)
+#define SCRATCH_PAGEMAP_LEN (8u << 20)
+#define SCRATCH_WBUF_OFF (24u << 20)
+#define SCRATCH_WBUF_LEN (1u << 20)
+
+static char prog_name[64];
+
+static void find_prog_name(void)
+{
+	char exe[MTCP_MAX_PATH];
+	long n = raw_syscall4(SYS_readlinkat, -100, (long)"/proc/self/exe", (long)exe,
+			      sizeof(exe) - 1);
+	const char *base;
+	size_t o = 0;
+
+	exe[n > 0 ? n : 0] = '\0';
+	base = strrchr(exe, '/');
+	base = base ? base + 1 : exe;
+	for (; *base && o < sizeof(prog_name) - 1; base++)
+		prog_name[o++] = (*base >= 'a' && *base <= 'z') || (*base >= 'A' && *base <= 'Z') ||
+					 (*base >= '0' && *base <= '9') || *base == '-' ||
+					 *base == '_' ? *base : '_';
+	if (!o)
+		prog_name[o++] = 'p';
+	prog_name[o] = '\0';
+}
+
+static void capture_ctl_thread(struct mtcp_rec_thread *r)
+{
+	struct engine *e = &mtcp_engine;
+	uint64_t v = 0, head = 0, len = 0;
+	stack_t ss;
+
+	memset(r, 0, sizeof(*r));
+	r->tid = (uint32_t)e->ctl_tid;
+	r->flags = MTCP_THREADF_CTL;
+	r->resume_addr = (uint64_t)(uintptr_t)&e->ctl_ctx;
+	raw_syscall2(SYS_arch_prctl, ARCH_GET_FS_CODE, (long)&v);
+	r->fs_base = v;
+	raw_syscall2(SYS_prctl, 40 /* PR_GET_TID_ADDRESS */, (long)&r->clear_tid);
+	if (raw_syscall3(SYS_get_robust_list, 0, (long)&head, (long)&len) == 0) {
+		r->robust_head = head;
+		r->robust_len = len;
+	}
+	if (raw_syscall2(SYS_sigaltstack, 0, (long)&ss) == 0) {
+		r->altstack_sp = (uint64_t)(uintptr_t)ss.ss_sp;
+		r->altstack_size = ss.ss_size;
+		r->altstack_flags = (uint32_t)ss.ss_flags;
+	}
+	raw_syscall2(SYS_prctl, 16 /* PR_GET_NAME */, (long)r->name);
+	raw_syscall3(SYS_sched_getaffinity, 0, sizeof(r->affinity), (long)r->affinity);
+	raw_syscall4(SYS_rt_sigprocmask, SIG_BLOCK, 0, (long)&r->sigmask, 8);
+	if (e->rseq_size) {
+		r->rseq_addr = r->fs_base + (uint64_t)e->rseq_offset;
+		r->rseq_len = e->rseq_size;
+		r->rseq_sig = 0x53053053u;
+	}
+}
+
+static int write_threads(struct img_writer *w, uint32_t *count)
+{
+	struct engine *e = &mtcp_engine;
+	char *status = e->scratch + SCRATCH_MAPS_OFF;
+	struct mtcp_rec_thread ctl;
+	int rc;
+
+	*count = 0;
+	for (int i = 0; i < e->nslots; i++) {
+		struct thread_slot *s = &e->slots[i];
+		char path[64];
+		if (s->state != SLOT_PARKED)
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%d/status", s->tid);
+		if (util_read_file(path, status, 1 << 16) > 0)
+			s->rec.pending = procstate_sigset_from_status(status, "SigPnd:") &
+					 ~(1ull << (e->cfg.signal - 1));
+		rc = iw_record(w, MTCP_REC_THREAD, &s->rec, sizeof(s->rec), NULL, 0);
+		if (rc)
+			return rc;
+		(*count)++;
+	}
+	capture_ctl_thread(&ctl);
+	rc = iw_record(w, MTCP_REC_THREAD, &ctl, sizeof(ctl), NULL, 0);
+	if (!rc)
+		(*count)++;
+	return rc;
+}
+
+/* The control thread, back from mtcp_ctx_save() in a restarted process. */
+static int after_restart(void)
+{
+	struct engine *e = &mtcp_engine;
+	struct mtcp_restart_info *ri = &mtcp_restart_info;
+
+	e->pid = (pid_t)raw_syscall0(SYS_getpid);
+	e->ctl_tid = (pid_t)raw_syscall0(SYS_gettid);
+	/* The library's fds of the checkpointed process do not exist here,
+	 * and their numbers may now be the program's: forget, never close. */
+	e->nlisten = 0;
+	ctl_forget_fds();
+	suspend_reset_after_restart();
+	/* Once every thread has left the restorer's area, unmap it. */
+	for (;;) {
+		int left = __atomic_load_n(&ri->left, __ATOMIC_ACQUIRE);
+		if (left >= ri->nthreads)
+			break;
+		raw_syscall4(SYS_futex, (long)&ri->left, RAW_FUTEX_WAIT | RAW_FUTEX_PRIVATE, left, 0);
+	}
+	if (ri->hole_len)
+		munmap((void *)(uintptr_t)ri->hole_start, ri->hole_len);
+	ri->hole_start = ri->hole_len = 0;
+	return MTCP_RESTARTED;
+}
+
+int checkpoint_run(char *err, size_t errlen)
+{
+	struct engine *e = &mtcp_engine;
+	static struct mtcp_rec_proc proc;
+	static struct mtcp_rec_sigact sigact[MTCP_NSIG];
+	static char cwd[MTCP_MAX_PATH], exe[MTCP_MAX_PATH];
+	static char final[MTCP_MAX_PATH], tmp[MTCP_MAX_PATH];
+	static struct img_writer w;
+	static struct mem_ctx m;
+	struct mem_range ex[MAX_EXCLUDED + 1];
+	uint64_t proc_off;
+	int fd = -1, rc, nex = 0;
+
+	err[0] = '\0';
+	if (!prog_name[0])
+		find_prog_name();
+	rc = suspend_all(err, errlen);
+	if (rc)
+		goto out_release;
+
+	rc = commit_names(e->cfg.dir, prog_name, e->pid, e->seq + 1, final, tmp, sizeof(final));
+	if (rc) {
+		snprintf(err, errlen, "image path too long");
+		goto out_release;
+	}
+	fd = commit_open_tmp(tmp);
+	if (fd < 0) {
+		rc = fd;
+		snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(-rc));
+		goto out_release;
+	}
+	e->seq++;
+	/* the restored process must know this image is one of its own */
+	if (e->nkept == 1000)
+		commit_prune(e->kept, &e->nkept, 999);
+	snprintf(e->kept[e->nkept++], MTCP_MAX_PATH, "%s", final);
+
+	iw_init(&w, fd, e->scratch + SCRATCH_WBUF_OFF, SCRATCH_WBUF_LEN);
+	rc = iw_header(&w, (uint32_t)e->pid, MTCP_IMGF_WRITE_PLAIN,
+		       (uint64_t)time(NULL) * 1000000000ull);
+	if (!rc)
+		rc = procstate_capture(&proc, cwd, exe, sigact, err, errlen);
+	if (!rc)
+		rc = iw_reserve(&w, sizeof(proc) + proc.cwd_len + proc.exe_len, &proc_off);
+	if (!rc)
+		rc = iw_record(&w, MTCP_REC_SIGACT, sigact, sizeof(sigact), NULL, 0);
+	if (!rc)
+		rc = write_threads(&w, &proc.nthreads);
+	if (!rc)
+		rc = fds_write_all(&w, &proc.nfds, err, errlen);
+	if (rc)
+		goto out_abort;
+
+	for (int i = 0; i < e->nexcluded; i++) {
+		ex[nex].start = e->excluded[i].start;
+		ex[nex++].end = e->excluded[i].end;
+	}
+	if (mtcp_restart_info.hole_len) {
+		ex[nex].start = mtcp_restart_info.hole_start;
+		ex[nex++].end = mtcp_restart_info.hole_start + mtcp_restart_info.hole_len;
+	}
+	m.volatile_ranges = (const struct mem_range *)(const void *)e->volatile_r;
+	m.nvolatile = e->nvolatile;
+	m.bounce = e->bounce;
+	m.excluded = ex;
+	m.nexcluded = nex;
+	m.maps_buf = e->scratch + SCRATCH_MAPS_OFF;
+	m.maps_len = SCRATCH_MAPS_LEN;
+	m.pagemap_buf = (uint64_t *)(void *)(e->scratch + SCRATCH_PAGEMAP_OFF);
+	m.pagemap_entries = SCRATCH_PAGEMAP_LEN / 8;
+
+	/* Everything the restarted control thread needs is in memory now;
+	 * from here the memory is saved.  A restarted process returns here
+	 * with 1: it touches only globals from then on. */
+	if (mtcp_ctx_save(&e->ctl_ctx))
+		return after_restart();
+
+	rc = mem_write_regions(&w, &m, err, errlen);
+	if (!rc) {
+		static char both[2 * MTCP_MAX_PATH]; /* cwd, then the exe path */
+		proc.nregions = m.nregions;
+		memcpy(both, cwd, proc.cwd_len);
+		memcpy(both + proc.cwd_len, exe, proc.exe_len);
+		rc = iw_record_at(&w, proc_off, MTCP_REC_PROC, &proc, sizeof(proc), both,
+				  proc.cwd_len + proc.exe_len);
+	}
+	if (!rc)
+		rc = iw_finish(&w);
+	if (rc)
+		goto out_abort;
+	rc = commit_finish(fd, tmp, final, e->cfg.dir);
+	fd = -1;
+	if (rc) {
+		snprintf(err, errlen, "cannot commit %s: %s", final, strerror(-rc));
+		e->nkept--;
+		goto out_release;
+	}
+	commit_prune(e->kept, &e->nkept, e->cfg.keep);
+	snprintf(e->last_image, sizeof(e->last_image), "%s", final);
+	suspend_release_all();
+	return MTCP_CHECKPOINTED;
+
+out_abort:
+	if (!err[0])
+		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(-rc));
+	commit_abort(fd, tmp);
+	e->nkept--;
+out_release:
+	suspend_release_all();
+	return rc < 0 ? rc : -EIO;
+}

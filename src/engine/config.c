@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * config.c - the checkpointer's settings: defaults, then the environment
+ * (MTCP_DIR, MTCP_INTERVAL, MTCP_SIGNAL, MTCP_KEEP, MTCP_INHERIT), then
+ * the options given to mtcp_init(), each overriding the one before.
+ */
+#include "engine.h"
+#include "options.h"
+#include "mtcp.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int set_dir(struct mtcp_config *cfg, const char *dir, const char *what,
+		   char *err, size_t errlen)
+{
+	char buf[PATH_MAX];
+	struct stat st;
+
+	if (!dir || !*dir) {
+		snprintf(err, errlen, "%s: empty directory", what);
+		return -EINVAL;
+	}
+	if (!realpath(dir, buf)) {
+		int e = errno;
+		snprintf(err, errlen, "%s=%s: %s", what, dir, strerror(e));
+		return -e;
+	}
+	if (stat(buf, &st) || !S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s=%s: not a directory", what, dir);
+		return -ENOTDIR;
+	}
+	if (strlen(buf) >= sizeof(cfg->dir) - 64) {
+		snprintf(err, errlen, "%s=%s: path too long", what, dir);
+		return -ENAMETOOLONG;
+	}
+	strcpy(cfg->dir, buf);
+	return 0;
+}
+
+int config_from_env(struct mtcp_config *cfg, char *err, size_t errlen)
+{
+	const char *v;
+	int rc;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->interval = 0;
+	cfg->signal = MTCP_DEFAULT_SIGNAL;
+	cfg->keep = MTCP_DEFAULT_KEEP;
+	v = getenv("MTCP_DIR");
+	rc = set_dir(cfg, v && *v ? v : ".", "MTCP_DIR", err, errlen);
+	if (rc)
+		return rc;
+	v = getenv("MTCP_INTERVAL");
+	if (v && *v && opt_parse_interval(v, &cfg->interval)) {
+		snprintf(err, errlen, "MTCP_INTERVAL=%s: not a number of seconds >= 0", v);
+		return -EINVAL;
+	}
+	v = getenv("MTCP_SIGNAL");
+	if (v && *v && opt_parse_signal(v, &cfg->signal)) {
+		snprintf(err, errlen, "MTCP_SIGNAL=%s: not a usable signal", v);
+		return -EINVAL;
+	}
+	v = getenv("MTCP_KEEP");
+	if (v && *v && opt_parse_keep(v, &cfg->keep)) {
+		snprintf(err, errlen, "MTCP_KEEP=%s: not an integer from 1 to 1000", v);
+		return -EINVAL;
+	}
+	v = getenv("MTCP_INHERIT");
+	cfg->inherit = v && *v == '1';
+	return 0;
+}
+
+int config_apply_options(struct mtcp_config *cfg, const void *opts_, char *err, size_t errlen)
+{
+	const struct mtcp_options *o = opts_;
+	struct mtcp_config n = *cfg;
+	char num[32];
+	int rc;
+
+	if (!o)
+		return 0;
+	for (unsigned i = 0; i < sizeof(o->reserved) / sizeof(o->reserved[0]); i++)
+		if (o->reserved[i]) {
+			snprintf(err, errlen, "mtcp_options.reserved must be zero");
+			return -EINVAL;
+		}
+	if (o->set & ~(MTCP_OPT_DIR | MTCP_OPT_INTERVAL | MTCP_OPT_SIGNAL | MTCP_OPT_KEEP)) {
+		snprintf(err, errlen, "mtcp_options.set has unknown bits 0x%x", o->set);
+		return -EINVAL;
+	}
+	if (o->set & MTCP_OPT_DIR) {
+		rc = set_dir(&n, o->dir, "dir", err, errlen);
+		if (rc)
+			return rc;
+	}
+	if (o->set & MTCP_OPT_INTERVAL) {
+		snprintf(num, sizeof(num), "%.9g", o->interval);
+		if (!(o->interval >= 0 && o->interval <= 31536000) ||
+		    opt_parse_interval(num, &n.interval)) {
+			snprintf(err, errlen, "interval %g out of range (0 to 31536000 s)", o->interval);
+			return -EINVAL;
+		}
+		n.interval = o->interval;
+	}
+	if (o->set & MTCP_OPT_SIGNAL) {
+		snprintf(num, sizeof(num), "%d", o->signal);
+		if (opt_parse_signal(num, &n.signal)) {
+			snprintf(err, errlen, "signal %d is not usable for checkpoints", o->signal);
+			return -EINVAL;
+		}
+	}
+	if (o->set & MTCP_OPT_KEEP) {
+		snprintf(num, sizeof(num), "%d", o->keep);
+		if (opt_parse_keep(num, &n.keep)) {
+			snprintf(err, errlen, "keep %d out of range (1 to 1000)", o->keep);
+			return -EINVAL;
+		}
+	}
+	*cfg = n;
+	return 0;
+}

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * engine.h - state shared by the parts of the in-process runtime: the
+ * configuration, the control thread, the suspension protocol and the
+ * capture of process state.
+ */
+#ifndef MTCP_ENGINE_H
+#define MTCP_ENGINE_H
+
+#include <stdint.h>
+#include <signal.h>
+#include <sys/types.h>
+
+#include "image-format.h"
+
+#define LOG_PREFIX_ENGINE "mtcp: "
+
+struct mtcp_config {
+	char dir[MTCP_MAX_PATH]; /* absolute image directory */
+	double interval;         /* seconds, 0: on demand only */
+	int signal;              /* checkpoint signal */
+	int keep;                /* images kept */
+	int inherit;             /* pass the preload on to exec'd children */
+};
+
+/* Per-thread slot of one checkpoint.  States move FREE -> SIGNALLED ->
+ * PARKED (or DEFERRED -> PARKED, or GONE when the thread exited). */
+enum slot_state { SLOT_FREE = 0, SLOT_SIGNALLED, SLOT_DEFERRED, SLOT_PARKED, SLOT_GONE };
+
+struct thread_slot {
+	volatile int state;
+	pid_t tid;
+	uint64_t signalled_ns;
+	struct mtcp_rec_thread rec;
+};
+
+/* Address ranges that belong to the library and are never saved. */
+#define MAX_EXCLUDED 16
+struct excluded_range {
+	uint64_t start, end;
+};
+
+struct engine {
+	int initialised;
+	int inert;                 /* in a fork()ed child: do nothing */
+	struct mtcp_config cfg;
+	pid_t pid;
+	pid_t ctl_tid;
+	uint64_t seq;              /* images written by this process lineage */
+
+	/* suspension */
+	volatile uint32_t parked;      /* futex: threads parked */
+	volatile uint32_t release_gen; /* futex: bumped to release parked threads */
+	volatile int in_checkpoint;
+	struct thread_slot *slots; /* MTCP_MAX_THREADS, reserved memory */
+	int nslots;
+
+	/* requests: mtcp_checkpoint() callers and the socket */
+	volatile uint32_t req_gen;     /* futex: bumped by requesters */
+	volatile uint32_t done_gen;    /* futex: bumped when a checkpoint ends */
+	volatile int last_result;      /* MTCP_CHECKPOINTED or -errno */
+	volatile uint64_t restart_gen_seen;
+	int wake_fd;                   /* eventfd that wakes the control thread */
+	int listen_fd[1 + MTCP_MAX_ALIASES];
+	int nlisten;
+
+	/* kept images: a ring of the last `keep` paths */
+	char (*kept)[MTCP_MAX_PATH];   /* 1000 entries, saved with the image */
+	int nkept;
+	char last_image[MTCP_MAX_PATH];
+	char last_error[512];
+
+	/* library-owned memory */
+	struct excluded_range excluded[MAX_EXCLUDED];
+	int nexcluded;
+	struct excluded_range volatile_r[8]; /* saved, but change while saved */
+	int nvolatile;
+	char *bounce;              /* MTCP_EXTENT_MAX bytes: snapshots of those */
+	char *scratch;             /* large scratch buffer for /proc files */
+	size_t scratch_len;
+
+	/* glibc facts, found at init */
+	long rseq_offset;          /* __rseq_offset, or 0 */
+	unsigned rseq_size;        /* registered size, 0: not registered */
+	int tid_offset;            /* offset of the tid in struct pthread, -1 unknown */
+
+	struct mtcp_ctx ctl_ctx;   /* the control thread's context at the checkpoint */
+};
+
+extern struct engine mtcp_engine;
+extern struct mtcp_restart_info mtcp_restart_info;
+
+/* api.c */
+int engine_init(const void *opts, int from_constructor);
+
+/* config.c */
+int config_from_env(struct mtcp_config *cfg, char *err, size_t errlen);
+int config_apply_options(struct mtcp_config *cfg, const void *opts, char *err, size_t errlen);
+
+/* interpose.c */
+int interpose_init(void);
+int real_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
+
+/* suspend.c */
+int suspend_install_handler(int sig);
+int suspend_all(char *err, size_t errlen);
+void suspend_release_all(void);
+void suspend_reset_after_restart(void);
+void suspend_redeliver(int idx);
+
+/* ctl.c */
+int ctl_start(void);
+int ctl_listen(void);
+void ctl_wake(void);
+
+/* checkpoint.c */
+int checkpoint_run(char *err, size_t errlen);
+
+/* procstate.c */
+int procstate_capture(struct mtcp_rec_proc *proc, char *cwd, char *exe,
+		      struct mtcp_rec_sigact *sigact, char *err, size_t errlen);
+
+uint64_t procstate_sigset_from_status(const char *status, const char *key);
+
+/* fds.c */
+struct img_writer;
+int fds_write_all(struct img_writer *w, uint32_t *nfds, char *err, size_t errlen);
+int fds_is_library_fd(int fd);
+int ctl_owns_fd(int fd);
+void ctl_forget_fds(void);
+
+/* util.c: raw-syscall helpers safe on the parked path */
+uint64_t util_now_ns(void);
+long util_read_file(const char *path, char *buf, size_t len);
+void util_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int util_excluded_add(uint64_t start, uint64_t len);
+void *util_reserve(size_t len);
+
+/* ctx.S */
+int mtcp_ctx_save(struct mtcp_ctx *ctx) __attribute__((returns_twice));
+void mtcp_resume_stub(void);
+
+#endif

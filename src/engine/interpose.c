@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * interpose.c - keeps the program from blocking or replacing the
+ * checkpoint signal.  sigaction/signal on it are accepted and remembered
+ * but not installed; masks (sigprocmask, pthread_sigmask, sigsuspend, and
+ * every handler's sa_mask) have it removed.  Raw rt_sigprocmask system
+ * calls are not seen (docs/architecture.md).
+ */
+#define MTCP_BUILDING_LIBRARY 1
+#include "engine.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+
+#define EXPORT __attribute__((visibility("default")))
+
+typedef int (*sigaction_fn)(int, const struct sigaction *, struct sigaction *);
+typedef int (*sigmask_fn)(int, const sigset_t *, sigset_t *);
+typedef int (*sigsuspend_fn)(const sigset_t *);
+
+static sigaction_fn next_sigaction;
+static sigmask_fn next_sigprocmask, next_pthread_sigmask;
+static sigsuspend_fn next_sigsuspend;
+
+/* What the program believes is installed for the checkpoint signal. */
+static struct sigaction app_ckpt_action;
+
+int interpose_init(void)
+{
+	next_sigaction = (sigaction_fn)dlsym(RTLD_NEXT, "sigaction");
+	next_sigprocmask = (sigmask_fn)dlsym(RTLD_NEXT, "sigprocmask");
+	next_pthread_sigmask = (sigmask_fn)dlsym(RTLD_NEXT, "pthread_sigmask");
+	next_sigsuspend = (sigsuspend_fn)dlsym(RTLD_NEXT, "sigsuspend");
+	if (!next_sigaction || !next_sigprocmask || !next_pthread_sigmask || !next_sigsuspend)
+		return -ENOSYS;
+	return 0;
+}
+
+int real_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	if (!next_sigaction)
+		next_sigaction = (sigaction_fn)dlsym(RTLD_NEXT, "sigaction");
+	return next_sigaction(sig, act, old);
+}
+
+static int ckpt_signal(void)
+{
+	struct engine *e = &mtcp_engine;
+	return e->initialised && !e->inert ? e->cfg.signal : 0;
+}
+
+EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	int cs = ckpt_signal();
+	struct sigaction copy;
+
+	if (cs && sig == cs) {
+		if (old)
+			*old = app_ckpt_action;
+		if (act)
+			app_ckpt_action = *act;
+		return 0;
+	}
+	if (act && cs && sigismember(&act->sa_mask, cs)) {
+		copy = *act;
+		sigdelset(&copy.sa_mask, cs);
+		act = &copy;
+	}
+	return real_sigaction(sig, act, old);
+}
+
+/* glibc's signal() calls its internal sigaction directly, so it needs its
+ * own wrapper: BSD semantics, as glibc gives them. */
+EXPORT sighandler_t signal(int sig, sighandler_t handler)
+{
+	struct sigaction act, old;
+
+	memset(&act, 0, sizeof(act));
+	act.sa_handler = handler;
+	sigemptyset(&act.sa_mask);
+	sigaddset(&act.sa_mask, sig);
+	act.sa_flags = SA_RESTART;
+	if (sigaction(sig, &act, &old) < 0)
+		return SIG_ERR;
+	return old.sa_handler;
+}
+
+static const sigset_t *without_ckpt(int how, const sigset_t *set, sigset_t *copy)
+{
+	int cs = ckpt_signal();
+
+	if (!set || !cs || how == SIG_UNBLOCK || !sigismember(set, cs))
+		return set;
+	*copy = *set;
+	sigdelset(copy, cs);
+	return copy;
+}
+
+EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *old)
+{
+	sigset_t copy;
+
+	if (!next_sigprocmask)
+		interpose_init();
+	return next_sigprocmask(how, without_ckpt(how, set, &copy), old);
+}
+
+EXPORT int pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
+{
+	sigset_t copy;
+
+	if (!next_pthread_sigmask)
+		interpose_init();
+	return next_pthread_sigmask(how, without_ckpt(how, set, &copy), old);
+}
+
+EXPORT int sigsuspend(const sigset_t *mask)
+{
+	sigset_t copy;
+
+	if (!next_sigsuspend)
+		interpose_init();
+	return next_sigsuspend(without_ckpt(SIG_SETMASK, mask, &copy));
+}

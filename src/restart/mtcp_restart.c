@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mtcp_restart.c - `mtcp_restart IMAGE`: validates the image, creates the
+ * process that becomes the restored program (with its old pid where the
+ * kernel allows it), forwards signals to it and exits with its status.
+ *
+ *   mtcp_restart (this process, stays)        the restored program
+ *     validate image, files, vdso        clone3(set_tid = old pid)
+ *     block signals                 ---> restore_child(): fds, cwd, hole,
+ *     wait: forward signals,                  restorer: memory, threads
+ *           read "R" from status pipe         ... the program runs
+ *     exit with its status  <---------------  exit / killed
+ */
+#include "image_reader.h"
+#include "restore_child.h"
+#include "crc32c.h"
+#include "userns.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <linux/sched.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef MTCP_VERSION_STRING
+#define MTCP_VERSION_STRING "unknown"
+#endif
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: mtcp_restart [--verify] [--no-same-pid] IMAGE\n"
+		"Restarts a program from a libmtcp-fast checkpoint image, in the foreground.\n"
+		"The restored program gets this process's stdin, stdout and stderr; signals\n"
+		"sent to mtcp_restart are passed on to it; the exit status is the program's\n"
+		"(128+N if it was killed by signal N).\n\n"
+		"  --verify       check the whole image (every checksum, the files it needs)\n"
+		"                 and print a summary; do not restart\n"
+		"  --no-same-pid  do not try to keep the pid and thread ids\n"
+		"  -h, --help     this text\n"
+		"  --version      print the version\n"
+		"Exit status: the program's; 1 if the image cannot be restarted; 2 on a usage error.\n");
+}
+
+/* glibc caches the tid in struct pthread; found as the engine does. */
+static int find_tid_offset(void)
+{
+	const char *self = (const char *)pthread_self();
+	pid_t tid = (pid_t)syscall(SYS_gettid);
+	for (int off = 0x100; off < 0x800; off += 4) {
+		pid_t v;
+		memcpy(&v, self + off, sizeof(v));
+		if (v == tid)
+			return off;
+	}
+	return -1;
+}
+
+static pid_t clone_child(pid_t want)
+{
+	struct clone_args ca;
+	uint64_t tid = (uint64_t)want;
+
+	memset(&ca, 0, sizeof(ca));
+	ca.exit_signal = SIGCHLD;
+	if (want > 0) {
+		ca.set_tid = (uint64_t)(uintptr_t)&tid;
+		ca.set_tid_size = 1;
+	}
+	return (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+}
+
+/* Waits for the child, passing signals on.  Returns its wait status. */
+static int supervise(pid_t child, const sigset_t *fwd)
+{
+	int status = 0;
+
+	for (;;) {
+		siginfo_t si;
+		int sig = sigwaitinfo(fwd, &si);
+		if (sig < 0)
+			continue;
+		if (sig == SIGCHLD) {
+			pid_t p;
+			while ((p = waitpid(-1, &status, WNOHANG)) > 0)
+				if (p == child)
+					return status;
+			continue;
+		}
+		/* the terminal already sent its signals to the whole group */
+		if (si.si_code == SI_KERNEL &&
+		    (sig == SIGINT || sig == SIGQUIT || sig == SIGTSTP || sig == SIGWINCH))
+			continue;
+		kill(child, sig);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "verify", no_argument, NULL, 'V' },
+		{ "no-same-pid", no_argument, NULL, 'P' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct restore_opts ro;
+	struct image img;
+	char err[1024];
+	int verify = 0, same_pid = 1, c, rc, pipefd[2], status;
+	const char *path;
+	sigset_t fwd, old;
+	pid_t child;
+	char r = 0;
+
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'V':
+			verify = 1;
+			break;
+		case 'P':
+			same_pid = 0;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'v':
+			printf("mtcp_restart %s\n", MTCP_VERSION_STRING);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "mtcp_restart: expected one IMAGE (see --help)\n");
+		return 2;
+	}
+	path = argv[optind];
+	if (!crc32c_supported()) {
+		fprintf(stderr, "mtcp_restart: this CPU lacks SSE4.2 (crc32)\n");
+		return 1;
+	}
+	rc = image_load(path, &img, err, sizeof(err));
+	if (!rc)
+		rc = image_check_files(&img, err, sizeof(err));
+	if (!rc)
+		rc = restore_check_vdso(&img, err, sizeof(err));
+	if (!rc && verify)
+		rc = image_verify_data(&img, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "mtcp_restart: %s: %s\n", path, err);
+		return 1;
+	}
+	if (verify) {
+		printf("%s: ok: pid %u, %u threads, %u fds, %u regions, %u extents, "
+		       "%llu bytes of memory data, program %s\n",
+		       path, img.proc.pid, img.nthreads, img.nfds, img.nregions, img.nextents,
+		       (unsigned long long)img.data_bytes, img.exe);
+		return 0;
+	}
+
+	memset(&ro, 0, sizeof(ro));
+	ro.tid_offset = find_tid_offset();
+	{
+		const long *off = dlsym(RTLD_DEFAULT, "__rseq_offset");
+		const unsigned *size = dlsym(RTLD_DEFAULT, "__rseq_size");
+		ro.rseq_offset = off ? *off : 0;
+		ro.rseq_size = size && *size ? (*size < 32 ? 32 : *size) : 0;
+	}
+	ro.aliases[0] = getpid();
+
+	/* Every signal that can be caught waits for the child. */
+	sigfillset(&fwd);
+	sigdelset(&fwd, SIGSEGV);
+	sigdelset(&fwd, SIGBUS);
+	sigdelset(&fwd, SIGILL);
+	sigdelset(&fwd, SIGFPE);
+	sigdelset(&fwd, SIGTTIN);
+	sigdelset(&fwd, SIGTTOU);
+	sigprocmask(SIG_BLOCK, &fwd, &old);
+	if (pipe2(pipefd, O_CLOEXEC)) {
+		fprintf(stderr, "mtcp_restart: pipe: %s\n", strerror(errno));
+		return 1;
+	}
+	fflush(NULL);
+
+	if (same_pid && userns_needed()) {
+		/* not allowed to choose pids here: a user + pid namespace */
+		rc = userns_enter(err, sizeof(err));
+		if (rc) {
+			fprintf(stderr, "mtcp_restart: warning: %s; the restored program gets new "
+				"pid and thread ids\n", err);
+			same_pid = 0;
+		}
+	}
+	ro.same_tids = same_pid;
+	child = clone_child(same_pid ? (pid_t)img.proc.pid : 0);
+	/* the checkpointed process may still be exiting (kill -9 just sent):
+	 * give its pid up to 2 s to become free */
+	for (int i = 0; i < 200 && child < 0 && errno == EEXIST && same_pid; i++) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+		child = clone_child((pid_t)img.proc.pid);
+	}
+	if (child < 0 && same_pid) {
+		fprintf(stderr, "mtcp_restart: warning: cannot get pid %u back (%s); the "
+			"restored program gets new pid and thread ids\n", img.proc.pid,
+			strerror(errno));
+		ro.same_tids = 0;
+		child = clone_child(0);
+	}
+	if (child < 0) {
+		fprintf(stderr, "mtcp_restart: cannot create a process: %s\n", strerror(errno));
+		return 1;
+	}
+	if (child == 0) {
+		close(pipefd[0]);
+		ro.status_fd = pipefd[1];
+		restore_child(path, &img, &ro);
+	}
+	close(pipefd[1]);
+	image_free(&img);
+	status = supervise(child, &fwd);
+	if (read(pipefd[0], &r, 1) != 1 || r != 'R') {
+		fprintf(stderr, "mtcp_restart: %s: the restore failed\n", path);
+		return 1;
+	}
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}

@@ -1,0 +1,453 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * restore_child.c - the hosted half of a restore, run in the process that
+ * becomes the restored program: restore fds, cwd and umask, find a hole no
+ * image region uses, build struct rst_args there, copy the restorer blob,
+ * and jump (the point of no return).  Every error before the jump prints
+ * one line and exits 1.
+ */
+#include "restore_child.h"
+#include "image_reader.h"
+#include "maps.h"
+#include "rst-args.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define HOLE_ALIGN (2ull << 20)
+#define MAIN_STACK (256u << 10)
+#define THREAD_STACK (16u << 10) /* RSTR_STACK_SIZE in the restorer */
+
+extern const unsigned char mtcp_restorer_blob[];
+extern const unsigned long mtcp_restorer_blob_size;
+
+static const char *image_path;
+
+static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "mtcp_restart: %s: %s\n", image_path, buf);
+	_exit(1);
+}
+
+/* Moves fd to the lowest free number >= base, close-on-exec. */
+static int move_up(int fd, int base)
+{
+	int n = fcntl(fd, F_DUPFD_CLOEXEC, base);
+	if (n < 0)
+		die("cannot move fd %d above %d: %s", fd, base, strerror(errno));
+	close(fd);
+	return n;
+}
+
+static void close_others(int keep_from)
+{
+	/* everything but stdio and our helpers (all >= keep_from) */
+	if (keep_from > 3)
+		syscall(SYS_close_range, 3, keep_from - 1, 0);
+}
+
+static int open_deleted(const struct image *img, const struct img_fd *f)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(f->path, '/');
+	int fd = -1;
+	char *buf;
+
+	if (slash && slash != f->path && (size_t)(slash - f->path) < sizeof(dir)) {
+		memcpy(dir, f->path, (size_t)(slash - f->path));
+		dir[slash - f->path] = '\0';
+		fd = open(dir, O_TMPFILE | O_RDWR, 0600);
+	}
+	if (fd < 0)
+		fd = memfd_create(slash ? slash + 1 : "mtcp-deleted", 0);
+	if (fd < 0)
+		die("cannot recreate deleted file %s (fd %u): %s", f->path, f->rec.fd,
+		    strerror(errno));
+	buf = malloc(1 << 20);
+	if (!buf)
+		die("out of memory");
+	for (uint64_t off = 0; off < f->rec.data_len;) {
+		size_t n = f->rec.data_len - off < (1 << 20) ? (size_t)(f->rec.data_len - off)
+							      : (size_t)(1 << 20);
+		ssize_t got = pread(img->fd, buf, n, (off_t)(f->data_off + off));
+		if (got <= 0 || write(fd, buf, (size_t)got) != got)
+			die("cannot recreate deleted file %s", f->path);
+		off += (uint64_t)got;
+	}
+	free(buf);
+	return fd;
+}
+
+static void restore_fds(const struct image *img)
+{
+	for (uint32_t i = 0; i < img->nfds; i++) {
+		const struct img_fd *f = &img->fds[i];
+		int want = (int)f->rec.fd, fd = -1;
+		int acc = (int)(f->rec.open_flags & O_ACCMODE);
+		int keep = (int)(f->rec.open_flags & (O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME |
+						     O_SYNC | O_DSYNC));
+
+		if (want <= 2)
+			continue; /* the program gets mtcp_restart's stdio */
+		switch (f->rec.kind) {
+		case MTCP_FD_REGULAR:
+		case MTCP_FD_DEVICE:
+			fd = open(f->path, acc | keep | O_NOCTTY);
+			break;
+		case MTCP_FD_DIR:
+			fd = open(f->path, O_RDONLY | O_DIRECTORY);
+			break;
+		case MTCP_FD_DELETED:
+			fd = open_deleted(img, f);
+			break;
+		case MTCP_FD_TTY:
+			fd = open("/dev/tty", acc | O_NOCTTY);
+			if (fd < 0) {
+				fprintf(stderr, "mtcp_restart: warning: fd %d was a terminal and "
+					"there is no controlling terminal; it is /dev/null now\n",
+					want);
+				fd = open("/dev/null", acc);
+			}
+			break;
+		default:
+			fd = open("/dev/null", O_RDWR);
+			break;
+		}
+		if (fd < 0)
+			die("cannot reopen %s as fd %d: %s", f->path, want, strerror(errno));
+		if (fd != want) {
+			if (dup2(fd, want) < 0)
+				die("cannot place fd %d: %s", want, strerror(errno));
+			close(fd);
+		}
+		if (f->rec.kind == MTCP_FD_REGULAR || f->rec.kind == MTCP_FD_DELETED) {
+			if (lseek(want, (off_t)f->rec.offset, SEEK_SET) < 0)
+				die("cannot seek fd %d (%s): %s", want, f->path, strerror(errno));
+			fcntl(want, F_SETFL, keep);
+		}
+		fcntl(want, F_SETFD, (int)f->rec.fd_flags & FD_CLOEXEC);
+	}
+}
+
+struct hole_plan {
+	uint64_t blob_off, args_off, arrays_off, stack_off, tstacks_off, stage_off, size;
+};
+
+static uint64_t align_up(uint64_t v, uint64_t a)
+{
+	return (v + a - 1) & ~(a - 1);
+}
+
+/* Tries MAP_FIXED_NOREPLACE at aligned spots inside every gap between the
+ * image's regions: the hole then clashes neither with the image nor with
+ * anything mapped here. */
+static uint64_t find_hole(const struct image *img, uint64_t size)
+{
+	uint64_t lo = 1ull << 32, hi = 0x7ffffffff000ull;
+	uint64_t prev_end = lo;
+
+	for (uint32_t i = 0; i <= img->nregions; i++) {
+		uint64_t gs = prev_end, ge = i < img->nregions ? img->regions[i].rec.start : hi;
+		if (i < img->nregions && img->regions[i].rec.end > prev_end)
+			prev_end = img->regions[i].rec.end;
+		if (ge <= gs || ge - gs < size + 2 * HOLE_ALIGN)
+			continue;
+		uint64_t cand[3] = { align_up(gs + HOLE_ALIGN, HOLE_ALIGN),
+				     ((ge - size - HOLE_ALIGN) & ~(HOLE_ALIGN - 1)),
+				     align_up(gs + (ge - gs) / 2, HOLE_ALIGN) };
+		for (int c = 0; c < 3; c++) {
+			if (cand[c] < gs || cand[c] + size > ge)
+				continue;
+			void *p = mmap((void *)cand[c], size, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+			if (p == (void *)cand[c])
+				return cand[c];
+			if (p != MAP_FAILED)
+				munmap(p, size);
+		}
+	}
+	return 0;
+}
+
+struct vdso_cur {
+	struct rst_range piece[3]; /* vvar, vvar_vclock, vdso as found here */
+	uint64_t start, end;
+};
+
+static void find_own_vdso(struct vdso_cur *v)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	char line[512];
+
+	memset(v, 0, sizeof(*v));
+	if (!f)
+		die("cannot read /proc/self/maps: %s", strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		struct maps_entry e;
+		int k = -1;
+		if (maps_parse_line(line, strlen(line), &e))
+			continue;
+		if (maps_path_is(&e, "[vvar]"))
+			k = 0;
+		else if (maps_path_is(&e, "[vvar_vclock]"))
+			k = 1;
+		else if (maps_path_is(&e, "[vdso]"))
+			k = 2;
+		if (k >= 0) {
+			v->piece[k].start = e.start;
+			v->piece[k].end = e.end;
+		}
+	}
+	fclose(f);
+	for (int k = 0; k < 3; k++) {
+		if (!v->piece[k].start)
+			continue;
+		if (!v->start || v->piece[k].start < v->start)
+			v->start = v->piece[k].start;
+		if (v->piece[k].end > v->end)
+			v->end = v->piece[k].end;
+	}
+}
+
+int restore_check_vdso(const struct image *img, char *err, size_t errlen)
+{
+	struct vdso_cur v;
+	uint64_t img_len[3] = { 0, 0, 0 }, img_start[3] = { 0, 0, 0 };
+	static const uint32_t kinds[3] = { MTCP_RGN_VVAR, MTCP_RGN_VVAR_VCLOCK, MTCP_RGN_VDSO };
+
+	find_own_vdso(&v);
+	for (uint32_t i = 0; i < img->nregions; i++)
+		for (int k = 0; k < 3; k++)
+			if (img->regions[i].rec.kind == kinds[k]) {
+				img_start[k] = img->regions[i].rec.start;
+				img_len[k] = img->regions[i].rec.end - img->regions[i].rec.start;
+			}
+	for (int k = 0; k < 3; k++) {
+		uint64_t cur_len = v.piece[k].end - v.piece[k].start;
+		if (cur_len != img_len[k] ||
+		    (img_len[k] && img_start[k] - img_start[2] != v.piece[k].start - v.piece[2].start)) {
+			snprintf(err, errlen, "the image's vdso layout differs from this kernel's "
+				 "(restart needs the same kernel)");
+			return -ENOEXEC;
+		}
+	}
+	return 0;
+}
+
+void __attribute__((noreturn)) restore_child(const char *path, struct image *img,
+					     const struct restore_opts *o)
+{
+	struct hole_plan hp;
+	struct rst_args *a;
+	struct vdso_cur v;
+	struct rlimit nofile;
+	int max_img_fd = 2, base, exe_fd;
+	uint64_t hole, nunmap_max = 0;
+	sigset_t all;
+	char *hbase;
+
+	image_path = path;
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+
+	/* helper fds live above every fd of the image */
+	for (uint32_t i = 0; i < img->nfds; i++)
+		if ((int)img->fds[i].rec.fd > max_img_fd)
+			max_img_fd = (int)img->fds[i].rec.fd;
+	base = max_img_fd + 1;
+	getrlimit(RLIMIT_NOFILE, &nofile);
+	if (nofile.rlim_cur < (rlim_t)base + 4096 && nofile.rlim_cur < nofile.rlim_max) {
+		nofile.rlim_cur = nofile.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &nofile);
+	}
+	img->fd = move_up(img->fd, base);
+	int status_fd = o->status_fd >= 0 ? move_up(o->status_fd, base) : -1;
+	int helper_lo = img->fd < status_fd || status_fd < 0 ? img->fd : status_fd;
+	close_others(helper_lo);
+	restore_fds(img);
+	if (img->cwd[0] && chdir(img->cwd))
+		die("cannot enter %s: %s", img->cwd, strerror(errno));
+	umask((mode_t)img->proc.umask);
+
+	exe_fd = img->exe[0] ? open(img->exe, O_RDONLY | O_CLOEXEC) : -1;
+	if (exe_fd >= 0)
+		exe_fd = move_up(exe_fd, base);
+
+	/* one fd per mapped file, all above the image's fds */
+	int *region_fd = calloc(img->nregions + 1, sizeof(int));
+	if (!region_fd)
+		die("out of memory");
+	for (uint32_t i = 0; i < img->nregions; i++) {
+		const struct img_region *g = &img->regions[i];
+		region_fd[i] = -1;
+		if (g->rec.kind != MTCP_RGN_FILE_PRIVATE && g->rec.kind != MTCP_RGN_FILE_SHARED)
+			continue;
+		for (uint32_t j = 0; j < i; j++)
+			if (region_fd[j] >= 0 && !strcmp(img->regions[j].path, g->path) &&
+			    (g->rec.kind != MTCP_RGN_FILE_SHARED || !(g->rec.prot & PROT_WRITE))) {
+				region_fd[i] = region_fd[j];
+				break;
+			}
+		if (region_fd[i] >= 0)
+			continue;
+		int fl = g->rec.kind == MTCP_RGN_FILE_SHARED && (g->rec.prot & PROT_WRITE) ? O_RDWR
+											  : O_RDONLY;
+		int fd = open(g->path, fl | O_CLOEXEC);
+		if (fd < 0)
+			die("cannot open %s: %s", g->path, strerror(errno));
+		region_fd[i] = move_up(fd, base);
+	}
+
+	/* size the hole */
+	{
+		FILE *f = fopen("/proc/self/maps", "re");
+		char line[512];
+		if (!f)
+			die("cannot read /proc/self/maps");
+		while (fgets(line, sizeof(line), f))
+			nunmap_max++;
+		fclose(f);
+		nunmap_max += 64; /* the hole, stdio buffers... appear meanwhile */
+	}
+	hp.blob_off = 0;
+	hp.args_off = align_up(mtcp_restorer_blob_size, 4096);
+	hp.arrays_off = align_up(hp.args_off + sizeof(struct rst_args), 64);
+	hp.stack_off = align_up(hp.arrays_off + nunmap_max * sizeof(struct rst_range) +
+					img->nregions * sizeof(struct rst_region) +
+					img->nextents * sizeof(struct rst_extent) +
+					img->nthreads * sizeof(struct rst_thread) + 256,
+				4096);
+	hp.tstacks_off = hp.stack_off + MAIN_STACK;
+	hp.stage_off = align_up(hp.tstacks_off + (uint64_t)img->nthreads * THREAD_STACK, 4096);
+	find_own_vdso(&v);
+	hp.size = align_up(hp.stage_off + (v.end - v.start) + 4096, 4096);
+	hole = find_hole(img, hp.size);
+	if (!hole)
+		die("no free address range of %llu KiB outside the image's regions",
+		    (unsigned long long)(hp.size >> 10));
+	hbase = (char *)hole;
+
+	memcpy(hbase, mtcp_restorer_blob, mtcp_restorer_blob_size);
+	if (mprotect(hbase, hp.args_off, PROT_READ | PROT_EXEC))
+		die("cannot protect the restorer: %s", strerror(errno));
+	a = (struct rst_args *)(hbase + hp.args_off);
+	memset(a, 0, sizeof(*a));
+	a->hole_start = hole;
+	a->hole_len = hp.size;
+	a->image_fd = img->fd;
+	a->status_fd = status_fd;
+	a->exe_fd = exe_fd;
+	a->same_tids = o->same_tids;
+	a->tid_offset = o->tid_offset;
+	a->close_from = base;
+	a->close_to = base + 4096;
+	a->proc = img->proc;
+	memcpy(a->sigact, img->sigact, sizeof(a->sigact));
+	for (int i = 0; i < MTCP_MAX_ALIASES; i++)
+		a->aliases[i] = o->aliases[i];
+
+	char *arr = hbase + hp.arrays_off;
+	a->regions = (struct rst_region *)arr;
+	arr += img->nregions * sizeof(struct rst_region);
+	a->extents = (struct rst_extent *)arr;
+	arr += img->nextents * sizeof(struct rst_extent);
+	a->threads = (struct rst_thread *)arr;
+	arr += img->nthreads * sizeof(struct rst_thread);
+	a->unmap = (struct rst_range *)align_up((uint64_t)arr, 16);
+
+	a->nregions = img->nregions;
+	for (uint32_t i = 0; i < img->nregions; i++) {
+		const struct img_region *g = &img->regions[i];
+		a->regions[i].start = g->rec.start;
+		a->regions[i].end = g->rec.end;
+		a->regions[i].file_offset = g->rec.file_offset;
+		a->regions[i].prot = g->rec.prot;
+		a->regions[i].kind = g->rec.kind;
+		a->regions[i].fd = region_fd[i];
+	}
+	a->nextents = img->nextents;
+	memcpy(a->extents, img->extents, img->nextents * sizeof(struct rst_extent));
+	a->nthreads = img->nthreads;
+	for (uint32_t i = 0; i < img->nthreads; i++) {
+		a->threads[i].rec = img->threads[i];
+		a->threads[i].stack_top = hole + hp.tstacks_off + (uint64_t)(i + 1) * THREAD_STACK;
+	}
+	a->vdso.cur_start = v.start;
+	a->vdso.cur_end = v.end;
+	a->vdso.stage = hole + hp.stage_off;
+	for (int k = 0; k < 3; k++)
+		a->vdso_piece[k] = v.piece[k];
+	for (uint32_t i = 0; i < img->nregions; i++) {
+		uint32_t k = img->regions[i].rec.kind;
+		if ((k == MTCP_RGN_VVAR || k == MTCP_RGN_VVAR_VCLOCK || k == MTCP_RGN_VDSO) &&
+		    (!a->vdso.img_start || img->regions[i].rec.start < a->vdso.img_start))
+			a->vdso.img_start = img->regions[i].rec.start;
+	}
+	a->vdso.img_end = a->vdso.img_start + (v.end - v.start);
+
+	/* Everything mapped here now, less the hole and the kernel's own:
+	 * no allocation may happen after this list is made. */
+	{
+		int mfd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+		static char mbuf[1 << 20];
+		ssize_t len = 0, n;
+		if (mfd < 0)
+			die("cannot read /proc/self/maps");
+		while ((n = read(mfd, mbuf + len, sizeof(mbuf) - 1 - (size_t)len)) > 0)
+			len += n;
+		close(mfd);
+		mbuf[len] = '\0';
+		for (char *line = mbuf; *line;) {
+			char *nl = strchr(line, '\n');
+			size_t ll = nl ? (size_t)(nl - line) : strlen(line);
+			struct maps_entry e;
+			if (!maps_parse_line(line, ll, &e) && !maps_path_is(&e, "[vdso]") &&
+			    !maps_path_is(&e, "[vvar]") && !maps_path_is(&e, "[vvar_vclock]") &&
+			    !maps_path_is(&e, "[vsyscall]") &&
+			    !(e.start >= hole && e.end <= hole + hp.size)) {
+				if (a->nunmap == nunmap_max)
+					die("too many mappings");
+				a->unmap[a->nunmap].start = e.start;
+				a->unmap[a->nunmap].end = e.end;
+				a->nunmap++;
+			}
+			line += ll + (nl ? 1 : 0);
+		}
+	}
+
+	/* The kernel writes into a registered rseq area; ours is about to be
+	 * unmapped (DESIGN.md). */
+	if (o->rseq_size) {
+		long r = syscall(SYS_rseq, (char *)__builtin_thread_pointer() + o->rseq_offset,
+				 o->rseq_size, 1 /* RSEQ_FLAG_UNREGISTER */, 0x53053053);
+		if (r && o->rseq_size != 32)
+			syscall(SYS_rseq, (char *)__builtin_thread_pointer() + o->rseq_offset, 32, 1,
+				0x53053053);
+	}
+
+	/* the point of no return */
+	uint64_t stack_top = hole + hp.stack_off + MAIN_STACK - 64;
+	__asm__ volatile("movq %0, %%rsp\n\t"
+			 "movq %1, %%rdi\n\t"
+			 "jmpq *%2\n\t"
+			 :
+			 : "r"(stack_top), "r"(a), "r"(hole + hp.blob_off)
+			 : "memory");
+	__builtin_unreachable();
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/* restore_child.h - the hosted half of a restore, up to the restorer. */
+#ifndef MTCP_RESTORE_CHILD_H
+#define MTCP_RESTORE_CHILD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "image-format.h"
+
+struct image;
+
+struct restore_opts {
+	int same_tids;        /* threads get their old tids (clone3 set_tid) */
+	int tid_offset;       /* else: where glibc caches the tid, to patch */
+	int status_fd;        /* write end of the status pipe */
+	long rseq_offset;     /* glibc's rseq registration to drop */
+	unsigned rseq_size;
+	int32_t aliases[MTCP_MAX_ALIASES];
+};
+
+/* The image's [vvar][vvar_vclock][vdso] must match this kernel's. */
+int restore_check_vdso(const struct image *img, char *err, size_t errlen);
+/* Never returns: the program resumes, or the process exits 1. */
+void restore_child(const char *path, struct image *img, const struct restore_opts *o)
+	__attribute__((noreturn));
+
+#endif

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rst-args.h - everything the libc-free restorer gets, in one struct that
+ * mtcp_restart builds inside the restorer's area (the "hole") before the
+ * point of no return.  Pointers point into the hole.  Shared by the hosted
+ * mtcp_restart and the freestanding restorer: <stdint.h> only.
+ */
+#ifndef MTCP_RST_ARGS_H
+#define MTCP_RST_ARGS_H
+
+#include <stdint.h>
+#include "image-format.h"
+
+struct rst_range {
+	uint64_t start, end;
+};
+
+struct rst_region {
+	uint64_t start, end;
+	uint64_t file_offset;
+	uint32_t prot;      /* final protection */
+	uint32_t kind;      /* enum mtcp_region_kind */
+	int32_t fd;         /* file to map (file kinds), else -1 */
+	uint32_t pad;
+};
+
+struct rst_extent {
+	uint64_t addr, len;
+	uint64_t file_off;  /* offset of the data in the image */
+	uint32_t crc;       /* crc32c of the data */
+	uint32_t pad;
+};
+
+struct rst_thread {
+	struct mtcp_rec_thread rec;
+	uint64_t stack_top; /* the restorer's stack for this thread */
+	struct rst_args *args;
+	int32_t new_tid;
+	int32_t pad;
+};
+
+/* The kernel's vdso block: [vvar][vvar_vclock][vdso], moved as one. */
+struct rst_vdso {
+	uint64_t cur_start, cur_end;   /* where it is in this process */
+	uint64_t img_start, img_end;   /* where the image had it */
+	uint64_t stage;                /* a free spot in the hole for the move */
+};
+
+struct rst_args {
+	uint64_t hole_start, hole_len;
+	int32_t image_fd;
+	int32_t status_fd;   /* write end of the pipe to mtcp_restart, or -1 */
+	int32_t exe_fd;      /* the program's executable for PR_SET_MM, or -1 */
+	int32_t same_tids;   /* 1: create threads with their old tids (clone3 set_tid) */
+	int32_t tid_offset;  /* fallback: offset of the tid in struct pthread */
+	int32_t close_from;  /* helper fds [close_from, close_to] are closed */
+	int32_t close_to;    /*   before the program resumes */
+	uint32_t nunmap, nregions, nextents, nthreads;
+	struct rst_range *unmap;
+	struct rst_region *regions;
+	struct rst_extent *extents;
+	struct rst_thread *threads;
+	struct rst_vdso vdso;
+	struct rst_range vdso_piece[3]; /* the pieces of the block, current addresses */
+	struct mtcp_rec_proc proc;
+	struct mtcp_rec_sigact sigact[MTCP_NSIG];
+	int32_t aliases[MTCP_MAX_ALIASES];
+	/* synchronisation between the restorer's threads */
+	volatile int32_t ready;    /* threads done with their own state */
+	volatile int32_t go;       /* set by the main thread: resume */
+	volatile int32_t failed;
+	int32_t pad;
+};
+
+#endif

@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: MIT */
+/* image_writer.c - appends checksummed records to an image file. */
+#include "image_writer.h"
+#include "image-format.h"
+#include "crc32c.h"
+#include "syscall.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+
+static int write_all(int fd, const void *p, size_t len)
+{
+	const char *c = p;
+	while (len) {
+		long n = raw_syscall3(SYS_write, fd, (long)c, (long)len);
+		if (n == -EINTR)
+			continue;
+		if (n < 0)
+			return (int)n;
+		if (n == 0)
+			return -EIO;
+		c += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int pwrite_all(int fd, const void *p, size_t len, uint64_t off)
+{
+	const char *c = p;
+	while (len) {
+		long n = raw_syscall4(SYS_pwrite64, fd, (long)c, (long)len, (long)off);
+		if (n == -EINTR)
+			continue;
+		if (n < 0)
+			return (int)n;
+		if (n == 0)
+			return -EIO;
+		c += n;
+		off += (uint64_t)n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+void iw_init(struct img_writer *w, int fd, char *buf, size_t cap)
+{
+	memset(w, 0, sizeof(*w));
+	w->fd = fd;
+	w->buf = buf;
+	w->cap = cap;
+}
+
+int iw_flush(struct img_writer *w)
+{
+	int rc = write_all(w->fd, w->buf, w->used);
+	w->used = 0;
+	return rc;
+}
+
+static int put(struct img_writer *w, const void *p, size_t len)
+{
+	if (len > w->cap) {
+		int rc = iw_flush(w);
+		if (!rc)
+			rc = write_all(w->fd, p, len);
+		if (!rc)
+			w->off += len;
+		return rc;
+	}
+	if (w->used + len > w->cap) {
+		int rc = iw_flush(w);
+		if (rc)
+			return rc;
+	}
+	memcpy(w->buf + w->used, p, len);
+	w->used += len;
+	w->off += len;
+	return 0;
+}
+
+static void rec_fill(struct mtcp_rec *r, uint32_t type, uint64_t len, uint32_t crc)
+{
+	r->type = type;
+	r->flags = 0;
+	r->len = len;
+	r->payload_crc = crc;
+	r->header_crc = crc32c(0, r, offsetof(struct mtcp_rec, header_crc));
+}
+
+int iw_header(struct img_writer *w, uint32_t pid, uint64_t flags, uint64_t created_ns)
+{
+	struct mtcp_img_header h;
+
+	memset(&h, 0, sizeof(h));
+	memcpy(h.magic, MTCP_IMG_MAGIC, 8);
+	h.version = MTCP_IMG_VERSION;
+	h.arch = MTCP_IMG_ARCH_X86_64;
+	h.header_size = sizeof(h);
+	h.page_size = 4096;
+	h.flags = flags;
+	h.created_ns = created_ns;
+	h.pid = pid;
+	h.header_crc = crc32c(0, &h, offsetof(struct mtcp_img_header, header_crc));
+	return put(w, &h, sizeof(h));
+}
+
+int iw_record(struct img_writer *w, uint32_t type, const void *p1, size_t l1,
+	      const void *p2, size_t l2)
+{
+	struct mtcp_rec r;
+	uint32_t crc = crc32c(0, p1, l1);
+	int rc;
+
+	crc = crc32c(crc, p2, l2);
+	rec_fill(&r, type, l1 + l2, crc);
+	rc = put(w, &r, sizeof(r));
+	if (!rc && l1)
+		rc = put(w, p1, l1);
+	if (!rc && l2)
+		rc = put(w, p2, l2);
+	if (!rc)
+		w->nrecords++;
+	return rc;
+}
+
+int iw_reserve(struct img_writer *w, size_t payload_len, uint64_t *off)
+{
+	static const char zeros[256];
+	size_t left = sizeof(struct mtcp_rec) + payload_len;
+
+	*off = w->off;
+	while (left) {
+		size_t n = left < sizeof(zeros) ? left : sizeof(zeros);
+		int rc = put(w, zeros, n);
+		if (rc)
+			return rc;
+		left -= n;
+	}
+	return 0;
+}
+
+int iw_record_at(struct img_writer *w, uint64_t off, uint32_t type, const void *p1,
+		 size_t l1, const void *p2, size_t l2)
+{
+	struct mtcp_rec r;
+	uint32_t crc = crc32c(crc32c(0, p1, l1), p2, l2);
+	int rc;
+
+	/* the reserved bytes may still sit in the buffer */
+	rc = iw_flush(w);
+	if (rc)
+		return rc;
+	rec_fill(&r, type, l1 + l2, crc);
+	rc = pwrite_all(w->fd, &r, sizeof(r), off);
+	if (!rc && l1)
+		rc = pwrite_all(w->fd, p1, l1, off + sizeof(r));
+	if (!rc && l2)
+		rc = pwrite_all(w->fd, p2, l2, off + sizeof(r) + l1);
+	if (!rc)
+		w->nrecords++;
+	return rc;
+}
+
+int iw_begin(struct img_writer *w, uint32_t type)
+{
+	uint64_t off;
+	int rc = iw_reserve(w, 0, &off);
+
+	w->rec_off = off;
+	w->rec_type = type;
+	w->rec_len = 0;
+	w->rec_crc = 0;
+	return rc;
+}
+
+int iw_append(struct img_writer *w, const void *p, size_t len)
+{
+	w->rec_crc = crc32c(w->rec_crc, p, len);
+	w->rec_len += len;
+	return put(w, p, len);
+}
+
+int iw_end(struct img_writer *w)
+{
+	struct mtcp_rec r;
+	int rc = iw_flush(w);
+
+	if (rc)
+		return rc;
+	rec_fill(&r, w->rec_type, w->rec_len, w->rec_crc);
+	rc = pwrite_all(w->fd, &r, sizeof(r), w->rec_off);
+	if (!rc)
+		w->nrecords++;
+	return rc;
+}
+
+int iw_extent(struct img_writer *w, uint64_t addr, uint64_t len)
+{
+	return iw_extent_from(w, addr, len, (const void *)(uintptr_t)addr);
+}
+
+int iw_extent_from(struct img_writer *w, uint64_t addr, uint64_t len, const void *data)
+{
+	struct {
+		struct mtcp_rec r;
+		struct mtcp_rec_extent e;
+	} h;
+	struct iovec iov[2];
+	size_t total, done = 0;
+	int rc;
+
+	if (len > MTCP_EXTENT_MAX)
+		return -EINVAL;
+	memset(&h, 0, sizeof(h));
+	h.e.addr = addr;
+	h.e.len = len;
+	h.e.encoding = MTCP_EXT_RAW;
+	h.e.data_len = (uint32_t)len;
+	h.e.desc_crc = crc32c(0, &h.e, offsetof(struct mtcp_rec_extent, desc_crc));
+	rec_fill(&h.r, MTCP_REC_EXTENT, sizeof(h.e) + len,
+		 crc32c(0, data, len));
+	rc = iw_flush(w);
+	if (rc)
+		return rc;
+	/* the data goes to the file straight from the program's memory */
+	iov[0].iov_base = &h;
+	iov[0].iov_len = sizeof(h);
+	iov[1].iov_base = (void *)(uintptr_t)data;
+	iov[1].iov_len = len;
+	total = sizeof(h) + len;
+	while (done < total) {
+		struct iovec v[2];
+		int nv = 0;
+		size_t skip = done;
+		for (int i = 0; i < 2; i++) {
+			if (skip >= iov[i].iov_len) {
+				skip -= iov[i].iov_len;
+				continue;
+			}
+			v[nv].iov_base = (char *)iov[i].iov_base + skip;
+			v[nv].iov_len = iov[i].iov_len - skip;
+			skip = 0;
+			nv++;
+		}
+		long n = raw_syscall3(SYS_writev, w->fd, (long)v, nv);
+		if (n == -EINTR)
+			continue;
+		if (n < 0)
+			return (int)n;
+		if (n == 0)
+			return -EIO;
+		done += (size_t)n;
+	}
+	w->off += total;
+	w->data_bytes += len;
+	w->nrecords++;
+	return 0;
+}
+
+int iw_finish(struct img_writer *w)
+{
+	struct mtcp_rec_end end;
+
+	end.nrecords = w->nrecords;
+	end.file_size = w->off + sizeof(struct mtcp_rec) + sizeof(end);
+	int rc = iw_record(w, MTCP_REC_END, &end, sizeof(end), NULL, 0);
+	if (!rc)
+		rc = iw_flush(w);
+	return rc;
+}

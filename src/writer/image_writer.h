@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * image_writer.h - appends records to an image file: small records through
+ * a buffer, page data straight from the program's memory (writev), every
+ * record with its crc32c.  Raw system calls only: it runs while the
+ * program's threads are parked.
+ */
+#ifndef MTCP_IMAGE_WRITER_H
+#define MTCP_IMAGE_WRITER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct img_writer {
+	int fd;
+	uint64_t off;      /* file offset of the next appended byte */
+	char *buf;         /* pending bytes, written at off - used */
+	size_t cap, used;
+	uint64_t nrecords;
+	uint64_t data_bytes; /* bytes of page data written */
+	/* the record being streamed by iw_begin/iw_append/iw_end */
+	uint64_t rec_off;
+	uint32_t rec_type;
+	uint64_t rec_len;
+	uint32_t rec_crc;
+};
+
+void iw_init(struct img_writer *w, int fd, char *buf, size_t cap);
+int iw_header(struct img_writer *w, uint32_t pid, uint64_t flags, uint64_t created_ns);
+/* A whole record whose payload is p1 followed by p2 (either may be empty). */
+int iw_record(struct img_writer *w, uint32_t type, const void *p1, size_t l1,
+	      const void *p2, size_t l2);
+/* Reserve room for a record written later at the returned offset. */
+int iw_reserve(struct img_writer *w, size_t payload_len, uint64_t *off);
+int iw_record_at(struct img_writer *w, uint64_t off, uint32_t type, const void *p1,
+		 size_t l1, const void *p2, size_t l2);
+/* A streamed record: header written last, at its place. */
+int iw_begin(struct img_writer *w, uint32_t type);
+int iw_append(struct img_writer *w, const void *p, size_t len);
+int iw_end(struct img_writer *w);
+/* A RAW extent of memory [addr, addr+len), len <= MTCP_EXTENT_MAX. */
+int iw_extent(struct img_writer *w, uint64_t addr, uint64_t len);
+/* The same, with the bytes taken from `data` (a stable copy). */
+int iw_extent_from(struct img_writer *w, uint64_t addr, uint64_t len, const void *data);
+/* END record, then everything flushed.  Does not fsync. */
+int iw_finish(struct img_writer *w);
+int iw_flush(struct img_writer *w);
+
+#endif
