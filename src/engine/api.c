@@ -147,11 +147,11 @@ int engine_init(const void *opts, int from_constructor)
 	e->pid = getpid();
 	find_rseq(e);
 	find_tid_offset(e);
-	e->slots = util_reserve(sizeof(struct thread_slot) * MTCP_MAX_THREADS);
+	util_reserve((void **)&e->slots, sizeof(struct thread_slot) * MTCP_MAX_THREADS);
 	e->scratch_len = 64u << 20;
-	e->scratch = util_reserve(e->scratch_len);
+	util_reserve((void **)&e->scratch, e->scratch_len);
 	e->kept = kept_images;
-	e->bounce = util_reserve(MTCP_EXTENT_MAX);
+	util_reserve((void **)&e->bounce, MTCP_EXTENT_MAX);
 	find_own_data(e);
 	if (!e->slots || !e->scratch || !e->bounce) {
 		util_log("cannot reserve memory for the checkpointer");

@@ -131,6 +131,8 @@ static int after_restart(void)
 	e->nlisten = 0;
 	ctl_forget_fds();
 	suspend_reset_after_restart();
+	if (util_reserve_again())
+		util_log("cannot reserve memory after restart; checkpoints will fail");
 	/* Once every thread has left the restorer's area, unmap it. */
 	for (;;) {
 		int left = __atomic_load_n(&ri->left, __ATOMIC_ACQUIRE);

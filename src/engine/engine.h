@@ -134,7 +134,8 @@ uint64_t util_now_ns(void);
 long util_read_file(const char *path, char *buf, size_t len);
 void util_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int util_excluded_add(uint64_t start, uint64_t len);
-void *util_reserve(size_t len);
+void *util_reserve(void **where, size_t len);
+int util_reserve_again(void);
 
 /* ctx.S */
 int mtcp_ctx_save(struct mtcp_ctx *ctx) __attribute__((returns_twice));

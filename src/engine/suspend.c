@@ -227,7 +227,7 @@ int suspend_all(char *err, size_t errlen)
 	int stable = 0;
 
 	if (!tid_hash) {
-		tid_hash = util_reserve(sizeof(*tid_hash) * TID_HASH_SIZE);
+		util_reserve((void **)&tid_hash, sizeof(*tid_hash) * TID_HASH_SIZE);
 		if (!tid_hash) {
 			snprintf(err, errlen, "out of memory");
 			return -ENOMEM;

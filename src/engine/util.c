@@ -83,16 +83,19 @@ int util_excluded_add(uint64_t start, uint64_t len)
 	return 0;
 }
 
-/* Memory of the library's own: never saved (excluded), not inherited by
- * fork()ed children, and distinct vm flags keep the kernel from merging
- * it with the program's anonymous mappings. */
-void *util_reserve(size_t len)
-{
-	void *p;
+/* Every reservation, so that a restarted process can make them again:
+ * they are never saved, so they do not exist after a restart. */
+#define MAX_RESERVED 8
+static struct {
+	void **where;
+	size_t len;
+} reserved[MAX_RESERVED];
+static int nreserved;
 
-	len = (len + 4095) & ~(size_t)4095;
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+static void *map_reserved(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
 	madvise(p, len, MADV_DONTFORK);
@@ -101,4 +104,31 @@ void *util_reserve(size_t len)
 		return NULL;
 	}
 	return p;
+}
+
+/* Memory of the library's own: never saved (excluded), not inherited by
+ * fork()ed children, and distinct vm flags keep the kernel from merging
+ * it with the program's anonymous mappings.  *where receives it. */
+void *util_reserve(void **where, size_t len)
+{
+	len = (len + 4095) & ~(size_t)4095;
+	if (nreserved == MAX_RESERVED)
+		return NULL;
+	*where = map_reserved(len);
+	if (*where) {
+		reserved[nreserved].where = where;
+		reserved[nreserved++].len = len;
+	}
+	return *where;
+}
+
+int util_reserve_again(void)
+{
+	mtcp_engine.nexcluded = 0;
+	for (int i = 0; i < nreserved; i++) {
+		*reserved[i].where = map_reserved(reserved[i].len);
+		if (!*reserved[i].where)
+			return -ENOMEM;
+	}
+	return 0;
 }

@@ -116,7 +116,7 @@ int main(int argc, char **argv)
 	struct restore_opts ro;
 	struct image img;
 	char err[1024];
-	int verify = 0, same_pid = 1, c, rc, pipefd[2], status;
+	int verify = 0, same_pid = 1, in_userns = 0, c, rc, pipefd[2], status;
 	const char *path;
 	sigset_t fwd, old;
 	pid_t child;
@@ -201,18 +201,48 @@ int main(int argc, char **argv)
 			fprintf(stderr, "mtcp_restart: warning: %s; the restored program gets new "
 				"pid and thread ids\n", err);
 			same_pid = 0;
+		} else {
+			in_userns = 1;
 		}
 	}
 	ro.same_tids = same_pid;
-	child = clone_child(same_pid ? (pid_t)img.proc.pid : 0);
+	if (in_userns) {
+		/* The namespace's pid 1 reaps and passes signals on; the
+		 * restored program is its child with the old pid. */
+		child = clone_child(0);
+		if (child == 0) {
+			if (userns_mount_proc(err, sizeof(err))) {
+				fprintf(stderr, "mtcp_restart: %s\n", err);
+				_exit(1);
+			}
+			pid_t prog = clone_child((pid_t)img.proc.pid);
+			if (prog < 0) {
+				fprintf(stderr, "mtcp_restart: cannot create pid %u in the new "
+					"namespace: %s\n", img.proc.pid, strerror(errno));
+				_exit(1);
+			}
+			if (prog == 0) {
+				close(pipefd[0]);
+				ro.status_fd = pipefd[1];
+				restore_child(path, &img, &ro);
+			}
+			close(pipefd[0]);
+			close(pipefd[1]);
+			image_free(&img);
+			status = supervise(prog, &fwd);
+			_exit(WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status));
+		}
+	} else {
+		child = clone_child(same_pid ? (pid_t)img.proc.pid : 0);
+	}
 	/* the checkpointed process may still be exiting (kill -9 just sent):
 	 * give its pid up to 2 s to become free */
-	for (int i = 0; i < 200 && child < 0 && errno == EEXIST && same_pid; i++) {
+	for (int i = 0; i < 200 && child < 0 && errno == EEXIST && same_pid && !in_userns; i++) {
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
 		child = clone_child((pid_t)img.proc.pid);
 	}
-	if (child < 0 && same_pid) {
+	if (child < 0 && same_pid && !in_userns) {
 		fprintf(stderr, "mtcp_restart: warning: cannot get pid %u back (%s); the "
 			"restored program gets new pid and thread ids\n", img.proc.pid,
 			strerror(errno));

@@ -1,9 +1,19 @@
 /* SPDX-License-Identifier: MIT */
-/* userns.c - see userns.h. */
+/*
+ * userns.c - see userns.h.  An unprivileged user may not choose pids in
+ * the pid namespace it runs in, but it may create a user namespace, and in
+ * a pid namespace that user namespace owns it may (clone3 set_tid).  The
+ * new mount namespace gets its own /proc, so that /proc/self and
+ * /proc/self/task show the restored program its own (old) pid and tids.
+ */
 #include "userns.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 int userns_needed(void)
@@ -11,8 +21,51 @@ int userns_needed(void)
 	return geteuid() != 0;
 }
 
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, strlen(text));
+	close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : -EIO;
+}
+
 int userns_enter(char *err, size_t errlen)
 {
-	snprintf(err, errlen, "restarting with the same pid without root is not implemented yet");
-	return -ENOSYS;
+	char map[64];
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+	int rc;
+
+	if (unshare(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS)) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot create a user and pid namespace (%s)", strerror(-rc));
+		return rc;
+	}
+	/* the same uid and gid inside: files keep their owners */
+	rc = write_file("/proc/self/setgroups", "deny");
+	snprintf(map, sizeof(map), "%u %u 1", (unsigned)uid, (unsigned)uid);
+	if (!rc)
+		rc = write_file("/proc/self/uid_map", map);
+	snprintf(map, sizeof(map), "%u %u 1", (unsigned)gid, (unsigned)gid);
+	if (!rc)
+		rc = write_file("/proc/self/gid_map", map);
+	if (rc)
+		snprintf(err, errlen, "cannot set up the user namespace's id maps (%s)",
+			 strerror(-rc));
+	return rc;
+}
+
+int userns_mount_proc(char *err, size_t errlen)
+{
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL)) {
+		snprintf(err, errlen, "cannot mount /proc for the new pid namespace (%s)",
+			 strerror(errno));
+		return -errno;
+	}
+	return 0;
 }

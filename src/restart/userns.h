@@ -12,5 +12,7 @@
 int userns_needed(void);
 /* Enters the namespaces; returns 0, or -errno with a reason. */
 int userns_enter(char *err, size_t errlen);
+/* In the namespace's first process: a private /proc of the new pid namespace. */
+int userns_mount_proc(char *err, size_t errlen);
 
 #endif
