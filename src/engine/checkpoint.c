@@ -89,6 +89,29 @@ static void capture_ctl_thread(struct mtcp_rec_thread *r)
 	}
 }
 
+/* What the image cannot hold is said, once per process. */
+static void warn_unsupported(void)
+{
+	struct engine *e = &mtcp_engine;
+	static int warned_timers, warned_locks;
+	char *buf = e->scratch + SCRATCH_MAPS_OFF;
+	char needle[32];
+	long n;
+
+	if (!warned_timers && util_read_file("/proc/self/timers", buf, 1 << 20) > 0) {
+		warned_timers = 1;
+		util_log("warning: POSIX timers (timer_create) are not checkpointed; after a "
+			 "restart they are gone");
+	}
+	n = util_read_file("/proc/locks", buf, 8 << 20);
+	snprintf(needle, sizeof(needle), " %d ", e->pid);
+	if (!warned_locks && n > 0 && strstr(buf, needle)) {
+		warned_locks = 1;
+		util_log("warning: file locks (flock, fcntl) are not checkpointed; after a "
+			 "restart they are not held");
+	}
+}
+
 static int write_threads(struct img_writer *w, uint32_t *count)
 {
 	struct engine *e = &mtcp_engine;
@@ -166,6 +189,7 @@ int checkpoint_run(char *err, size_t errlen)
 	if (rc)
 		goto out_release;
 
+	warn_unsupported();
 	rc = commit_names(e->cfg.dir, prog_name, e->pid, e->seq + 1, final, tmp, sizeof(final));
 	if (rc) {
 		snprintf(err, errlen, "image path too long");
