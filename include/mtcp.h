@@ -71,8 +71,9 @@ struct mtcp_options {
 	unsigned set;         /* MTCP_OPT_* bits: which of the fields below are given */
 	const char *dir;      /* image directory; default "." (the current directory at init) */
 	double interval;      /* seconds between checkpoints, may be fractional; 0: on demand only */
-	int signal;           /* checkpoint signal number, SIGRTMIN..SIGRTMAX or 1..31 except
-	                         SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGILL, SIGFPE */
+	int signal;           /* checkpoint signal number: SIGRTMIN..SIGRTMAX (34..64), or
+	                         1..31 except SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGILL,
+	                         SIGFPE, SIGABRT, SIGTRAP, SIGCHLD, SIGCONT */
 	int keep;             /* how many images to keep, >= 1; default 2 */
 	unsigned reserved[8]; /* must be zero for forward compatibility */
 };

@@ -36,6 +36,7 @@
 
 /* Header flags: how the image was written. */
 #define MTCP_IMGF_WRITE_PLAIN (1u << 0) /* plain write() path */
+#define MTCP_IMGF_DIRECT (1u << 1)      /* large extents written with O_DIRECT */
 
 struct mtcp_img_header {
 	char magic[8];        /* "MTCPFAST" */
@@ -231,7 +232,9 @@ struct mtcp_rec_extent {
 	uint64_t addr;       /* where the bytes go, page aligned */
 	uint64_t len;        /* bytes of memory covered */
 	uint32_t encoding;   /* enum mtcp_extent_enc */
-	uint32_t reserved;   /* must be zero */
+	uint32_t pad;        /* zero bytes between this descriptor and the data,
+	                        so that the data starts page-aligned in the file
+	                        (for O_DIRECT); < 4096 */
 	uint32_t data_len;   /* bytes of data that follow (RAW: == len) */
 	uint32_t desc_crc;   /* crc32c of bytes 0..27 of this descriptor */
 };

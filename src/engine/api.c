@@ -145,6 +145,7 @@ int engine_init(const void *opts, int from_constructor)
 		return rc;
 	}
 	e->pid = getpid();
+	e->verbose = getenv("MTCP_VERBOSE") && *getenv("MTCP_VERBOSE") == '1';
 	find_rseq(e);
 	find_tid_offset(e);
 	util_reserve((void **)&e->slots, sizeof(struct thread_slot) * MTCP_MAX_THREADS);

@@ -42,6 +42,7 @@ struct excluded_range {
 
 struct engine {
 	int initialised;
+	int verbose;               /* MTCP_VERBOSE=1: timings of each checkpoint on stderr */
 	int inert;                 /* in a fork()ed child: do nothing */
 	struct mtcp_config cfg;
 	pid_t pid;

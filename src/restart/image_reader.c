@@ -141,7 +141,8 @@ int image_load(const char *path, struct image *img, char *err, size_t errlen)
 				     (unsigned long long)off);
 			if (x.encoding != MTCP_EXT_RAW || x.data_len != x.len ||
 			    x.len > MTCP_EXTENT_MAX || !x.len || x.addr & 4095 || x.len & 4095 ||
-			    r.len != sizeof(x) + x.data_len || x.addr < cur->rec.start ||
+			    x.pad >= 4096 || r.len != sizeof(x) + x.pad + x.data_len ||
+			    x.addr < cur->rec.start ||
 			    x.addr + x.len > cur->rec.end)
 				FAIL(-EINVAL, "corrupt: bad extent at offset %llu",
 				     (unsigned long long)off);
@@ -151,7 +152,7 @@ int image_load(const char *path, struct image *img, char *err, size_t errlen)
 			e = &img->extents[img->nextents++];
 			e->addr = x.addr;
 			e->len = x.len;
-			e->file_off = off + sizeof(x);
+			e->file_off = off + sizeof(x) + x.pad;
 			e->crc = r.payload_crc;
 			e->pad = 0;
 			img->data_bytes += x.len;

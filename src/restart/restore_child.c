@@ -380,6 +380,7 @@ void __attribute__((noreturn)) restore_child(const char *path, struct image *img
 		a->regions[i].prot = g->rec.prot;
 		a->regions[i].kind = g->rec.kind;
 		a->regions[i].fd = region_fd[i];
+		a->regions[i].flags = g->rec.flags;
 	}
 	a->nextents = img->nextents;
 	memcpy(a->extents, img->extents, img->nextents * sizeof(struct rst_extent));

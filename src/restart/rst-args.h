@@ -21,7 +21,7 @@ struct rst_region {
 	uint32_t prot;      /* final protection */
 	uint32_t kind;      /* enum mtcp_region_kind */
 	int32_t fd;         /* file to map (file kinds), else -1 */
-	uint32_t pad;
+	uint32_t flags;     /* MTCP_RGNF_* */
 };
 
 struct rst_extent {

@@ -13,6 +13,8 @@
 
 struct img_writer {
 	int fd;
+	int dfd;           /* the same file opened O_DIRECT, or -1 */
+	int direct_used;   /* some extent went through dfd */
 	uint64_t off;      /* file offset of the next appended byte */
 	char *buf;         /* pending bytes, written at off - used */
 	size_t cap, used;
@@ -26,6 +28,9 @@ struct img_writer {
 };
 
 void iw_init(struct img_writer *w, int fd, char *buf, size_t cap);
+/* Large extents go through `dfd` (the image opened with O_DIRECT), their
+ * data page-aligned in the file; -1 keeps everything buffered. */
+void iw_set_direct(struct img_writer *w, int dfd);
 int iw_header(struct img_writer *w, uint32_t pid, uint64_t flags, uint64_t created_ns);
 /* A whole record whose payload is p1 followed by p2 (either may be empty). */
 int iw_record(struct img_writer *w, uint32_t type, const void *p1, size_t l1,

@@ -117,6 +117,9 @@ static void map_regions(struct rst_args *a)
 			continue;
 		case MTCP_RGN_ANON:
 			flags |= MAP_PRIVATE | MAP_ANONYMOUS;
+			/* the main stack keeps growing on demand after a restart */
+			if (g->flags & MTCP_RGNF_STACK)
+				flags |= MAP_GROWSDOWN;
 			break;
 		case MTCP_RGN_SHARED_ANON:
 			flags |= MAP_SHARED | MAP_ANONYMOUS;
