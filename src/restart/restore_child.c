@@ -279,7 +279,10 @@ void __attribute__((noreturn)) restore_child(const char *path, struct image *img
 	img->fd = move_up(img->fd, base);
 	int status_fd = o->status_fd >= 0 ? move_up(o->status_fd, base) : -1;
 	int helper_lo = img->fd < status_fd || status_fd < 0 ? img->fd : status_fd;
+	int helper_hi = img->fd > status_fd ? img->fd : status_fd;
 	close_others(helper_lo);
+	/* and whatever mtcp_restart inherited above them */
+	syscall(SYS_close_range, helper_hi + 1, ~0u, 0);
 	restore_fds(img);
 	if (img->cwd[0] && chdir(img->cwd))
 		die("cannot enter %s: %s", img->cwd, strerror(errno));
@@ -288,6 +291,8 @@ void __attribute__((noreturn)) restore_child(const char *path, struct image *img
 	exe_fd = img->exe[0] ? open(img->exe, O_RDONLY | O_CLOEXEC) : -1;
 	if (exe_fd >= 0)
 		exe_fd = move_up(exe_fd, base);
+	if (exe_fd > helper_hi)
+		helper_hi = exe_fd;
 
 	/* one fd per mapped file, all above the image's fds */
 	int *region_fd = calloc(img->nregions + 1, sizeof(int));
@@ -312,6 +317,8 @@ void __attribute__((noreturn)) restore_child(const char *path, struct image *img
 		if (fd < 0)
 			die("cannot open %s: %s", g->path, strerror(errno));
 		region_fd[i] = move_up(fd, base);
+		if (region_fd[i] > helper_hi)
+			helper_hi = region_fd[i];
 	}
 
 	/* size the hole */
@@ -356,7 +363,7 @@ void __attribute__((noreturn)) restore_child(const char *path, struct image *img
 	a->same_tids = o->same_tids;
 	a->tid_offset = o->tid_offset;
 	a->close_from = base;
-	a->close_to = base + 4096;
+	a->close_to = helper_hi;
 	a->proc = img->proc;
 	memcpy(a->sigact, img->sigact, sizeof(a->sigact));
 	for (int i = 0; i < MTCP_MAX_ALIASES; i++)
