@@ -8,8 +8,9 @@ set -u
 launch=$1 ckpt=$2 restart=$3 prog=$4
 [ "$(id -u)" = 0 ] || { echo "skip: needs root to mount a small tmpfs"; exit 77; }
 dir=$(mktemp -d /tmp/mtcp-enospc.XXXXXX)
-pid= rpid=
+pid= rpid= progpid=
 cleanup() {
+	[ -n "$progpid" ] && kill -9 "$progpid" 2>/dev/null
 	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
 	[ -n "$rpid" ] && kill -9 "$rpid" 2>/dev/null
 	wait 2>/dev/null
@@ -39,6 +40,7 @@ kill -0 "$pid" || { echo "FAIL: the program died"; exit 1; }
 "$restart" --verify "$img2" >/dev/null || { echo "FAIL: second image damaged"; exit 1; }
 [ "$(stat -c %a "$img2")" = 600 ] || { echo "FAIL: image mode is not 0600"; exit 1; }
 # and the last good image still restarts
+progpid=$pid
 kill -9 "$pid"; wait "$pid" 2>/dev/null; pid=
 "$restart" "$img2" > "$dir/out2" 2>&1 &
 rpid=$!

@@ -13,6 +13,9 @@
  *   server -> "OK <image path>\n"     when the image is complete, or
  *             "ERR <one-line reason>\n"
  *
+ *   client -> "ALIAS <pid>\n"        (mtcp_restart, in a pid namespace)
+ *   server -> "OK\n"                  and listens as "mtcp-fast.<pid>" too
+ *
  * A client that does not wait may close after ACCEPTED.  A request that
  * arrives while a checkpoint runs is answered with that checkpoint's
  * result.  EOF before the answer means the process died (or was
@@ -23,6 +26,7 @@
 
 #define MTCP_CTL_NAME_FMT "mtcp-fast.%d" /* after a leading NUL byte */
 #define MTCP_CTL_REQUEST "CKPT\n"
+#define MTCP_CTL_ALIAS "ALIAS "
 #define MTCP_CTL_ACCEPTED "ACCEPTED"
 #define MTCP_CTL_OK "OK "
 #define MTCP_CTL_ERR "ERR "

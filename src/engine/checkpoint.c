@@ -187,7 +187,20 @@ int checkpoint_run(char *err, size_t errlen)
 	if (!prog_name[0])
 		find_prog_name();
 	t[0] = util_now_ns();
-	rc = suspend_all(err, errlen);
+	for (;;) {
+		rc = suspend_all(err, errlen);
+		if (rc != -EAGAIN)
+			break;
+		/* a thread waits for a lock a parked one holds: let them all go
+		 * for a moment, then try again, for at most 5 s */
+		suspend_release_all();
+		if (util_now_ns() - t[0] > 5000000000ull) {
+			rc = -ETIMEDOUT;
+			goto out_release;
+		}
+		struct timespec pause = { 0, 2 * 1000 * 1000 };
+		raw_syscall2(SYS_nanosleep, (long)&pause, 0);
+	}
 	t[1] = util_now_ns();
 	if (rc)
 		goto out_release;

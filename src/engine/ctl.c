@@ -22,6 +22,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -34,7 +35,7 @@
 struct client {
 	int fd;
 	size_t got;
-	char buf[16];
+	char buf[32];
 	int accepted; /* ACCEPTED sent: waits for the result */
 };
 
@@ -111,6 +112,28 @@ int ctl_listen(void)
 	return e->nlisten ? 0 : -EADDRINUSE;
 }
 
+/* One more name to listen as (the program's pid outside its pid namespace). */
+static void add_alias(int pid)
+{
+	struct engine *e = &mtcp_engine;
+	int fd;
+
+	if (pid <= 0 || e->nlisten >= 1 + MTCP_MAX_ALIASES)
+		return;
+	for (int i = 0; i < MTCP_MAX_ALIASES; i++)
+		if (mtcp_restart_info.aliases[i] == pid)
+			return;
+	fd = listen_on(pid);
+	if (fd < 0)
+		return;
+	e->listen_fd[e->nlisten++] = fd;
+	for (int i = 0; i < MTCP_MAX_ALIASES; i++)
+		if (!mtcp_restart_info.aliases[i]) {
+			mtcp_restart_info.aliases[i] = pid;
+			break;
+		}
+}
+
 static void send_line(int fd, const char *a, const char *b)
 {
 	char line[MTCP_CTL_LINE_MAX];
@@ -167,6 +190,12 @@ static int read_requests(void)
 				c->got += (size_t)n;
 			c->buf[c->got] = '\0';
 			if (strchr(c->buf, '\n')) {
+				if (!strncmp(c->buf, MTCP_CTL_ALIAS, strlen(MTCP_CTL_ALIAS))) {
+					add_alias(atoi(c->buf + strlen(MTCP_CTL_ALIAS)));
+					send_line(c->fd, "OK", "");
+					drop_client(i);
+					continue;
+				}
 				if (strcmp(c->buf, MTCP_CTL_REQUEST)) {
 					send_line(c->fd, MTCP_CTL_ERR, "unknown request");
 					drop_client(i);

@@ -31,6 +31,7 @@
 
 #define SLOT_MAGIC 0x6d746370ull /* "mtcp" in si_value's high half */
 #define SUSPEND_TIMEOUT_NS (5ull * 1000000000ull)
+#define BLOCKED_RETRY_NS (20ull * 1000000ull)
 #define ARCH_GET_FS_CODE 0x1003
 #define RSEQ_SIG_GLIBC 0x53053053u
 
@@ -220,6 +221,17 @@ static void thread_name(pid_t tid, char *out, size_t len)
 		out[n - 1] = '\0';
 }
 
+static int thread_blocks_signal(pid_t tid)
+{
+	struct engine *e = &mtcp_engine;
+	char path[64], buf[4096];
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/status", tid);
+	if (util_read_file(path, buf, sizeof(buf)) <= 0)
+		return 0;
+	return (procstate_sigset_from_status(buf, "SigBlk:") >> (e->cfg.signal - 1)) & 1;
+}
+
 int suspend_all(char *err, size_t errlen)
 {
 	struct engine *e = &mtcp_engine;
@@ -275,6 +287,20 @@ int suspend_all(char *err, size_t errlen)
 				continue;
 			}
 			waiting++;
+			/* A thread that keeps the signal blocked may be waiting for a
+			 * lock a parked thread holds (glibc's stack cache: an exiting
+			 * thread blocks every signal, then takes it): let everyone go
+			 * and try again (-EAGAIN to checkpoint_run). */
+			if (st == SLOT_SIGNALLED && now - s->signalled_ns > BLOCKED_RETRY_NS &&
+			    thread_blocks_signal(s->tid)) {
+				char name[32];
+				thread_name(s->tid, name, sizeof(name));
+				snprintf(err, errlen,
+					 "thread %d (%s) does not take the checkpoint signal "
+					 "(it blocks it; glibc's timer_create(SIGEV_THREAD) "
+					 "helper is not supported)", s->tid, name);
+				return -EAGAIN;
+			}
 			/* an mtcp_disable() section may last; anything else may not */
 			if (st == SLOT_SIGNALLED && now - s->signalled_ns > SUSPEND_TIMEOUT_NS) {
 				char name[32];

@@ -15,6 +15,7 @@
 #include "restore_child.h"
 #include "crc32c.h"
 #include "userns.h"
+#include "ctl-proto.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -26,6 +27,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -80,6 +85,51 @@ static pid_t clone_child(pid_t want)
 }
 
 /* Waits for the child, passing signals on.  Returns its wait status. */
+/*
+ * In a pid namespace the program's pid there is not the one others see.
+ * Tell its control thread the outside pid of the program too, so that
+ * `mtcp_checkpoint <pid shown by ps>` reaches it (ctl-proto.h, ALIAS).
+ */
+static void announce_outer_pid(pid_t init)
+{
+	char path[64], buf[64], line[64];
+	struct sockaddr_un a;
+	pid_t prog = 0;
+	FILE *f;
+	int n, fd = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", init, init);
+	f = fopen(path, "re");
+	if (!f || fscanf(f, "%d", &prog) != 1 || prog <= 0) {
+		if (f)
+			fclose(f);
+		return;
+	}
+	fclose(f);
+	memset(&a, 0, sizeof(a));
+	a.sun_family = AF_UNIX;
+	n = snprintf(a.sun_path + 1, sizeof(a.sun_path) - 1, MTCP_CTL_NAME_FMT, (int)getpid());
+	/* the control thread listens again shortly after the restore */
+	for (int i = 0; i < 200; i++) {
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return;
+		if (!connect(fd, (struct sockaddr *)&a,
+			     (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n)))
+			break;
+		close(fd);
+		fd = -1;
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	if (fd < 0)
+		return;
+	n = snprintf(line, sizeof(line), "%s%d\n", MTCP_CTL_ALIAS, (int)prog);
+	if (write(fd, line, (size_t)n) == n)
+		(void)!read(fd, buf, sizeof(buf));
+	close(fd);
+}
+
 static int supervise(pid_t child, const sigset_t *fwd)
 {
 	int status = 0;
@@ -116,7 +166,7 @@ int main(int argc, char **argv)
 	struct restore_opts ro;
 	struct image img;
 	char err[1024];
-	int verify = 0, same_pid = 1, in_userns = 0, c, rc, pipefd[2], status;
+	int verify = 0, same_pid = 1, in_userns = 0, restored, c, rc, pipefd[2], status;
 	const char *path;
 	sigset_t fwd, old;
 	pid_t child;
@@ -211,6 +261,7 @@ int main(int argc, char **argv)
 		 * restored program is its child with the old pid. */
 		child = clone_child(0);
 		if (child == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
 			if (userns_mount_proc(err, sizeof(err))) {
 				fprintf(stderr, "mtcp_restart: %s\n", err);
 				_exit(1);
@@ -254,15 +305,25 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (child == 0) {
+		/* the restored program is mtcp_restart's foreground job: if
+		 * mtcp_restart is killed outright, so is it */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		close(pipefd[0]);
 		ro.status_fd = pipefd[1];
 		restore_child(path, &img, &ro);
 	}
 	close(pipefd[1]);
 	image_free(&img);
+	/* until the program runs (the restorer writes "R"), signals wait */
+	restored = read(pipefd[0], &r, 1) == 1 && r == 'R';
+	if (restored && in_userns)
+		announce_outer_pid(child);
 	status = supervise(child, &fwd);
-	if (read(pipefd[0], &r, 1) != 1 || r != 'R') {
-		fprintf(stderr, "mtcp_restart: %s: the restore failed\n", path);
+	if (!restored) {
+		/* a failing restore said why itself; a crash did not */
+		if (WIFSIGNALED(status))
+			fprintf(stderr, "mtcp_restart: %s: the restore failed (signal %d)\n", path,
+				WTERMSIG(status));
 		return 1;
 	}
 	if (WIFSIGNALED(status))

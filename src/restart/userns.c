@@ -40,7 +40,7 @@ int userns_enter(char *err, size_t errlen)
 	gid_t gid = getgid();
 	int rc;
 
-	if (unshare(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS)) {
+	if (unshare(CLONE_NEWUSER | CLONE_NEWPID)) {
 		rc = -errno;
 		snprintf(err, errlen, "cannot create a user and pid namespace (%s)", strerror(-rc));
 		return rc;
@@ -61,7 +61,10 @@ int userns_enter(char *err, size_t errlen)
 
 int userns_mount_proc(char *err, size_t errlen)
 {
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	/* a mount namespace of its own: mtcp_restart outside keeps the
+	 * /proc it knows (it looks up the program's outside pid there) */
+	if (unshare(CLONE_NEWNS) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
 	    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL)) {
 		snprintf(err, errlen, "cannot mount /proc for the new pid namespace (%s)",
 			 strerror(errno));
