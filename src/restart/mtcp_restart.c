@@ -209,6 +209,8 @@ int main(int argc, char **argv)
 		rc = image_verify_data(&img, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "mtcp_restart: %s: %s\n", path, err);
+		if (img.fd >= 0)
+			image_free(&img);
 		return 1;
 	}
 	if (verify) {
@@ -216,6 +218,7 @@ int main(int argc, char **argv)
 		       "%llu bytes of memory data, program %s\n",
 		       path, img.proc.pid, img.nthreads, img.nfds, img.nregions, img.nextents,
 		       (unsigned long long)img.data_bytes, img.exe);
+		image_free(&img);
 		return 0;
 	}
 
@@ -319,14 +322,17 @@ int main(int argc, char **argv)
 	if (restored && in_userns)
 		announce_outer_pid(child);
 	status = supervise(child, &fwd);
+	/* _exit: nothing of ours is left to clean up, and in a user
+	 * namespace LeakSanitizer's exit-time scan cannot run (no ptrace) */
+	fflush(NULL);
 	if (!restored) {
 		/* a failing restore said why itself; a crash did not */
 		if (WIFSIGNALED(status))
 			fprintf(stderr, "mtcp_restart: %s: the restore failed (signal %d)\n", path,
 				WTERMSIG(status));
-		return 1;
+		_exit(1);
 	}
 	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
+		_exit(128 + WTERMSIG(status));
+	_exit(WEXITSTATUS(status));
 }
