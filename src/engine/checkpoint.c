@@ -26,7 +26,6 @@
 #include <time.h>
 #include <fcntl.h>
 
-#define ARCH_GET_FS_CODE 0x1003
 
 /* Large buffers, carved from the engine's scratch area. */
 #define SCRATCH_MAPS_OFF 0
@@ -61,33 +60,11 @@ static void find_prog_name(void)
 static void capture_ctl_thread(struct mtcp_rec_thread *r)
 {
 	struct engine *e = &mtcp_engine;
-	uint64_t v = 0, head = 0, len = 0;
-	stack_t ss;
 
-	memset(r, 0, sizeof(*r));
-	r->tid = (uint32_t)e->ctl_tid;
-	r->flags = MTCP_THREADF_CTL;
-	r->resume_addr = (uint64_t)(uintptr_t)&e->ctl_ctx;
-	raw_syscall2(SYS_arch_prctl, ARCH_GET_FS_CODE, (long)&v);
-	r->fs_base = v;
-	raw_syscall2(SYS_prctl, 40 /* PR_GET_TID_ADDRESS */, (long)&r->clear_tid);
-	if (raw_syscall3(SYS_get_robust_list, 0, (long)&head, (long)&len) == 0) {
-		r->robust_head = head;
-		r->robust_len = len;
-	}
-	if (raw_syscall2(SYS_sigaltstack, 0, (long)&ss) == 0) {
-		r->altstack_sp = (uint64_t)(uintptr_t)ss.ss_sp;
-		r->altstack_size = ss.ss_size;
-		r->altstack_flags = (uint32_t)ss.ss_flags;
-	}
-	raw_syscall2(SYS_prctl, 16 /* PR_GET_NAME */, (long)r->name);
-	raw_syscall3(SYS_sched_getaffinity, 0, sizeof(r->affinity), (long)r->affinity);
+	suspend_capture_self(r, e->ctl_tid, MTCP_THREADF_CTL,
+			     (uint64_t)(uintptr_t)&e->ctl_ctx);
+	/* not in a signal handler: its mask is read, and set by the restorer */
 	raw_syscall4(SYS_rt_sigprocmask, SIG_BLOCK, 0, (long)&r->sigmask, 8);
-	if (e->rseq_size) {
-		r->rseq_addr = r->fs_base + (uint64_t)e->rseq_offset;
-		r->rseq_len = e->rseq_size;
-		r->rseq_sig = 0x53053053u;
-	}
 }
 
 /* What the image cannot hold is said, once per process. */

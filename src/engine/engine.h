@@ -108,6 +108,8 @@ int suspend_all(char *err, size_t errlen);
 void suspend_release_all(void);
 void suspend_reset_after_restart(void);
 void suspend_redeliver(int idx);
+void suspend_capture_self(struct mtcp_rec_thread *r, pid_t tid, uint32_t flags,
+			  uint64_t resume_addr);
 
 /* ctl.c */
 int ctl_start(void);

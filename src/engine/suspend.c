@@ -85,18 +85,19 @@ void suspend_redeliver(int idx)
 	send_slot_signal((pid_t)raw_syscall0(SYS_gettid), idx);
 }
 
-/* Kernel-held state that memory does not hold (DESIGN.md, Threads). */
-static void capture_thread(struct thread_slot *s, ucontext_t *uc)
+/* Kernel-held state of the calling thread that memory does not hold
+ * (DESIGN.md, Threads).  The signal mask is the caller's to fill. */
+void suspend_capture_self(struct mtcp_rec_thread *r, pid_t tid, uint32_t flags,
+			  uint64_t resume_addr)
 {
 	struct engine *e = &mtcp_engine;
-	struct mtcp_rec_thread *r = &s->rec;
 	uint64_t v = 0, head = 0, len = 0;
 	stack_t ss;
 
 	memset(r, 0, sizeof(*r));
-	r->tid = (uint32_t)s->tid;
-	r->flags = s->tid == e->pid ? MTCP_THREADF_MAIN : 0;
-	r->resume_addr = (uint64_t)(uintptr_t)uc;
+	r->tid = (uint32_t)tid;
+	r->flags = flags;
+	r->resume_addr = resume_addr;
 	raw_syscall2(SYS_arch_prctl, ARCH_GET_FS_CODE, (long)&v);
 	r->fs_base = v;
 	v = 0;
@@ -120,6 +121,14 @@ static void capture_thread(struct thread_slot *s, ucontext_t *uc)
 		r->rseq_len = e->rseq_size;
 		r->rseq_sig = RSEQ_SIG_GLIBC;
 	}
+}
+
+static void capture_thread(struct thread_slot *s, ucontext_t *uc)
+{
+	struct mtcp_rec_thread *r = &s->rec;
+
+	suspend_capture_self(r, s->tid, s->tid == mtcp_engine.pid ? MTCP_THREADF_MAIN : 0,
+			     (uint64_t)(uintptr_t)uc);
 	memcpy(&r->sigmask, &uc->uc_sigmask, sizeof(r->sigmask));
 }
 
@@ -221,6 +230,15 @@ static void thread_name(pid_t tid, char *out, size_t len)
 		out[n - 1] = '\0';
 }
 
+static void blocked_message(pid_t tid, char *err, size_t errlen)
+{
+	char name[32];
+
+	thread_name(tid, name, sizeof(name));
+	snprintf(err, errlen, "thread %d (%s) does not take the checkpoint signal (it blocks "
+		 "it; glibc's timer_create(SIGEV_THREAD) helper is not supported)", tid, name);
+}
+
 static int thread_blocks_signal(pid_t tid)
 {
 	struct engine *e = &mtcp_engine;
@@ -293,22 +311,12 @@ int suspend_all(char *err, size_t errlen)
 			 * and try again (-EAGAIN to checkpoint_run). */
 			if (st == SLOT_SIGNALLED && now - s->signalled_ns > BLOCKED_RETRY_NS &&
 			    thread_blocks_signal(s->tid)) {
-				char name[32];
-				thread_name(s->tid, name, sizeof(name));
-				snprintf(err, errlen,
-					 "thread %d (%s) does not take the checkpoint signal "
-					 "(it blocks it; glibc's timer_create(SIGEV_THREAD) "
-					 "helper is not supported)", s->tid, name);
+				blocked_message(s->tid, err, errlen);
 				return -EAGAIN;
 			}
 			/* an mtcp_disable() section may last; anything else may not */
 			if (st == SLOT_SIGNALLED && now - s->signalled_ns > SUSPEND_TIMEOUT_NS) {
-				char name[32];
-				thread_name(s->tid, name, sizeof(name));
-				snprintf(err, errlen,
-					 "thread %d (%s) does not take the checkpoint signal "
-					 "(it blocks it; glibc's timer_create(SIGEV_THREAD) "
-					 "helper is not supported)", s->tid, name);
+				blocked_message(s->tid, err, errlen);
 				return -ETIMEDOUT;
 			}
 		}
