@@ -172,6 +172,7 @@ int main(int argc, char **argv)
 	pid_t child;
 	char r = 0;
 
+	opterr = 0; /* our own one-line message */
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'V':
@@ -187,7 +188,8 @@ int main(int argc, char **argv)
 			printf("mtcp_restart %s\n", MTCP_VERSION_STRING);
 			return 0;
 		default:
-			usage(stderr);
+			fprintf(stderr, "mtcp_restart: invalid option '%s' (see --help)\n",
+				argv[optind - 1]);
 			return 2;
 		}
 	}
