@@ -9,6 +9,7 @@
 #include "engine.h"
 #include "syscall.h"
 #include "crc32c.h"
+#include "glibc-facts.h"
 
 #include <dlfcn.h>
 #include <link.h>
@@ -66,38 +67,6 @@ MTCP_API int mtcp_version_number(void)
 	return MTCP_VERSION_NUMBER;
 }
 
-/* glibc's rseq registration: area at thread pointer + __rseq_offset. */
-static void find_rseq(struct engine *e)
-{
-	const long *off = dlsym(RTLD_DEFAULT, "__rseq_offset");
-	const unsigned *size = dlsym(RTLD_DEFAULT, "__rseq_size");
-
-	e->rseq_offset = off ? *off : 0;
-	e->rseq_size = size ? *size : 0;
-	/* Debian 12's glibc reports 20 but registered 32 bytes: the kernel
-	 * wants the registered length back (DESIGN.md). */
-	if (e->rseq_size && e->rseq_size < 32)
-		e->rseq_size = 32;
-}
-
-/* The tid cached in glibc's struct pthread (720 on glibc 2.11..2.42):
- * found, not assumed, by looking for our tid near the thread pointer. */
-static void find_tid_offset(struct engine *e)
-{
-	const char *self = (const char *)pthread_self();
-	pid_t tid = (pid_t)syscall(SYS_gettid);
-
-	for (int off = 0x100; off < 0x800; off += 4) {
-		pid_t v;
-		memcpy(&v, self + off, sizeof(v));
-		if (v == tid) {
-			/* the pid field next to it is 0 since glibc 2.25 */
-			e->tid_offset = off;
-			return;
-		}
-	}
-}
-
 static void atfork_child(void)
 {
 	/* The child has only the forking thread: no control thread, and the
@@ -146,8 +115,8 @@ int engine_init(const void *opts, int from_constructor)
 	}
 	e->pid = getpid();
 	e->verbose = getenv("MTCP_VERBOSE") && *getenv("MTCP_VERBOSE") == '1';
-	find_rseq(e);
-	find_tid_offset(e);
+	glibc_rseq(&e->rseq_offset, &e->rseq_size);
+	e->tid_offset = glibc_tid_offset();
 	util_reserve((void **)&e->slots, sizeof(struct thread_slot) * MTCP_MAX_THREADS);
 	e->scratch_len = 64u << 20;
 	util_reserve((void **)&e->scratch, e->scratch_len);

@@ -15,6 +15,7 @@
 #include "restore_child.h"
 #include "crc32c.h"
 #include "userns.h"
+#include "glibc-facts.h"
 #include "ctl-proto.h"
 
 #include <dlfcn.h>
@@ -54,20 +55,6 @@ static void usage(FILE *f)
 		"  -h, --help     this text\n"
 		"  --version      print the version\n"
 		"Exit status: the program's; 1 if the image cannot be restarted; 2 on a usage error.\n");
-}
-
-/* glibc caches the tid in struct pthread; found as the engine does. */
-static int find_tid_offset(void)
-{
-	const char *self = (const char *)pthread_self();
-	pid_t tid = (pid_t)syscall(SYS_gettid);
-	for (int off = 0x100; off < 0x800; off += 4) {
-		pid_t v;
-		memcpy(&v, self + off, sizeof(v));
-		if (v == tid)
-			return off;
-	}
-	return -1;
 }
 
 static pid_t clone_child(pid_t want)
@@ -225,13 +212,8 @@ int main(int argc, char **argv)
 	}
 
 	memset(&ro, 0, sizeof(ro));
-	ro.tid_offset = find_tid_offset();
-	{
-		const long *off = dlsym(RTLD_DEFAULT, "__rseq_offset");
-		const unsigned *size = dlsym(RTLD_DEFAULT, "__rseq_size");
-		ro.rseq_offset = off ? *off : 0;
-		ro.rseq_size = size && *size ? (*size < 32 ? 32 : *size) : 0;
-	}
+	ro.tid_offset = glibc_tid_offset();
+	glibc_rseq(&ro.rseq_offset, &ro.rseq_size);
 	ro.aliases[0] = getpid();
 
 	/* Every signal that can be caught waits for the child. */

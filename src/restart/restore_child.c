@@ -441,13 +441,9 @@ void __attribute__((noreturn)) restore_child(const char *path, struct image *img
 
 	/* The kernel writes into a registered rseq area; ours is about to be
 	 * unmapped (DESIGN.md). */
-	if (o->rseq_size) {
-		long r = syscall(SYS_rseq, (char *)__builtin_thread_pointer() + o->rseq_offset,
-				 o->rseq_size, 1 /* RSEQ_FLAG_UNREGISTER */, 0x53053053);
-		if (r && o->rseq_size != 32)
-			syscall(SYS_rseq, (char *)__builtin_thread_pointer() + o->rseq_offset, 32, 1,
-				0x53053053);
-	}
+	if (o->rseq_size)
+		syscall(SYS_rseq, (char *)__builtin_thread_pointer() + o->rseq_offset, o->rseq_size,
+			1 /* RSEQ_FLAG_UNREGISTER */, 0x53053053);
 
 	/* the point of no return */
 	uint64_t stack_top = hole + hp.stack_off + MAIN_STACK - 64;
