@@ -368,6 +368,7 @@ void __attribute__((noreturn)) restore_child(const char *path, struct image *img
 	memcpy(a->sigact, img->sigact, sizeof(a->sigact));
 	for (int i = 0; i < MTCP_MAX_ALIASES; i++)
 		a->aliases[i] = o->aliases[i];
+	snprintf(a->image_path, sizeof(a->image_path), "%s", path);
 
 	char *arr = hbase + hp.arrays_off;
 	a->regions = (struct rst_region *)arr;

@@ -65,6 +65,7 @@ struct rst_args {
 	struct mtcp_rec_proc proc;
 	struct mtcp_rec_sigact sigact[MTCP_NSIG];
 	int32_t aliases[MTCP_MAX_ALIASES];
+	char image_path[512];      /* for messages, NUL-terminated */
 	/* synchronisation between the restorer's threads */
 	volatile int32_t ready;    /* threads done with their own state */
 	volatile int32_t go;       /* set by the main thread: resume */

@@ -2,6 +2,7 @@
 /* log.c - the restorer's messages (no printf: no libc). */
 #include "log.h"
 #include "sys.h"
+#include "rst-args.h"
 
 static char *put_str(char *p, const char *s)
 {
@@ -36,11 +37,14 @@ static char *put_dec(char *p, uint64_t v)
 	return p;
 }
 
-static void emit(const char *kind, const char *what, uint64_t addr, long err)
+static void emit(const struct rst_args *a, const char *kind, const char *what, uint64_t addr,
+		 long err)
 {
-	char buf[256], *p = buf;
+	char buf[sizeof(a->image_path) + 256], *p = buf;
 
 	p = put_str(p, "mtcp_restart: ");
+	p = put_str(p, a->image_path);
+	p = put_str(p, ": ");
 	p = put_str(p, kind);
 	p = put_str(p, what);
 	if (addr) {
@@ -55,13 +59,13 @@ static void emit(const char *kind, const char *what, uint64_t addr, long err)
 	sys_write(2, buf, (uint64_t)(p - buf));
 }
 
-void rst_die(const char *what, uint64_t addr, long err)
+void rst_die(const struct rst_args *a, const char *what, uint64_t addr, long err)
 {
-	emit("restore failed after the point of no return: ", what, addr, err);
+	emit(a, "restore failed after the point of no return: ", what, addr, err);
 	sys_exit_group(1);
 }
 
-void rst_warn(const char *what, uint64_t addr, long err)
+void rst_warn(const struct rst_args *a, const char *what, uint64_t addr, long err)
 {
-	emit("warning: ", what, addr, err);
+	emit(a, "warning: ", what, addr, err);
 }

@@ -8,8 +8,11 @@
 
 #include <stdint.h>
 
-/* "mtcp_restart: <what> <hex> : <errno name or number>\n", then exit 1 */
-void __attribute__((noreturn)) rst_die(const char *what, uint64_t addr, long err);
-void rst_warn(const char *what, uint64_t addr, long err);
+struct rst_args;
+
+/* "mtcp_restart: IMAGE: <what> at 0x<addr>: error <errno>\n", then exit 1 */
+void __attribute__((noreturn)) rst_die(const struct rst_args *a, const char *what, uint64_t addr,
+				       long err);
+void rst_warn(const struct rst_args *a, const char *what, uint64_t addr, long err);
 
 #endif

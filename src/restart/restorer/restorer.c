@@ -92,10 +92,10 @@ static void move_vdso(struct rst_args *a)
 						? a->vdso_piece[i].end - a->vdso_piece[i].start
 						: 0;
 			if (!piece)
-				rst_die("vdso block layout is inconsistent", from + off, 0);
+				rst_die(a, "vdso block layout is inconsistent", from + off, 0);
 			r = sys_mremap(from + off, piece, MREMAP_MAYMOVE | MREMAP_FIXED, to + off);
 			if (r < 0)
-				rst_die("cannot move the vdso block", to + off, r);
+				rst_die(a, "cannot move the vdso block", to + off, r);
 			off += piece;
 		}
 	}
@@ -136,16 +136,16 @@ static void map_regions(struct rst_args *a)
 			prot = (int)g->prot;
 			break;
 		default:
-			rst_die("unknown region kind", g->start, 0);
+			rst_die(a, "unknown region kind", g->start, 0);
 		}
 		/* regions that are never written need no commit charge */
 		if (!(g->prot & PROT_WRITE) && g->kind != MTCP_RGN_FILE_SHARED)
 			flags |= MAP_NORESERVE;
 		r = sys_mmap(g->start, len, prot, flags, fd, off);
 		if (r < 0)
-			rst_die("cannot map a region", g->start, r);
+			rst_die(a, "cannot map a region", g->start, r);
 		if ((uint64_t)r != g->start)
-			rst_die("region mapped at the wrong address", g->start, 0);
+			rst_die(a, "region mapped at the wrong address", g->start, 0);
 	}
 }
 
@@ -160,12 +160,12 @@ static void fill_extents(struct rst_args *a)
 			if (n == -4 /* EINTR */)
 				continue;
 			if (n <= 0)
-				rst_die("cannot read the image (truncated?) for memory", x->addr,
+				rst_die(a, "cannot read the image (truncated?) for memory", x->addr,
 					n);
 			done += (uint64_t)n;
 		}
 		if (crc32c(0, (const void *)x->addr, x->len) != x->crc)
-			rst_die("image is corrupt: checksum mismatch in memory data", x->addr, 0);
+			rst_die(a, "image is corrupt: checksum mismatch in memory data", x->addr, 0);
 	}
 }
 
@@ -181,7 +181,7 @@ static void protect_regions(struct rst_args *a)
 			continue;
 		r = sys_mprotect(g->start, g->end - g->start, (int)g->prot);
 		if (r < 0)
-			rst_die("cannot set the protection of a region", g->start, r);
+			rst_die(a, "cannot set the protection of a region", g->start, r);
 	}
 }
 
@@ -211,7 +211,7 @@ static void restore_mm(struct rst_args *a)
 		r = sys_prctl(PR_SET_MM, PR_SET_MM_MAP, (uint64_t)&m, sizeof(m));
 	}
 	if (r < 0)
-		rst_warn("cannot restore brk and arg/env/auxv (PR_SET_MM_MAP); malloc may "
+		rst_warn(a, "cannot restore brk and arg/env/auxv (PR_SET_MM_MAP); malloc may "
 			 "misbehave", 0, r);
 }
 
@@ -264,7 +264,7 @@ static void thread_setup(struct rst_thread *t, int is_main)
 	if (r->rseq_addr) {
 		rc = sys_rseq(r->rseq_addr, r->rseq_len, 0, r->rseq_sig);
 		if (rc < 0)
-			rst_warn("cannot register rseq for a thread", r->rseq_addr, rc);
+			rst_warn(a, "cannot register rseq for a thread", r->rseq_addr, rc);
 	}
 	sys_prctl(PR_SET_NAME, (uint64_t)r->name, 0, 0);
 	sys_sched_setaffinity(0, sizeof(r->affinity), r->affinity);
@@ -326,7 +326,7 @@ static void create_threads(struct rst_args *a)
 		}
 		r = rst_clone3(&ca, sizeof(ca), thread_main, t);
 		if (r < 0)
-			rst_die(a->same_tids ? "cannot recreate a thread with its old tid "
+			rst_die(a, a->same_tids ? "cannot recreate a thread with its old tid "
 					       "(is the tid in use?)"
 					     : "cannot recreate a thread",
 				tid, r);
@@ -343,7 +343,7 @@ void rst_main(struct rst_args *a)
 	for (uint32_t i = 0; i < a->nunmap; i++) {
 		r = sys_munmap(a->unmap[i].start, a->unmap[i].end - a->unmap[i].start);
 		if (r < 0)
-			rst_die("cannot unmap mtcp_restart's memory", a->unmap[i].start, r);
+			rst_die(a, "cannot unmap mtcp_restart's memory", a->unmap[i].start, r);
 	}
 	move_vdso(a);
 	map_regions(a);
