@@ -35,36 +35,8 @@ done
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/mtcp-badimage.XXXXXX") || exit 99
 STARTED=()
 WD=
-children_of() {
-	[[ -r /proc/$1/task/$1/children ]] && cat "/proc/$1/task/$1/children" 2>/dev/null
-}
-
-# descendants PID: its children, grandchildren..., deepest first.
-descendants() {
-	local c
-	for c in $(children_of "$1"); do
-		descendants "$c"
-		echo "$c"
-	done
-}
-
-cleanup() {
-	local p
-	# only this shell: a subshell that gets a fatal signal right
-	# after its fork may run the EXIT trap it inherited
-	[[ $BASHPID == "$$" ]] || return 0
-	exec 2>/dev/null # no "Killed" notices for what we kill here
-	[[ -n $WD ]] && kill -KILL "$WD" 2>/dev/null
-	# with their descendants: a restored program may live in a pid
-	# namespace under mtcp_restart, and outlives it
-	for p in "${STARTED[@]}"; do
-		# shellcheck disable=SC2046 # a list of pids
-		kill -KILL $(descendants "$p") "$p" 2>/dev/null
-	done
-	exec 3>&-
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+# shellcheck source=proc_lib.sh
+. "$(dirname "$0")/proc_lib.sh"
 
 FIFO=$TMP/ready.fifo
 mkfifo -m 0600 "$FIFO" "$TMP/watchdog.fifo" || exit 99
@@ -139,24 +111,6 @@ PY
 [[ $(python3 "$TMP/img.py" selftest) == 0xe3069283 ]] ||
 	fatal "the CRC-32C helper is wrong"
 
-start_watchdog() {
-	local secs=$1 target=$2
-	# a subshell with no child: `read -t` on a FIFO nobody writes to is its
-	# timer, so SIGKILL stops it whole (no trap, no stray sleep)
-	(
-		read -r -t "$secs" -u 4 _
-		: >"$TMP/timeout.$target"
-		kill -KILL "$target" 2>/dev/null
-	) 4<>"$TMP/watchdog.fifo" </dev/null >/dev/null 2>&1 3>&- &
-	WD=$!
-}
-
-stop_watchdog() {
-	[[ -n $WD ]] || return 0
-	kill -KILL "$WD" 2>/dev/null
-	wait "$WD" 2>/dev/null
-	WD=
-}
 wait_exit() {
 	start_watchdog "$2" "$1"
 	wait "$1" 2>/dev/null # (no "Killed" notice for the programs we kill)

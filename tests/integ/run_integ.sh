@@ -99,48 +99,8 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/mtcp-integ.XXXXXX") || exit 99
 STARTED=()   # every pid this runner started or learned of, killed on exit
 WD=          # the running watchdog
 
-# children_of PID: the pids of its children.
-children_of() {
-	local f k v
-	if [[ -r /proc/$1/task/$1/children ]]; then
-		cat "/proc/$1/task/$1/children" 2>/dev/null
-		return
-	fi
-	for f in /proc/[0-9]*/status; do
-		while read -r k v; do
-			[[ $k == PPid: ]] || continue
-			[[ $v == "$1" ]] && { f=${f%/status}; echo "${f#/proc/}"; }
-			break
-		done 2>/dev/null <"$f"
-	done
-}
-
-# descendants PID: its children, grandchildren..., deepest first.
-descendants() {
-	local c
-	for c in $(children_of "$1"); do
-		descendants "$c"
-		echo "$c"
-	done
-}
-
-cleanup() {
-	local p
-	# only this shell: a subshell that gets a fatal signal right
-	# after its fork may run the EXIT trap it inherited
-	[[ $BASHPID == "$$" ]] || return 0
-	exec 2>/dev/null # no "Killed" notices for what we kill here
-	[[ -n $WD ]] && kill -KILL "$WD" 2>/dev/null
-	# with their descendants: a restored program may live in a pid
-	# namespace under mtcp_restart, and outlives it
-	for p in "${STARTED[@]}"; do
-		# shellcheck disable=SC2046 # a list of pids
-		kill -KILL $(descendants "$p") "$p" 2>/dev/null
-	done
-	exec 3>&-
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+# shellcheck source=proc_lib.sh
+. "$(dirname "$0")/proc_lib.sh"
 
 FIFO=$TMP/ready.fifo
 mkfifo -m 0600 "$FIFO" "$TMP/watchdog.fifo" || exit 99
@@ -198,24 +158,6 @@ parent_of() {
 
 # Watchdog: SIGKILL to $2 after $1 seconds, unless stopped first; it
 # leaves $TMP/timeout.$2 behind when it fired.
-start_watchdog() {
-	local secs=$1 target=$2
-	# a subshell with no child: `read -t` on a FIFO nobody writes to is its
-	# timer, so SIGKILL stops it whole (no trap, no stray sleep)
-	(
-		read -r -t "$secs" -u 4 _
-		: >"$TMP/timeout.$target"
-		kill -KILL "$target" 2>/dev/null
-	) 4<>"$TMP/watchdog.fifo" </dev/null >/dev/null 2>&1 3>&- &
-	WD=$!
-}
-
-stop_watchdog() {
-	[[ -n $WD ]] || return 0
-	kill -KILL "$WD" 2>/dev/null
-	wait "$WD" 2>/dev/null
-	WD=
-}
 
 # wait_exit PID SECONDS: waits for our child PID, at most SECONDS; sets
 # EXIT_RC.  Fails the test on a timeout.
