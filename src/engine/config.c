@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * config.c - the checkpointer's settings: defaults, then the environment
- * (MTCP_DIR, MTCP_INTERVAL, MTCP_SIGNAL, MTCP_KEEP, MTCP_INHERIT), then
+ * (MTCP_DIR, MTCP_INTERVAL, MTCP_SIGNAL, MTCP_KEEP), then
  * the options given to mtcp_init(), each overriding the one before.
  */
 #include "engine.h"
@@ -71,8 +71,6 @@ int config_from_env(struct mtcp_config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "MTCP_KEEP=%s: not an integer from 1 to 1000", v);
 		return -EINVAL;
 	}
-	v = getenv("MTCP_INHERIT");
-	cfg->inherit = v && *v == '1';
 	return 0;
 }
 

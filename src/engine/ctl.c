@@ -304,7 +304,6 @@ static void *ctl_main(void *arg)
 		} else {
 			if (result < 0)
 				util_log("checkpoint failed: %s", err);
-			snprintf(e->last_error, sizeof(e->last_error), "%s", err);
 			e->last_result = result;
 			/* requests that arrived meanwhile are served by this one */
 			accept_all();

@@ -20,7 +20,6 @@ struct mtcp_config {
 	double interval;         /* seconds, 0: on demand only */
 	int signal;              /* checkpoint signal */
 	int keep;                /* images kept */
-	int inherit;             /* pass the preload on to exec'd children */
 };
 
 /* Per-thread slot of one checkpoint.  States move FREE -> SIGNALLED ->
@@ -60,8 +59,6 @@ struct engine {
 	volatile uint32_t req_gen;     /* futex: bumped by requesters */
 	volatile uint32_t done_gen;    /* futex: bumped when a checkpoint ends */
 	volatile int last_result;      /* MTCP_CHECKPOINTED or -errno */
-	volatile uint64_t restart_gen_seen;
-	int wake_fd;                   /* eventfd that wakes the control thread */
 	int listen_fd[1 + MTCP_MAX_ALIASES];
 	int nlisten;
 
@@ -69,7 +66,6 @@ struct engine {
 	char (*kept)[MTCP_MAX_PATH];   /* 1000 entries, saved with the image */
 	int nkept;
 	char last_image[MTCP_MAX_PATH];
-	char last_error[512];
 
 	/* library-owned memory */
 	struct excluded_range excluded[MAX_EXCLUDED];
