@@ -16,14 +16,16 @@
  *                      | rec THREAD  x nthreads     |    payload (len bytes)
  *                      | rec FD      x nfds         |
  *                      | rec REGION                 |  a region, then its extents:
- *                      |   rec EXTENT (RAW) ...     |    only pages ever touched
+ *                      |   rec EXTENT (RAW|LZ4) ... |    only pages holding data
  *                      | rec REGION ...             |
  *                      | rec END                    |  record count, file size
  *                      +----------------------------+
  *
- *   memory of one region:  |----+++++------++-----------+++|
+ *   memory of one region:  |----+++++---000--++----------+++|
  *                           '-' never touched: no bytes, mapped anonymous
- *                           '+' an EXTENT with the bytes (RAW; LZ4 later)
+ *                           '0' all-zero pages: no bytes either
+ *                           '+' EXTENTs of at most 1 MiB of memory each,
+ *                               RAW or LZ4, each with its crc32c
  */
 #ifndef MTCP_IMAGE_FORMAT_H
 #define MTCP_IMAGE_FORMAT_H
@@ -31,12 +33,21 @@
 #include <stdint.h>
 
 #define MTCP_IMG_MAGIC "MTCPFAST"   /* 8 bytes, no NUL stored */
-#define MTCP_IMG_VERSION 1u         /* bumped on any incompatible change */
+#define MTCP_IMG_VERSION 2u         /* bumped on any incompatible change */
+#define MTCP_IMG_VERSION_MIN 1u     /* oldest version still read (1: RAW only) */
 #define MTCP_IMG_ARCH_X86_64 62u    /* ELF e_machine EM_X86_64 */
 
-/* Header flags: how the image was written. */
-#define MTCP_IMGF_WRITE_PLAIN (1u << 0) /* plain write() path */
-#define MTCP_IMGF_DIRECT (1u << 1)      /* large extents written with O_DIRECT */
+/* Header flags: how the image was written (informational: a reader needs
+ * none of them). */
+#define MTCP_IMGF_WRITE_PLAIN (1u << 0) /* plain pwrite() path */
+#define MTCP_IMGF_DIRECT (1u << 1)      /* raw extents written with O_DIRECT */
+#define MTCP_IMGF_URING (1u << 2)       /* written through io_uring */
+#define MTCP_IMGF_LZ4 (1u << 3)         /* lz4 tried on every extent */
+#define MTCP_IMGF_ZERO (1u << 4)        /* all-zero pages left out */
+#define MTCP_IMGF_SCAN_IOCTL (1u << 5)  /* pages classified by PAGEMAP_SCAN */
+#define MTCP_IMGF_PAGEMAP (1u << 6)     /* ... by /proc/self/pagemap */
+#define MTCP_IMGF_FILE_PAGES (1u << 7)  /* private file pages saved, not referenced */
+#define MTCP_IMGF_FSYNC_ASYNC (1u << 8) /* renamed before fsync completed */
 
 struct mtcp_img_header {
 	char magic[8];        /* "MTCPFAST" */
@@ -47,8 +58,9 @@ struct mtcp_img_header {
 	uint64_t flags;       /* MTCP_IMGF_* */
 	uint64_t created_ns;  /* CLOCK_REALTIME at checkpoint */
 	uint32_t pid;         /* pid of the checkpointed process */
-	uint32_t reserved0;   /* must be zero */
-	uint64_t reserved1;   /* must be zero */
+	uint32_t helpers;     /* v2: helper threads that encoded it (v1: zero) */
+	uint32_t chunk_kib;   /* v2: memory per extent at most, KiB (v1: zero) */
+	uint32_t lz4_accel;   /* v2: LZ4 acceleration (v1: zero) */
 	uint32_t reserved2;   /* must be zero */
 	uint32_t header_crc;  /* crc32c of bytes 0..59 */
 };
@@ -88,7 +100,7 @@ _Static_assert(sizeof(struct mtcp_rec) == 24, "record header size");
 #define MTCP_MAX_THREADS 16384
 #define MTCP_MAX_FDS 65536
 #define MTCP_MAX_REGIONS 65536
-#define MTCP_EXTENT_MAX (4u << 20)             /* bytes of data per extent */
+#define MTCP_EXTENT_MAX (4u << 20)             /* bytes of memory per extent */
 #define MTCP_MAX_FILEDATA (1ull << 32)         /* deleted-file contents */
 
 struct mtcp_rlimit {
@@ -205,6 +217,8 @@ enum mtcp_region_kind {
 #define MTCP_RGNF_STACK (1u << 0)     /* [stack] (grows down) */
 #define MTCP_RGNF_HEAP (1u << 1)      /* [heap] */
 #define MTCP_RGNF_DELETED (1u << 2)   /* backing file was deleted: saved as anonymous */
+#define MTCP_RGNF_FILE_COPY (1u << 3) /* private file mapping saved whole as anonymous
+                                         (MTCP_FILE_PAGES=1); path kept for information */
 
 struct mtcp_rec_region {
 	uint64_t start, end;  /* page aligned, end exclusive */
@@ -224,8 +238,8 @@ _Static_assert(sizeof(struct mtcp_rec_region) == 80, "region record size");
 /* Extent encodings. */
 enum mtcp_extent_enc {
 	MTCP_EXT_RAW = 1,  /* the bytes as they are */
-	MTCP_EXT_ZERO = 2, /* reserved: all-zero pages (no data) */
-	MTCP_EXT_LZ4 = 3,  /* reserved: an lz4 block */
+	MTCP_EXT_ZERO = 2, /* reserved, never written: zero pages have no extent */
+	MTCP_EXT_LZ4 = 3,  /* v2: one lz4 block that decodes to exactly len bytes */
 };
 
 struct mtcp_rec_extent {
@@ -235,7 +249,7 @@ struct mtcp_rec_extent {
 	uint32_t pad;        /* zero bytes between this descriptor and the data,
 	                        so that the data starts page-aligned in the file
 	                        (for O_DIRECT); < 4096 */
-	uint32_t data_len;   /* bytes of data that follow (RAW: == len) */
+	uint32_t data_len;   /* bytes of data that follow (RAW: == len; LZ4: < len) */
 	uint32_t desc_crc;   /* crc32c of bytes 0..27 of this descriptor */
 };
 _Static_assert(sizeof(struct mtcp_rec_extent) == 32, "extent descriptor size");

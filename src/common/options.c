@@ -3,6 +3,7 @@
 #include "options.h"
 
 #include <errno.h>
+#include <string.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -130,6 +131,29 @@ int opt_parse_keep(const char *s, int *out)
 		return -EINVAL;
 	*out = (int)v;
 	return 0;
+}
+
+int opt_parse_int(const char *s, int lo, int hi, int *out)
+{
+	unsigned long v;
+
+	if (!out || lo < 0 || hi < lo || parse_ranged(s, (unsigned long)lo, (unsigned long)hi, &v))
+		return -EINVAL;
+	*out = (int)v;
+	return 0;
+}
+
+int opt_parse_word(const char *s, const char *const *words, int *out)
+{
+	if (!s || !words || !out)
+		return -EINVAL;
+	for (int i = 0; words[i]; i++) {
+		if (!strcmp(s, words[i])) {
+			*out = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
 }
 
 int opt_parse_pid(const char *s, int *out)

@@ -47,6 +47,12 @@ int opt_check_signal(int sig);
 /* How many images to keep: decimal 1..OPT_KEEP_MAX. */
 int opt_parse_keep(const char *s, int *out);
 
+/* A decimal integer lo..hi (0 <= lo <= hi). */
+int opt_parse_int(const char *s, int lo, int hi, int *out);
+
+/* One of the words of the NULL-terminated list, exactly; *out = its index. */
+int opt_parse_word(const char *s, const char *const *words, int *out);
+
 /* A process id: decimal 1..OPT_PID_MAX. */
 int opt_parse_pid(const char *s, int *out);
 

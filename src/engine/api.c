@@ -121,9 +121,8 @@ int engine_init(const void *opts, int from_constructor)
 	e->scratch_len = 64u << 20;
 	util_reserve((void **)&e->scratch, e->scratch_len);
 	e->kept = kept_images;
-	util_reserve((void **)&e->bounce, MTCP_EXTENT_MAX);
 	find_own_data(e);
-	if (!e->slots || !e->scratch || !e->bounce) {
+	if (!e->slots || !e->scratch || checkpoint_init()) {
 		util_log("cannot reserve memory for the checkpointer");
 		pthread_mutex_unlock(&init_lock);
 		return -ENOMEM;

@@ -3,9 +3,12 @@
  * checkpoint.c - one checkpoint, from suspending the threads to releasing
  * them, run by the control thread:
  *
- *   suspend_all -> header, SIGACT, THREAD, FD records -> save own context
- *   -> REGION/EXTENT records -> PROC (reserved at the start) -> END
- *   -> fsync, rename, prune -> release
+ *   start helpers -> suspend_all -> open the image, the ring -> header,
+ *   SIGACT, THREAD, FD records -> save own context -> REGION/EXTENT
+ *   records (memory.c's stream) -> PROC (reserved at the start) -> END
+ *   -> header again (with what the scan used) -> stop helpers, close the
+ *   ring -> fsync, rename, prune -> release
+ *   (MTCP_FSYNC=async: rename -> release -> fsync)
  *
  * After a restart the control thread comes back out of mtcp_ctx_save()
  * with 1 and takes the restart path instead.
@@ -14,7 +17,11 @@
 #include "image_writer.h"
 #include "memory.h"
 #include "commit.h"
+#include "chunk.h"
+#include "page_scan.h"
+#include "sink.h"
 #include "syscall.h"
+#include "workers.h"
 #include "mtcp.h"
 
 #include <errno.h>
@@ -36,6 +43,56 @@
 #define SCRATCH_WBUF_LEN (1u << 20)
 
 static char prog_name[64];
+
+/* The writer's state: helper threads, the ring, their memory. */
+static struct workers wk;
+static struct sink sink;
+static struct wk_memory wk_mem;
+static char *wk_base;
+static struct iovec wk_bufs[WK_NSLOTS];
+static int dfd_open = -1;
+
+int checkpoint_owns_fd(int fd)
+{
+	return fd >= 0 && (fd == dfd_open || (sink.uring && fd == sink.ring.ring_fd));
+}
+
+int checkpoint_skips_tid(pid_t tid)
+{
+	return wk_is_helper(&wk, tid);
+}
+
+/*
+ * The writer's memory, reserved once (excluded from images), and one
+ * chunk encoded on the calling thread: lz4's lazily bound calls are
+ * resolved here, by a thread that may take the loader's lock, and never
+ * later by a helper while the program is parked.
+ */
+int checkpoint_init(void)
+{
+	struct chunk_job *j;
+	char *page;
+
+	if (chunk_lz4_state_size() > (int)CHUNK_LZ4_STATE) {
+		util_log("liblz4's state is %d bytes, more than the %u reserved",
+			 chunk_lz4_state_size(), CHUNK_LZ4_STATE);
+		return -ENOMEM;
+	}
+	if (!util_reserve((void **)&wk_base, wk_memory_size()))
+		return -ENOMEM;
+	wk_memory_carve(&wk_mem, wk_base);
+	j = &wk_mem.jobs[0];
+	page = wk_mem.out[1];
+	for (int i = 0; i < 4096; i++)
+		page[i] = (char)(i % 7);
+	j->addr = (uint64_t)(uintptr_t)page;
+	j->len = 4096;
+	j->flags = CHUNK_F_LZ4 | CHUNK_F_ZERO;
+	j->lz4_accel = 1;
+	j->out = wk_mem.out[0];
+	chunk_encode(j, wk_mem.lz4_states);
+	return 0;
+}
 
 static void find_prog_name(void)
 {
@@ -132,6 +189,10 @@ static int after_restart(void)
 	e->nlisten = 0;
 	ctl_forget_fds();
 	suspend_reset_after_restart();
+	/* the helpers and the ring stayed in the checkpointed process */
+	memset(&wk, 0, sizeof(wk));
+	memset(&sink, 0, sizeof(sink));
+	dfd_open = -1;
 	if (util_reserve_again())
 		util_log("cannot reserve memory after restart; checkpoints will fail");
 	/* Once every thread has left the restorer's area, unmap it. */
@@ -144,26 +205,76 @@ static int after_restart(void)
 	if (ri->hole_len)
 		munmap((void *)(uintptr_t)ri->hole_start, ri->hole_len);
 	ri->hole_start = ri->hole_len = 0;
+	if (wk_base)
+		wk_memory_carve(&wk_mem, wk_base);
 	return MTCP_RESTARTED;
+}
+
+static uint64_t header_flags(const struct mtcp_config *c, int backend)
+{
+	uint64_t f = MTCP_IMGF_ZERO;
+
+	f |= sink.uring ? MTCP_IMGF_URING : MTCP_IMGF_WRITE_PLAIN;
+	if (sink.dfd >= 0)
+		f |= MTCP_IMGF_DIRECT;
+	if (c->compress)
+		f |= MTCP_IMGF_LZ4;
+	if (backend == PS_BACKEND_SCAN_IOCTL)
+		f |= MTCP_IMGF_SCAN_IOCTL;
+	else if (backend == PS_BACKEND_PAGEMAP)
+		f |= MTCP_IMGF_PAGEMAP;
+	if (c->file_pages)
+		f |= MTCP_IMGF_FILE_PAGES;
+	if (c->fsync_async)
+		f |= MTCP_IMGF_FSYNC_ASYNC;
+	return f;
+}
+
+/* The header again, at offset 0, now that the scan back end is known. */
+static int rewrite_header(int fd, const struct mtcp_config *c, uint64_t flags, uint32_t pid,
+			  uint64_t created_ns)
+{
+	struct img_writer hw;
+	struct iw_settings set = { (uint32_t)wk.nhelpers, CHUNK_MAX >> 10, (uint32_t)c->lz4_accel };
+	char buf[sizeof(struct mtcp_img_header)];
+	long n;
+
+	iw_init(&hw, fd, buf, sizeof(buf));
+	iw_header(&hw, pid, flags, created_ns, &set);
+	n = raw_syscall4(SYS_pwrite64, fd, (long)buf, (long)hw.used, 0);
+	return n == (long)hw.used ? 0 : n < 0 ? (int)n : -EIO;
+}
+
+static void stop_writer(void)
+{
+	sink_close(&sink);
+	wk_stop(&wk);
+	if (dfd_open >= 0)
+		raw_syscall1(SYS_close, dfd_open);
+	dfd_open = -1;
 }
 
 int checkpoint_run(char *err, size_t errlen)
 {
 	struct engine *e = &mtcp_engine;
+	struct mtcp_config *c = &e->cfg;
 	static struct mtcp_rec_proc proc;
 	static struct mtcp_rec_sigact sigact[MTCP_NSIG];
 	static char cwd[MTCP_MAX_PATH], exe[MTCP_MAX_PATH];
 	static char final[MTCP_MAX_PATH], tmp[MTCP_MAX_PATH];
 	static struct img_writer w;
 	static struct mem_ctx m;
-	struct mem_range ex[MAX_EXCLUDED + 1];
-	uint64_t proc_off, t[6] = { 0 };
-	int fd = -1, dfd = -1, rc, nex = 0;
+	struct mem_range ex[MAX_EXCLUDED + 4];
+	uint64_t ring_maps[3][2];
+	uint64_t proc_off, created, hflags = 0, t[6] = { 0 };
+	int fd = -1, rc, nex = 0, nring, nhelpers;
 
 	err[0] = '\0';
 	if (!prog_name[0])
 		find_prog_name();
 	t[0] = util_now_ns();
+	/* the helpers exist before the program is parked */
+	nhelpers = wk_start(&wk, &wk_mem, c->helpers);
 	for (;;) {
 		rc = suspend_all(err, errlen);
 		if (rc != -EAGAIN)
@@ -183,7 +294,7 @@ int checkpoint_run(char *err, size_t errlen)
 		goto out_release;
 
 	warn_unsupported();
-	rc = commit_names(e->cfg.dir, prog_name, e->pid, e->seq + 1, final, tmp, sizeof(final));
+	rc = commit_names(c->dir, prog_name, e->pid, e->seq + 1, final, tmp, sizeof(final));
 	if (rc) {
 		snprintf(err, errlen, "image path too long");
 		goto out_release;
@@ -200,13 +311,27 @@ int checkpoint_run(char *err, size_t errlen)
 		commit_prune(e->kept, &e->nkept, 999);
 	snprintf(e->kept[e->nkept++], MTCP_MAX_PATH, "%s", final);
 
+	/* raw extents go to the disk straight from memory where the file
+	 * system allows O_DIRECT */
+	dfd_open = (int)raw_syscall4(SYS_openat, AT_FDCWD, (long)tmp,
+				     O_WRONLY | O_DIRECT | O_CLOEXEC, 0);
+	if (dfd_open < 0)
+		dfd_open = -1;
+	for (int i = 0; i < WK_NSLOTS; i++) {
+		wk_bufs[i].iov_base = wk_mem.out[i];
+		wk_bufs[i].iov_len = CHUNK_OUT_CAP;
+	}
+	sink_open(&sink, fd, dfd_open, c->write_mode != CFG_WRITE_PLAIN, wk_bufs, WK_NSLOTS, NULL);
+	if (c->write_mode == CFG_WRITE_URING && !sink.uring) {
+		rc = -ENOSYS;
+		snprintf(err, errlen, "MTCP_WRITE=uring, but io_uring is not available here "
+			 "(kernel.io_uring_disabled, seccomp or an old kernel)");
+		goto out_abort;
+	}
+
+	created = (uint64_t)time(NULL) * 1000000000ull;
 	iw_init(&w, fd, e->scratch + SCRATCH_WBUF_OFF, SCRATCH_WBUF_LEN);
-	/* large extents go to the disk straight from memory where the file
-	 * system allows O_DIRECT (not tmpfs, for one) */
-	dfd = (int)raw_syscall4(SYS_openat, AT_FDCWD, (long)tmp, O_WRONLY | O_DIRECT | O_CLOEXEC, 0);
-	iw_set_direct(&w, dfd);
-	rc = iw_header(&w, (uint32_t)e->pid, MTCP_IMGF_WRITE_PLAIN | (dfd >= 0 ? MTCP_IMGF_DIRECT : 0),
-		       (uint64_t)time(NULL) * 1000000000ull);
+	rc = iw_header(&w, (uint32_t)e->pid, 0, created, NULL);
 	if (!rc)
 		rc = procstate_capture(&proc, cwd, exe, sigact, err, errlen);
 	if (!rc)
@@ -217,6 +342,8 @@ int checkpoint_run(char *err, size_t errlen)
 		rc = write_threads(&w, &proc.nthreads);
 	if (!rc)
 		rc = fds_write_all(&w, &proc.nfds, err, errlen);
+	if (!rc)
+		rc = iw_flush(&w);
 	if (rc)
 		goto out_abort;
 
@@ -228,15 +355,25 @@ int checkpoint_run(char *err, size_t errlen)
 		ex[nex].start = mtcp_restart_info.hole_start;
 		ex[nex++].end = mtcp_restart_info.hole_start + mtcp_restart_info.hole_len;
 	}
+	nring = sink_mappings(&sink, ring_maps);
+	for (int i = 0; i < nring; i++) {
+		ex[nex].start = ring_maps[i][0] & ~4095ull;
+		ex[nex++].end = (ring_maps[i][1] + 4095) & ~4095ull;
+	}
 	m.volatile_ranges = (const struct mem_range *)(const void *)e->volatile_r;
 	m.nvolatile = e->nvolatile;
-	m.bounce = e->bounce;
 	m.excluded = ex;
 	m.nexcluded = nex;
 	m.maps_buf = e->scratch + SCRATCH_MAPS_OFF;
 	m.maps_len = SCRATCH_MAPS_LEN;
-	m.pagemap_buf = (uint64_t *)(void *)(e->scratch + SCRATCH_PAGEMAP_OFF);
-	m.pagemap_entries = SCRATCH_PAGEMAP_LEN / 8;
+	m.scan_buf = e->scratch + SCRATCH_PAGEMAP_OFF;
+	m.scan_len = SCRATCH_PAGEMAP_LEN;
+	m.flags = MEM_F_ZERO | (c->compress ? MEM_F_LZ4 : 0) |
+		  (c->file_pages ? MEM_F_FILE_PAGES : 0) | (c->scan_pagemap ? MEM_F_FORCE_PAGEMAP : 0);
+	m.lz4_accel = c->lz4_accel;
+	m.wk = &wk;
+	m.sink = &sink;
+	m.off = w.off;
 
 	/* Everything the restarted control thread needs is in memory now;
 	 * from here the memory is saved.  A restarted process returns here
@@ -245,8 +382,10 @@ int checkpoint_run(char *err, size_t errlen)
 		return after_restart();
 
 	t[2] = util_now_ns();
-	rc = mem_write_regions(&w, &m, err, errlen);
+	rc = mem_write_regions(&m, err, errlen);
 	t[3] = util_now_ns();
+	if (!rc)
+		rc = iw_seek(&w, m.off, m.nrecords);
 	if (!rc) {
 		static char both[2 * MTCP_MAX_PATH]; /* cwd, then the exe path */
 		proc.nregions = m.nregions;
@@ -257,39 +396,59 @@ int checkpoint_run(char *err, size_t errlen)
 	}
 	if (!rc)
 		rc = iw_finish(&w);
+	if (!rc) {
+		hflags = header_flags(c, m.st.backend);
+		rc = rewrite_header(fd, c, hflags, (uint32_t)e->pid, created);
+	}
 	if (rc)
 		goto out_abort;
-	if (dfd >= 0)
-		raw_syscall1(SYS_close, dfd);
-	dfd = -1;
+	stop_writer();
 	t[4] = util_now_ns();
-	rc = commit_finish(fd, tmp, final, e->cfg.dir);
+	if (c->fsync_async)
+		rc = commit_rename_first(fd, tmp, final);
+	else
+		rc = commit_finish(fd, tmp, final, c->dir);
 	t[5] = util_now_ns();
-	fd = -1;
 	if (rc) {
+		fd = -1;
 		snprintf(err, errlen, "cannot commit %s: %s", final, strerror(-rc));
 		e->nkept--;
 		goto out_release;
 	}
-	commit_prune(e->kept, &e->nkept, e->cfg.keep);
 	snprintf(e->last_image, sizeof(e->last_image), "%s", final);
 	suspend_release_all();
+	if (c->fsync_async) {
+		/* the program runs; the image becomes durable now, and only then
+		 * may older images go */
+		rc = commit_settle(fd, c->dir);
+		if (rc)
+			util_log("fsync of %s failed: %s", final, strerror(-rc));
+	}
+	fd = -1;
+	commit_prune(e->kept, &e->nkept, c->keep);
 	if (e->verbose)
-		util_log("checkpoint %s: %llu bytes of memory, %d threads; suspend %.3f ms, "
-			 "state %.3f ms, memory %.3f ms, finish %.3f ms, fsync+rename %.3f ms",
-			 final, (unsigned long long)w.data_bytes, e->nslots,
+		util_log("checkpoint %s: %llu bytes of memory in %llu bytes (zero %llu, lz4 %llu->%llu), "
+			 "%u extents, %d threads, %d helpers, %s%s; suspend %.3f ms, state %.3f ms, "
+			 "memory %.3f ms, finish %.3f ms, %s %.3f ms",
+			 final, (unsigned long long)m.st.mem_bytes,
+			 (unsigned long long)m.st.stored_bytes, (unsigned long long)m.st.zero_bytes,
+			 (unsigned long long)m.st.lz4_in, (unsigned long long)m.st.lz4_out,
+			 (unsigned)m.st.extents, e->nslots, nhelpers,
+			 m.st.backend == PS_BACKEND_SCAN_IOCTL ? "PAGEMAP_SCAN" : "pagemap",
+			 (hflags & MTCP_IMGF_URING) ? ", io_uring" : ", pwrite",
 			 (t[1] - t[0]) / 1e6, (t[2] - t[1]) / 1e6, (t[3] - t[2]) / 1e6,
-			 (t[4] - t[3]) / 1e6, (t[5] - t[4]) / 1e6);
+			 (t[4] - t[3]) / 1e6, c->fsync_async ? "rename" : "fsync+rename",
+			 (t[5] - t[4]) / 1e6);
 	return MTCP_CHECKPOINTED;
 
 out_abort:
-	if (dfd >= 0)
-		raw_syscall1(SYS_close, dfd);
+	stop_writer();
 	if (!err[0])
 		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(-rc));
 	commit_abort(fd, tmp);
 	e->nkept--;
 out_release:
+	stop_writer();
 	suspend_release_all();
 	return rc < 0 ? rc : -EIO;
 }

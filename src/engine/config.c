@@ -3,6 +3,9 @@
  * config.c - the checkpointer's settings: defaults, then the environment
  * (MTCP_DIR, MTCP_INTERVAL, MTCP_SIGNAL, MTCP_KEEP), then
  * the options given to mtcp_init(), each overriding the one before.
+ * The writer's settings come from the environment only (docs/tools.md):
+ * MTCP_WRITE, MTCP_SCAN, MTCP_COMPRESS, MTCP_LZ4_ACCEL, MTCP_HELPERS,
+ * MTCP_FILE_PAGES, MTCP_FSYNC.
  */
 #include "engine.h"
 #include "options.h"
@@ -43,6 +46,62 @@ static int set_dir(struct mtcp_config *cfg, const char *dir, const char *what,
 	return 0;
 }
 
+static int env_word(const char *name, const char *const *words, int *out, const char *expect,
+		    char *err, size_t errlen)
+{
+	const char *v = getenv(name);
+
+	if (v && *v && opt_parse_word(v, words, out)) {
+		snprintf(err, errlen, "%s=%s: expected %s", name, v, expect);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int env_int(const char *name, int lo, int hi, int *out, char *err, size_t errlen)
+{
+	const char *v = getenv(name);
+
+	if (v && *v && opt_parse_int(v, lo, hi, out)) {
+		snprintf(err, errlen, "%s=%s: not an integer from %d to %d", name, v, lo, hi);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int writer_from_env(struct mtcp_config *cfg, char *err, size_t errlen)
+{
+	static const char *const write_w[] = { "auto", "uring", "plain", NULL };
+	static const char *const scan_w[] = { "auto", "pagemap", NULL };
+	static const char *const compress_w[] = { "none", "lz4", NULL };
+	static const char *const bool_w[] = { "0", "1", NULL };
+	static const char *const fsync_w[] = { "sync", "async", NULL };
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int rc;
+
+	cfg->write_mode = CFG_WRITE_AUTO;
+	cfg->scan_pagemap = 0;
+	cfg->compress = 1;
+	cfg->lz4_accel = 1;
+	/* the control thread encodes too: one helper per other core */
+	cfg->helpers = ncpu > 1 ? (int)(ncpu - 1 < 8 ? ncpu - 1 : 8) : 0;
+	cfg->file_pages = 0;
+	cfg->fsync_async = 0;
+	if ((rc = env_word("MTCP_WRITE", write_w, &cfg->write_mode, "auto, uring or plain", err,
+			   errlen)) ||
+	    (rc = env_word("MTCP_SCAN", scan_w, &cfg->scan_pagemap, "auto or pagemap", err,
+			   errlen)) ||
+	    (rc = env_word("MTCP_COMPRESS", compress_w, &cfg->compress, "lz4 or none", err,
+			   errlen)) ||
+	    (rc = env_word("MTCP_FILE_PAGES", bool_w, &cfg->file_pages, "0 or 1", err, errlen)) ||
+	    (rc = env_word("MTCP_FSYNC", fsync_w, &cfg->fsync_async, "sync or async", err,
+			   errlen)) ||
+	    (rc = env_int("MTCP_LZ4_ACCEL", 1, 65537, &cfg->lz4_accel, err, errlen)) ||
+	    (rc = env_int("MTCP_HELPERS", 0, 8, &cfg->helpers, err, errlen)))
+		return rc;
+	return 0;
+}
+
 int config_from_env(struct mtcp_config *cfg, char *err, size_t errlen)
 {
 	const char *v;
@@ -71,7 +130,7 @@ int config_from_env(struct mtcp_config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "MTCP_KEEP=%s: not an integer from 1 to 1000", v);
 		return -EINVAL;
 	}
-	return 0;
+	return writer_from_env(cfg, err, errlen);
 }
 
 int config_apply_options(struct mtcp_config *cfg, const void *opts_, char *err, size_t errlen)

@@ -20,7 +20,16 @@ struct mtcp_config {
 	double interval;         /* seconds, 0: on demand only */
 	int signal;              /* checkpoint signal */
 	int keep;                /* images kept */
+	/* the writer */
+	int write_mode;          /* CFG_WRITE_*: MTCP_WRITE */
+	int scan_pagemap;        /* 1: /proc/self/pagemap even if PAGEMAP_SCAN exists */
+	int compress;            /* 1: lz4 where it pays */
+	int lz4_accel;           /* LZ4 acceleration, 1 = best ratio */
+	int helpers;             /* helper threads, 0..8 */
+	int file_pages;          /* 1: private file pages saved, not referenced */
+	int fsync_async;         /* 1: rename first, fsync after the program resumed */
 };
+enum { CFG_WRITE_AUTO = 0, CFG_WRITE_URING = 1, CFG_WRITE_PLAIN = 2 };
 
 /* Per-thread slot of one checkpoint.  States move FREE -> SIGNALLED ->
  * PARKED (or DEFERRED -> PARKED, or GONE when the thread exited). */
@@ -72,7 +81,6 @@ struct engine {
 	int nexcluded;
 	struct excluded_range volatile_r[8]; /* saved, but change while saved */
 	int nvolatile;
-	char *bounce;              /* MTCP_EXTENT_MAX bytes: snapshots of those */
 	char *scratch;             /* large scratch buffer for /proc files */
 	size_t scratch_len;
 
@@ -114,6 +122,9 @@ void ctl_wake(void);
 
 /* checkpoint.c */
 int checkpoint_run(char *err, size_t errlen);
+int checkpoint_init(void);              /* the writer's memory, once */
+int checkpoint_owns_fd(int fd);         /* the image's O_DIRECT fd, the ring */
+int checkpoint_skips_tid(pid_t tid);    /* the writer's helper threads */
 
 /* procstate.c */
 int procstate_capture(struct mtcp_rec_proc *proc, char *cwd, char *exe,

@@ -167,7 +167,7 @@ int fds_write_all(struct img_writer *w, uint32_t *nfds, char *err, size_t errlen
 				continue;
 			for (const char *c = name; *c; c++)
 				fd = fd * 10 + (*c - '0');
-			if (fd == (int)dfd || fds_is_library_fd(fd) || fd == w->fd || fd == w->dfd)
+			if (fd == (int)dfd || fds_is_library_fd(fd) || fd == w->fd || checkpoint_owns_fd(fd))
 				continue;
 			rc = write_fd(w, fd, err, errlen);
 			if (!rc)

@@ -230,6 +230,31 @@ static void thread_name(pid_t tid, char *out, size_t len)
 		out[n - 1] = '\0';
 }
 
+/*
+ * Threads that are not the program's: the writer's helpers, and the
+ * kernel's io_uring workers (iou-wrk-*, iou-sqp-*), which live in the
+ * thread group but never run user code, so they can never park.  Names
+ * are read once per checkpoint (a tid may be reused between two).
+ */
+#define MAX_IO_WORKERS 64
+static pid_t io_workers[MAX_IO_WORKERS];
+static int nio_workers;
+
+static int is_io_worker(pid_t tid)
+{
+	char name[32];
+
+	for (int i = 0; i < nio_workers; i++)
+		if (io_workers[i] == tid)
+			return 1;
+	thread_name(tid, name, sizeof(name));
+	if (strncmp(name, "iou-wrk-", 8) && strncmp(name, "iou-sqp-", 8))
+		return 0;
+	if (nio_workers < MAX_IO_WORKERS)
+		io_workers[nio_workers++] = tid;
+	return 1;
+}
+
 static void blocked_message(pid_t tid, char *err, size_t errlen)
 {
 	char name[32];
@@ -264,6 +289,7 @@ int suspend_all(char *err, size_t errlen)
 		}
 	}
 	memset(tid_hash, 0, sizeof(*tid_hash) * TID_HASH_SIZE);
+	nio_workers = 0;
 	e->nslots = 0;
 	__atomic_store_n(&e->parked, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&e->in_checkpoint, 1, __ATOMIC_RELEASE);
@@ -279,7 +305,8 @@ int suspend_all(char *err, size_t errlen)
 			return n;
 		}
 		for (int i = 0; i < n; i++) {
-			if (tids[i] == e->ctl_tid || slot_find(tids[i]) >= 0)
+			if (tids[i] == e->ctl_tid || slot_find(tids[i]) >= 0 ||
+			    checkpoint_skips_tid(tids[i]) || is_io_worker(tids[i]))
 				continue;
 			if (e->nslots == MTCP_MAX_THREADS) {
 				snprintf(err, errlen, "more than %d threads", MTCP_MAX_THREADS);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* image_reader.c - read and validate an image (docs/format.md). */
 #include "image_reader.h"
+#include "lz4_block.h"
 #include "crc32c.h"
 
 #include <errno.h>
@@ -101,9 +102,9 @@ int image_load(const char *path, struct image *img, char *err, size_t errlen)
 	if (crc32c(0, &img->hdr, offsetof(struct mtcp_img_header, header_crc)) !=
 	    img->hdr.header_crc)
 		FAIL(-EINVAL, "corrupt: header checksum mismatch");
-	if (img->hdr.version != MTCP_IMG_VERSION)
-		FAIL(-EPROTO, "image format version %u; this mtcp_restart reads version %u",
-		     img->hdr.version, MTCP_IMG_VERSION);
+	if (img->hdr.version < MTCP_IMG_VERSION_MIN || img->hdr.version > MTCP_IMG_VERSION)
+		FAIL(-EPROTO, "image format version %u; this mtcp_restart reads versions %u to %u",
+		     img->hdr.version, MTCP_IMG_VERSION_MIN, MTCP_IMG_VERSION);
 	if (img->hdr.arch != MTCP_IMG_ARCH_X86_64)
 		FAIL(-EPROTO, "image is for machine type %u; this one is x86_64 (62)",
 		     img->hdr.arch);
@@ -139,7 +140,11 @@ int image_load(const char *path, struct image *img, char *err, size_t errlen)
 			if (crc32c(0, &x, offsetof(struct mtcp_rec_extent, desc_crc)) != x.desc_crc)
 				FAIL(-EINVAL, "corrupt: extent checksum mismatch at offset %llu",
 				     (unsigned long long)off);
-			if (x.encoding != MTCP_EXT_RAW || x.data_len != x.len ||
+			int raw_ok = x.encoding == MTCP_EXT_RAW && x.data_len == x.len;
+			/* an lz4 block is never longer than its bound (LZ4_COMPRESSBOUND) */
+			int lz4_ok = x.encoding == MTCP_EXT_LZ4 && img->hdr.version >= 2 &&
+				     x.data_len && x.data_len <= x.len + x.len / 255 + 16;
+			if (!(raw_ok || lz4_ok) ||
 			    x.len > MTCP_EXTENT_MAX || !x.len || x.addr & 4095 || x.len & 4095 ||
 			    x.pad >= 4096 || r.len != sizeof(x) + x.pad + x.data_len ||
 			    x.addr < cur->rec.start ||
@@ -154,8 +159,16 @@ int image_load(const char *path, struct image *img, char *err, size_t errlen)
 			e->len = x.len;
 			e->file_off = off + sizeof(x) + x.pad;
 			e->crc = r.payload_crc;
+			e->enc = x.encoding;
+			e->data_len = x.data_len;
 			e->pad = 0;
-			img->data_bytes += x.len;
+			img->data_bytes += x.data_len;
+			img->mem_bytes += x.len;
+			if (x.encoding == MTCP_EXT_LZ4) {
+				img->lz4_extents++;
+				if (x.data_len > img->lz4_max)
+					img->lz4_max = x.data_len;
+			}
 			off += r.len;
 			nrec++;
 			continue;
@@ -322,26 +335,46 @@ out:
 
 int image_verify_data(const struct image *img, char *err, size_t errlen)
 {
-	char *buf = malloc(MTCP_EXTENT_MAX);
+	uint64_t most = 1;
+	char *buf, *plain;
 	int rc = 0;
 
-	if (!buf) {
+	/* buffers as large as the largest extent, not the largest possible */
+	for (uint32_t i = 0; i < img->nextents; i++) {
+		if (img->extents[i].len > most)
+			most = img->extents[i].len;
+		if (img->extents[i].data_len > most)
+			most = img->extents[i].data_len;
+	}
+	buf = malloc(most);
+	plain = malloc(most);
+
+	if (!buf || !plain) {
+		free(buf);
+		free(plain);
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	for (uint32_t i = 0; i < img->nextents && !rc; i++) {
 		const struct rst_extent *e = &img->extents[i];
-		rc = read_at(img->fd, buf, e->len, e->file_off);
+		rc = read_at(img->fd, buf, e->data_len, e->file_off);
 		if (rc)
 			snprintf(err, errlen, "cannot read memory data at offset %llu: %s",
 				 (unsigned long long)e->file_off, strerror(-rc));
-		else if (crc32c(0, buf, e->len) != e->crc) {
+		else if (crc32c(0, buf, e->data_len) != e->crc) {
 			snprintf(err, errlen, "corrupt: checksum mismatch in memory data at offset %llu",
 				 (unsigned long long)e->file_off);
+			rc = -EINVAL;
+		} else if (e->enc == MTCP_EXT_LZ4 &&
+			   lz4_block_decode(buf, e->data_len, plain, e->len) != (long)e->len) {
+			snprintf(err, errlen, "corrupt: lz4 data at offset %llu does not decode to "
+				 "%llu bytes", (unsigned long long)e->file_off,
+				 (unsigned long long)e->len);
 			rc = -EINVAL;
 		}
 	}
 	free(buf);
+	free(plain);
 	return rc;
 }
 

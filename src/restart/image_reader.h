@@ -41,7 +41,10 @@ struct image {
 	uint32_t nregions;
 	struct rst_extent *extents;
 	uint32_t nextents;
-	uint64_t data_bytes;
+	uint64_t data_bytes;   /* stored extent bytes */
+	uint64_t mem_bytes;    /* memory they fill */
+	uint32_t lz4_extents;
+	uint32_t lz4_max;      /* largest lz4 extent, stored bytes */
 };
 
 /* 0, or -errno with a one-line reason in err (without the image path). */

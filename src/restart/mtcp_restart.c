@@ -141,6 +141,27 @@ static int supervise(pid_t child, const sigset_t *fwd)
 	}
 }
 
+/* One line a script can parse: what the image holds and how it was written. */
+static void print_verified(const char *path, const struct image *img)
+{
+	uint64_t f = img->hdr.flags;
+
+	printf("%s: ok: pid %u, %u threads, %u fds, %u regions, %u extents (%u lz4), "
+	       "%llu bytes of memory in %llu bytes of data, program %s; format %u, written with "
+	       "%s%s%s%s%s%s, %u helper threads, fsync %s\n",
+	       path, img->proc.pid, img->nthreads, img->nfds, img->nregions, img->nextents,
+	       img->lz4_extents, (unsigned long long)img->mem_bytes,
+	       (unsigned long long)img->data_bytes, img->exe, img->hdr.version,
+	       (f & MTCP_IMGF_URING) ? "io_uring" : "pwrite",
+	       (f & MTCP_IMGF_DIRECT) ? "+O_DIRECT" : "",
+	       (f & MTCP_IMGF_LZ4) ? ", lz4" : "",
+	       (f & MTCP_IMGF_ZERO) ? ", zero-check" : "",
+	       (f & MTCP_IMGF_SCAN_IOCTL) ? ", PAGEMAP_SCAN" :
+	       (f & MTCP_IMGF_PAGEMAP) ? ", pagemap" : "",
+	       (f & MTCP_IMGF_FILE_PAGES) ? ", file pages" : "",
+	       img->hdr.helpers, (f & MTCP_IMGF_FSYNC_ASYNC) ? "async" : "sync");
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -203,10 +224,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (verify) {
-		printf("%s: ok: pid %u, %u threads, %u fds, %u regions, %u extents, "
-		       "%llu bytes of memory data, program %s\n",
-		       path, img.proc.pid, img.nthreads, img.nfds, img.nregions, img.nextents,
-		       (unsigned long long)img.data_bytes, img.exe);
+		print_verified(path, &img);
 		image_free(&img);
 		return 0;
 	}

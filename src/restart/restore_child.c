@@ -146,7 +146,7 @@ static void restore_fds(const struct image *img)
 }
 
 struct hole_plan {
-	uint64_t blob_off, args_off, arrays_off, stack_off, tstacks_off, stage_off, size;
+	uint64_t blob_off, args_off, arrays_off, stack_off, tstacks_off, stage_off, lz4_off, size;
 };
 
 static uint64_t align_up(uint64_t v, uint64_t a)
@@ -343,7 +343,8 @@ void __attribute__((noreturn)) restore_child(const char *path, struct image *img
 	hp.tstacks_off = hp.stack_off + MAIN_STACK;
 	hp.stage_off = align_up(hp.tstacks_off + (uint64_t)img->nthreads * THREAD_STACK, 4096);
 	find_own_vdso(&v);
-	hp.size = align_up(hp.stage_off + (v.end - v.start) + 4096, 4096);
+	hp.lz4_off = align_up(hp.stage_off + (v.end - v.start) + 4096, 4096);
+	hp.size = align_up(hp.lz4_off + img->lz4_max, 4096);
 	hole = find_hole(img, hp.size);
 	if (!hole)
 		die("no free address range of %llu KiB outside the image's regions",
@@ -391,6 +392,8 @@ void __attribute__((noreturn)) restore_child(const char *path, struct image *img
 		a->regions[i].flags = g->rec.flags;
 	}
 	a->nextents = img->nextents;
+	a->lz4_max = img->lz4_max;
+	a->lz4_buf = (uint8_t *)(hbase + hp.lz4_off);
 	memcpy(a->extents, img->extents, img->nextents * sizeof(struct rst_extent));
 	a->nthreads = img->nthreads;
 	for (uint32_t i = 0; i < img->nthreads; i++) {

@@ -27,7 +27,9 @@ struct rst_region {
 struct rst_extent {
 	uint64_t addr, len;
 	uint64_t file_off;  /* offset of the data in the image */
-	uint32_t crc;       /* crc32c of the data */
+	uint32_t crc;       /* crc32c of the stored data */
+	uint32_t enc;       /* MTCP_EXT_RAW or MTCP_EXT_LZ4 */
+	uint32_t data_len;  /* stored bytes (RAW: == len) */
 	uint32_t pad;
 };
 
@@ -56,6 +58,9 @@ struct rst_args {
 	int32_t close_from;  /* helper fds [close_from, close_to] are closed */
 	int32_t close_to;    /*   before the program resumes */
 	uint32_t nunmap, nregions, nextents, nthreads;
+	uint32_t lz4_max;    /* largest LZ4 extent's data_len: lz4_buf holds it */
+	uint32_t pad0;
+	uint8_t *lz4_buf;    /* compressed bytes are read here, then decoded into place */
 	struct rst_range *unmap;
 	struct rst_region *regions;
 	struct rst_extent *extents;

@@ -56,6 +56,31 @@ int commit_finish(int fd, const char *tmp, const char *final, const char *dir)
 	return 0;
 }
 
+int commit_rename_first(int fd, const char *tmp, const char *final)
+{
+	long rc = raw_syscall4(SYS_renameat, AT_FDCWD, (long)tmp, AT_FDCWD, (long)final);
+
+	if (rc) {
+		commit_abort(fd, tmp);
+		return (int)rc;
+	}
+	return 0;
+}
+
+int commit_settle(int fd, const char *dir)
+{
+	long rc = raw_syscall1(SYS_fsync, fd);
+	long dfd;
+
+	raw_syscall1(SYS_close, fd);
+	dfd = raw_syscall4(SYS_openat, AT_FDCWD, (long)dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	if (dfd >= 0) {
+		raw_syscall1(SYS_fsync, dfd);
+		raw_syscall1(SYS_close, dfd);
+	}
+	return (int)rc;
+}
+
 void commit_abort(int fd, const char *tmp)
 {
 	if (fd >= 0)

@@ -17,6 +17,12 @@ int commit_names(const char *dir, const char *prog, int pid, uint64_t seq,
 /* Returns the open fd or -errno. */
 int commit_open_tmp(const char *tmp);
 int commit_finish(int fd, const char *tmp, const char *final, const char *dir);
+/* MTCP_FSYNC=async: rename now (fd stays open), then, once the program
+ * runs again, commit_settle() fsyncs the file and the directory and
+ * closes fd.  Until it returns, a crash may leave the new image short or
+ * empty (the checksums then refuse it), not a mix. */
+int commit_rename_first(int fd, const char *tmp, const char *final);
+int commit_settle(int fd, const char *dir);
 void commit_abort(int fd, const char *tmp);
 /* Remove from ring[0..*n) the oldest entries beyond `keep` (files deleted). */
 void commit_prune(char (*ring)[4096], int *n, int keep);

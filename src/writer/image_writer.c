@@ -45,24 +45,12 @@ static int pwrite_all(int fd, const void *p, size_t len, uint64_t off)
 	return 0;
 }
 
-/* Extents at least this large are written with O_DIRECT straight from
- * memory: below it the padding to a page boundary costs more than the
- * page cache copy saves. */
-#define DIRECT_MIN (64u << 10)
-#define FILE_ALIGN 4096u
-
 void iw_init(struct img_writer *w, int fd, char *buf, size_t cap)
 {
 	memset(w, 0, sizeof(*w));
 	w->fd = fd;
-	w->dfd = -1;
 	w->buf = buf;
 	w->cap = cap;
-}
-
-void iw_set_direct(struct img_writer *w, int dfd)
-{
-	w->dfd = dfd;
 }
 
 int iw_flush(struct img_writer *w)
@@ -102,7 +90,8 @@ static void rec_fill(struct mtcp_rec *r, uint32_t type, uint64_t len, uint32_t c
 	r->header_crc = crc32c(0, r, offsetof(struct mtcp_rec, header_crc));
 }
 
-int iw_header(struct img_writer *w, uint32_t pid, uint64_t flags, uint64_t created_ns)
+int iw_header(struct img_writer *w, uint32_t pid, uint64_t flags, uint64_t created_ns,
+	      const struct iw_settings *set)
 {
 	struct mtcp_img_header h;
 
@@ -115,6 +104,11 @@ int iw_header(struct img_writer *w, uint32_t pid, uint64_t flags, uint64_t creat
 	h.flags = flags;
 	h.created_ns = created_ns;
 	h.pid = pid;
+	if (set) {
+		h.helpers = set->helpers;
+		h.chunk_kib = set->chunk_kib;
+		h.lz4_accel = set->lz4_accel;
+	}
 	h.header_crc = crc32c(0, &h, offsetof(struct mtcp_img_header, header_crc));
 	return put(w, &h, sizeof(h));
 }
@@ -214,72 +208,23 @@ int iw_extent(struct img_writer *w, uint64_t addr, uint64_t len)
 	return iw_extent_from(w, addr, len, (const void *)(uintptr_t)addr);
 }
 
-static int write_direct(struct img_writer *w, const void *data, uint64_t len)
-{
-	uint64_t done = 0;
-	while (done < len) {
-		long n = raw_syscall4(SYS_pwrite64, w->dfd, (long)((const char *)data + done),
-				      (long)(len - done), (long)(w->off + done));
-		if (n == -EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? (int)n : -EIO;
-		done += (uint64_t)n;
-	}
-	return 0;
-}
-
 int iw_extent_from(struct img_writer *w, uint64_t addr, uint64_t len, const void *data)
 {
-	static const char zeros[FILE_ALIGN];
 	struct {
 		struct mtcp_rec r;
 		struct mtcp_rec_extent e;
 	} h;
-	int direct = w->dfd >= 0 && len >= DIRECT_MIN && !((uintptr_t)data % FILE_ALIGN);
-	uint32_t pad = 0;
 	int rc;
 
 	if (len > MTCP_EXTENT_MAX)
 		return -EINVAL;
-	if (direct)
-		pad = (uint32_t)((FILE_ALIGN - (w->off + sizeof(h)) % FILE_ALIGN) % FILE_ALIGN);
 	memset(&h, 0, sizeof(h));
 	h.e.addr = addr;
 	h.e.len = len;
 	h.e.encoding = MTCP_EXT_RAW;
-	h.e.pad = pad;
 	h.e.data_len = (uint32_t)len;
 	h.e.desc_crc = crc32c(0, &h.e, offsetof(struct mtcp_rec_extent, desc_crc));
-	rec_fill(&h.r, MTCP_REC_EXTENT, sizeof(h.e) + pad + len, crc32c(0, data, len));
-
-	if (direct) {
-		/* header and padding through the page cache, the data (at a
-		 * page-aligned file offset) straight from memory to the disk */
-		rc = put(w, &h, sizeof(h));
-		if (!rc && pad)
-			rc = put(w, zeros, pad);
-		if (!rc)
-			rc = iw_flush(w);
-		if (!rc)
-			rc = write_direct(w, data, len);
-		if (rc == -EINVAL) {
-			/* the file system refused this alignment: buffered from now on */
-			w->dfd = -1;
-			rc = write_all(w->fd, data, len);
-		} else if (!rc) {
-			w->direct_used = 1;
-			/* the buffered fd's position must follow */
-			if (raw_syscall3(SYS_lseek, w->fd, (long)(w->off + len), 0 /* SEEK_SET */) < 0)
-				rc = -EIO;
-		}
-		if (rc)
-			return rc;
-		w->off += len;
-		w->data_bytes += len;
-		w->nrecords++;
-		return 0;
-	}
+	rec_fill(&h.r, MTCP_REC_EXTENT, sizeof(h.e) + len, crc32c(0, data, len));
 
 	struct iovec iov[2];
 	size_t total, done = 0;
@@ -318,6 +263,19 @@ int iw_extent_from(struct img_writer *w, uint64_t addr, uint64_t len, const void
 	w->off += total;
 	w->data_bytes += len;
 	w->nrecords++;
+	return 0;
+}
+
+int iw_seek(struct img_writer *w, uint64_t off, uint64_t nrecords)
+{
+	int rc = iw_flush(w);
+
+	if (rc)
+		return rc;
+	if (raw_syscall3(SYS_lseek, w->fd, (long)off, 0 /* SEEK_SET */) < 0)
+		return -EIO;
+	w->off = off;
+	w->nrecords += nrecords;
 	return 0;
 }
 

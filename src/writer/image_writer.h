@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * image_writer.h - appends records to an image file: small records through
- * a buffer, page data straight from the program's memory (writev), every
- * record with its crc32c.  Raw system calls only: it runs while the
+ * a buffer, every record with its crc32c.  (Memory goes through memory.h's
+ * stream; iw_extent writes a plain RAW extent, for tests and tools.)  Raw system calls only: it runs while the
  * program's threads are parked.
  */
 #ifndef MTCP_IMAGE_WRITER_H
@@ -13,13 +13,11 @@
 
 struct img_writer {
 	int fd;
-	int dfd;           /* the same file opened O_DIRECT, or -1 */
-	int direct_used;   /* some extent went through dfd */
 	uint64_t off;      /* file offset of the next appended byte */
 	char *buf;         /* pending bytes, written at off - used */
 	size_t cap, used;
 	uint64_t nrecords;
-	uint64_t data_bytes; /* bytes of page data written */
+	uint64_t data_bytes; /* bytes of page data written by iw_extent */
 	/* the record being streamed by iw_begin/iw_append/iw_end */
 	uint64_t rec_off;
 	uint32_t rec_type;
@@ -28,10 +26,12 @@ struct img_writer {
 };
 
 void iw_init(struct img_writer *w, int fd, char *buf, size_t cap);
-/* Large extents go through `dfd` (the image opened with O_DIRECT), their
- * data page-aligned in the file; -1 keeps everything buffered. */
-void iw_set_direct(struct img_writer *w, int dfd);
-int iw_header(struct img_writer *w, uint32_t pid, uint64_t flags, uint64_t created_ns);
+/* The writer's settings, recorded in the header. */
+struct iw_settings {
+	uint32_t helpers, chunk_kib, lz4_accel;
+};
+int iw_header(struct img_writer *w, uint32_t pid, uint64_t flags, uint64_t created_ns,
+	      const struct iw_settings *set);
 /* A whole record whose payload is p1 followed by p2 (either may be empty). */
 int iw_record(struct img_writer *w, uint32_t type, const void *p1, size_t l1,
 	      const void *p2, size_t l2);
@@ -47,6 +47,9 @@ int iw_end(struct img_writer *w);
 int iw_extent(struct img_writer *w, uint64_t addr, uint64_t len);
 /* The same, with the bytes taken from `data` (a stable copy). */
 int iw_extent_from(struct img_writer *w, uint64_t addr, uint64_t len, const void *data);
+/* Bytes up to off were written by someone else (the memory stream, with
+ * nrecords records): continue appending there. */
+int iw_seek(struct img_writer *w, uint64_t off, uint64_t nrecords);
 /* END record, then everything flushed.  Does not fsync. */
 int iw_finish(struct img_writer *w);
 int iw_flush(struct img_writer *w);

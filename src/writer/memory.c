@@ -3,21 +3,35 @@
  * memory.c - the memory part of an image.
  *
  * Which pages are written, per kind of mapping (docs/format.md):
- *   private anonymous, shared anonymous: present or swapped pages;
- *   private file mapping: pages that were copied on write (present and
- *     not a file page, or swapped); the clean ones come from the file;
+ *   private anonymous: present or swapped pages, less the shared zero page;
+ *   private file mapping: pages that were copied on write (present and not
+ *     a page-cache page, or swapped); the clean ones come from the file at
+ *     restart (MEM_F_FILE_PAGES: every page up to the end of the file);
+ *   shared anonymous (shmem): every page, because a shmem page swapped out
+ *     leaves no trace in our page tables;
  *   private mapping of a deleted or replaced file: every page;
  *   shared file mapping: none, the file holds them;
  *   [vdso], [vvar], [vvar_vclock]: none, the kernel's own; [vsyscall]: skipped.
- * Never-touched pages are not present in /proc/self/pagemap and so are
- * never read nor written.  mincore is not used: it reports swapped-out
- * anonymous pages as absent.
+ * Of the pages picked, the all-zero ones are dropped (MEM_F_ZERO).
+ *
+ * The pipeline, one region after another (a region's REGION record is
+ * written last, at its reserved place, once its extent count is known):
+ *
+ *   page_scan -> runs of wanted pages -> jobs of <= CHUNK_MAX bytes
+ *     -> slots (WK_NSLOTS, used in turn) -> helpers: chunk_encode
+ *     -> in slot order: file offsets, headers -> sink (io_uring or pwrite)
+ *
+ * A slot is reused once its writes have completed.
  */
 #include "memory.h"
-#include "image_writer.h"
+#include "chunk.h"
+#include "crc32c.h"
 #include "image-format.h"
 #include "maps.h"
+#include "page_scan.h"
+#include "sink.h"
 #include "syscall.h"
+#include "workers.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,43 +44,9 @@
 
 #define PAGE 4096ull
 #define MAX_PIECES_PER_MAP 20
-#define PM_PRESENT (1ull << 63)
-#define PM_SWAPPED (1ull << 62)
-#define PM_FILE (1ull << 61)
+#define FILE_ALIGN 4096u
 
 enum save_rule { SAVE_NONE, SAVE_TOUCHED, SAVE_COW, SAVE_ALL };
-
-int mem_subtract(uint64_t start, uint64_t end, const struct mem_range *ex, int nex,
-		 struct mem_range *out, int max)
-{
-	int n = 0;
-	uint64_t cur = start;
-
-	while (cur < end) {
-		/* the excluded range that starts first at or after cur, or covers cur */
-		uint64_t next_ex = end, ex_end = 0;
-		for (int i = 0; i < nex; i++) {
-			if (ex[i].end <= cur || ex[i].start >= end)
-				continue;
-			uint64_t s = ex[i].start > cur ? ex[i].start : cur;
-			if (s < next_ex || (s == next_ex && ex[i].end > ex_end)) {
-				next_ex = s;
-				ex_end = ex[i].end;
-			}
-		}
-		if (next_ex > cur) {
-			if (n == max)
-				return n;
-			out[n].start = cur;
-			out[n].end = next_ex;
-			n++;
-		}
-		if (next_ex >= end)
-			break;
-		cur = ex_end;
-	}
-	return n;
-}
 
 static long read_proc(const char *path, char *buf, size_t len)
 {
@@ -98,24 +78,41 @@ struct region_job {
 	struct mtcp_rec_region rec;
 	const char *path;
 	enum save_rule rule;
-	int unreadable; /* must be made readable to be read */
+	uint64_t all_end;   /* SAVE_ALL: pages up to here (file pages: the file's end) */
+	int unreadable;     /* must be made readable to be read */
+	int is_volatile;    /* overlaps memory that changes while written */
 };
 
-static int page_wanted(enum save_rule rule, uint64_t pm)
+/* The state of one mem_write_regions call. */
+struct stream {
+	struct mem_ctx *m;
+	struct workers *wk;
+	struct sink *s;
+	struct region_job *rj;      /* the region being written */
+	uint64_t head, tail;        /* jobs queued: seq head..tail-1 not yet written */
+	uint64_t run_start, run_end;/* wanted pages not yet cut into jobs */
+	int32_t slot_inflight[WK_NSLOTS];
+};
+
+static const char zero_pad[FILE_ALIGN] __attribute__((aligned(FILE_ALIGN)));
+
+static int pwrite_all(int fd, const void *p, size_t len, uint64_t off)
 {
-	switch (rule) {
-	case SAVE_ALL:
-		return 1;
-	case SAVE_TOUCHED:
-		return (pm & (PM_PRESENT | PM_SWAPPED)) != 0;
-	case SAVE_COW:
-		return (pm & PM_SWAPPED) || ((pm & PM_PRESENT) && !(pm & PM_FILE));
-	default:
-		return 0;
+	const char *c = p;
+	while (len) {
+		long n = raw_syscall4(SYS_pwrite64, fd, (long)c, (long)len, (long)off);
+		if (n == -EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? (int)n : -EIO;
+		c += n;
+		off += (uint64_t)n;
+		len -= (size_t)n;
 	}
+	return 0;
 }
 
-static int is_volatile(const struct mem_ctx *m, uint64_t start, uint64_t end)
+static int overlaps_volatile(const struct mem_ctx *m, uint64_t start, uint64_t end)
 {
 	for (int i = 0; i < m->nvolatile; i++)
 		if (start < m->volatile_ranges[i].end && end > m->volatile_ranges[i].start)
@@ -123,81 +120,193 @@ static int is_volatile(const struct mem_ctx *m, uint64_t start, uint64_t end)
 	return 0;
 }
 
-static int flush_run(struct img_writer *w, const struct mem_ctx *m, uint64_t start,
-		     uint64_t end, uint32_t *next)
+/* Writes the oldest queued job, which must be done: headers get their
+ * file offsets (and, for bytes written from memory, the padding that
+ * puts them on a page boundary for O_DIRECT). */
+static int write_job(struct stream *st)
 {
-	while (start < end) {
-		uint64_t len = end - start;
-		int rc;
-		if (len > MTCP_EXTENT_MAX)
-			len = MTCP_EXTENT_MAX;
-		if (is_volatile(m, start, start + len)) {
-			/* a snapshot, so that checksum and bytes agree */
-			memcpy(m->bounce, (const void *)(uintptr_t)start, len);
-			rc = iw_extent_from(w, start, len, m->bounce);
+	int slot = (int)(st->head % WK_NSLOTS);
+	struct chunk_job *j = st->wk->slots[slot].job;
+	struct sink *s = st->s;
+	struct mem_ctx *m = st->m;
+	uint64_t off = m->off, span_off = off;
+	uint32_t span_start = 0, span_len = 0;
+
+	for (uint32_t i = 0; i < j->npieces; i++) {
+		struct chunk_piece *p = &j->pieces[i];
+		if (!p->direct) {
+			span_len += p->out_len;
+			off += p->out_len;
 		} else {
-			rc = iw_extent(w, start, len);
+			int direct = s->dfd >= 0;
+			uint32_t pad = direct ? (uint32_t)((FILE_ALIGN - (off + CHUNK_HDR_LEN) % FILE_ALIGN) %
+							  FILE_ALIGN) : 0;
+			chunk_fill_header(j->out + p->out_off, p->addr, p->len, MTCP_EXT_RAW, pad,
+					  p->data_len, p->crc);
+			span_len += CHUNK_HDR_LEN;
+			off += CHUNK_HDR_LEN;
+			sink_write(s, 0, j->out + span_start, span_len, span_off, slot);
+			if (pad)
+				sink_write(s, 0, zero_pad, pad, off, -1);
+			off += pad;
+			sink_write(s, direct, (const void *)(uintptr_t)p->addr, p->len, off, -1);
+			off += p->len;
+			span_start = p->out_off + p->out_len;
+			span_len = 0;
+			span_off = off;
 		}
+		m->st.mem_bytes += p->len;
+		m->st.stored_bytes += p->data_len;
+	}
+	sink_write(s, 0, j->out + span_start, span_len, span_off, slot);
+	m->off = off;
+	m->st.extents += j->npieces;
+	m->st.zero_bytes += j->zero_bytes;
+	m->st.lz4_in += j->lz4_in;
+	m->st.lz4_out += j->lz4_out;
+	st->rj->rec.nextents += j->npieces;
+	m->nrecords += j->npieces;
+	__atomic_store_n(&st->wk->slots[slot].state, WK_WRITING, __ATOMIC_RELEASE);
+	st->head++;
+	return sink_submit(s);
+}
+
+/* Writes every queued job that is done, in order; with all, waits for
+ * (and helps with) every queued job. */
+static int write_ready(struct stream *st, int all)
+{
+	while (st->head < st->tail) {
+		int slot = (int)(st->head % WK_NSLOTS);
+		if (__atomic_load_n(&st->wk->slots[slot].state, __ATOMIC_ACQUIRE) != WK_DONE) {
+			if (!all)
+				break;
+			wk_wait_done(st->wk, slot);
+		}
+		int rc = write_job(st);
 		if (rc)
 			return rc;
-		(*next)++;
+	}
+	return st->s->err;
+}
+
+/* A slot for the next job: the one after the last, once its earlier job
+ * is written and its writes have completed. */
+static int next_slot(struct stream *st, int *slot)
+{
+	int i = (int)(st->tail % WK_NSLOTS);
+	int rc;
+
+	while (st->tail - st->head >= WK_NSLOTS) {
+		wk_wait_done(st->wk, (int)(st->head % WK_NSLOTS));
+		if ((rc = write_ready(st, 0)))
+			return rc;
+	}
+	while (st->slot_inflight[i]) {
+		sink_submit(st->s);
+		if ((rc = sink_reap(st->s, 1)))
+			return rc;
+	}
+	*slot = i;
+	return 0;
+}
+
+static int queue_job(struct stream *st, uint64_t addr, uint64_t len)
+{
+	struct mem_ctx *m = st->m;
+	struct chunk_job *j;
+	int slot, rc = next_slot(st, &slot);
+
+	if (rc)
+		return rc;
+	j = st->wk->slots[slot].job;
+	j->addr = addr;
+	j->len = len;
+	j->out = st->wk->mem.out[slot];
+	j->lz4_accel = m->lz4_accel;
+	j->flags = CHUNK_F_DIRECT;
+	if (m->flags & MEM_F_LZ4)
+		j->flags |= CHUNK_F_LZ4;
+	if (m->flags & MEM_F_ZERO)
+		j->flags |= CHUNK_F_ZERO;
+	if (st->rj->is_volatile || st->rj->unreadable)
+		j->flags |= CHUNK_F_COPY; /* a snapshot; or memory made unreadable again */
+	wk_queue(st->wk, slot);
+	st->tail++;
+	/* meanwhile, write what is ready */
+	return write_ready(st, 0);
+}
+
+/* Cuts [start, end) into jobs of at most CHUNK_MAX bytes. */
+static int queue_range(struct stream *st, uint64_t start, uint64_t end)
+{
+	while (start < end) {
+		uint64_t len = end - start > CHUNK_MAX ? CHUNK_MAX : end - start;
+		int rc = queue_job(st, start, len);
+		if (rc)
+			return rc;
 		start += len;
 	}
 	return 0;
 }
 
-static int write_extents(struct img_writer *w, struct mem_ctx *m, int pm_fd,
-			 struct region_job *j, char *err, size_t errlen)
+static int page_wanted(enum save_rule rule, uint32_t f)
 {
-	uint64_t run_start = 0, run_end = 0;
-	uint64_t a = j->rec.start;
-	int rc = 0;
+	if (f & PS_ZEROPFN)
+		return 0;
+	if (rule == SAVE_COW && (f & PS_FILE))
+		return 0;
+	return (f & (PS_PRESENT | PS_SWAPPED)) != 0;
+}
+
+/* page_scan callback: adjacent wanted runs are joined before cutting. */
+static int on_run(void *arg, const struct ps_run *r)
+{
+	struct stream *st = arg;
+
+	if (!page_wanted(st->rj->rule, r->flags))
+		return 0;
+	if (r->start == st->run_end) {
+		st->run_end = r->end;
+		return 0;
+	}
+	int rc = queue_range(st, st->run_start, st->run_end);
+	st->run_start = r->start;
+	st->run_end = r->end;
+	return rc;
+}
+
+static int write_region_data(struct stream *st, struct page_scan *ps, char *err, size_t errlen)
+{
+	struct region_job *j = st->rj;
+	int rc;
 
 	if (j->unreadable)
 		raw_syscall3(SYS_mprotect, (long)j->rec.start, (long)(j->rec.end - j->rec.start),
 			     (long)(j->rec.prot | PROT_READ));
-	while (a < j->rec.end && !rc) {
-		size_t n = (size_t)((j->rec.end - a) / PAGE);
-		if (n > m->pagemap_entries)
-			n = m->pagemap_entries;
-		if (j->rule != SAVE_ALL) {
-			long got = raw_syscall4(SYS_pread64, pm_fd, (long)m->pagemap_buf,
-						(long)(n * 8), (long)(a / PAGE * 8));
-			if (got < (long)(n * 8)) {
-				snprintf(err, errlen, "cannot read /proc/self/pagemap at %llx: %s",
-					 (unsigned long long)a,
-					 got < 0 ? strerror((int)-got) : "short read");
-				rc = got < 0 ? (int)got : -EIO;
-				break;
-			}
-		}
-		for (size_t i = 0; i < n; i++, a += PAGE) {
-			int want = j->rule == SAVE_ALL || page_wanted(j->rule, m->pagemap_buf[i]);
-			if (want) {
-				if (run_end != a) {
-					rc = flush_run(w, m, run_start, run_end, &j->rec.nextents);
-					if (rc)
-						break;
-					run_start = a;
-				}
-				run_end = a + PAGE;
-			}
-		}
+	st->run_start = st->run_end = 0;
+	if (j->rule == SAVE_ALL) {
+		rc = queue_range(st, j->rec.start, j->all_end < j->rec.end ? j->all_end : j->rec.end);
+	} else {
+		rc = ps_scan(ps, j->rec.start, j->rec.end, on_run, st);
+		if (rc < 0 && rc > -4096 && !st->s->err)
+			snprintf(err, errlen, "cannot classify the pages of %llx-%llx: %s",
+				 (unsigned long long)j->rec.start, (unsigned long long)j->rec.end,
+				 strerror(-rc));
+		if (!rc)
+			rc = queue_range(st, st->run_start, st->run_end);
 	}
 	if (!rc)
-		rc = flush_run(w, m, run_start, run_end, &j->rec.nextents);
-	if (j->unreadable)
+		rc = write_ready(st, 1);
+	if (j->unreadable) {
+		/* copies only (CHUNK_F_COPY): nothing in flight reads it */
 		raw_syscall3(SYS_mprotect, (long)j->rec.start, (long)(j->rec.end - j->rec.start),
 			     (long)j->rec.prot);
-	if (rc && !*err)
-		snprintf(err, errlen, "cannot write memory %llx-%llx: %s",
-			 (unsigned long long)j->rec.start, (unsigned long long)j->rec.end,
-			 strerror(-rc));
+	}
 	return rc;
 }
 
 /* Sets kind, flags, file identity and the save rule of a mapping. */
-static void classify(const struct maps_entry *e, struct region_job *j)
+static void classify(const struct maps_entry *e, struct region_job *j, uint32_t mflags)
 {
 	struct mtcp_rec_region *r = &j->rec;
 	char path[MTCP_MAX_PATH];
@@ -254,29 +363,68 @@ static void classify(const struct maps_entry *e, struct region_job *j)
 		j->rule = SAVE_ALL;
 		return;
 	}
+	if (!e->shared && (mflags & MEM_F_FILE_PAGES)) {
+		/* an image meant to outlive its files: the pages themselves, up
+		 * to the end of the file (a page past it cannot be read) */
+		uint64_t in_file = (uint64_t)st.st_size > e->offset ?
+					   ((uint64_t)st.st_size - e->offset + PAGE - 1) & ~(PAGE - 1) : 0;
+		r->kind = MTCP_RGN_ANON;
+		r->flags |= MTCP_RGNF_FILE_COPY;
+		j->rule = SAVE_ALL;
+		j->all_end = e->start + in_file;
+	}
 	r->dev = st.st_dev;
 	r->ino = st.st_ino;
 	r->file_size = (uint64_t)st.st_size;
 	r->mtime_ns = (uint64_t)st.st_mtim.tv_sec * 1000000000ull + (uint64_t)st.st_mtim.tv_nsec;
 }
 
-int mem_write_regions(struct img_writer *w, struct mem_ctx *m, char *err, size_t errlen)
+static int write_region_record(struct mem_ctx *m, uint64_t off, const struct region_job *j)
+{
+	struct mtcp_rec r;
+	uint32_t crc = crc32c(crc32c(0, &j->rec, sizeof(j->rec)), j->path, j->rec.path_len);
+	int rc;
+
+	r.type = MTCP_REC_REGION;
+	r.flags = 0;
+	r.len = sizeof(j->rec) + j->rec.path_len;
+	r.payload_crc = crc;
+	r.header_crc = crc32c(0, &r, offsetof(struct mtcp_rec, header_crc));
+	rc = pwrite_all(m->sink->fd, &r, sizeof(r), off);
+	if (!rc)
+		rc = pwrite_all(m->sink->fd, &j->rec, sizeof(j->rec), off + sizeof(r));
+	if (!rc && j->rec.path_len)
+		rc = pwrite_all(m->sink->fd, j->path, j->rec.path_len, off + sizeof(r) + sizeof(j->rec));
+	if (!rc)
+		m->nrecords++;
+	return rc;
+}
+
+int mem_write_regions(struct mem_ctx *m, char *err, size_t errlen)
 {
 	long len = read_proc("/proc/self/maps", m->maps_buf, m->maps_len);
-	long pm_fd;
+	static struct stream st;
+	struct page_scan ps;
 	int rc = 0;
 
 	m->nregions = 0;
+	m->nrecords = 0;
+	memset(&m->st, 0, sizeof(m->st));
 	if (len < 0) {
 		snprintf(err, errlen, "cannot read /proc/self/maps: %s", strerror((int)-len));
 		return (int)len;
 	}
-	pm_fd = raw_syscall4(SYS_openat, AT_FDCWD, (long)"/proc/self/pagemap",
-			     O_RDONLY | O_CLOEXEC, 0);
-	if (pm_fd < 0) {
-		snprintf(err, errlen, "cannot open /proc/self/pagemap: %s", strerror((int)-pm_fd));
-		return (int)pm_fd;
+	rc = ps_open(&ps, !!(m->flags & MEM_F_FORCE_PAGEMAP), m->scan_buf, m->scan_len);
+	if (rc) {
+		snprintf(err, errlen, "cannot open /proc/self/pagemap: %s", strerror(-rc));
+		return rc;
 	}
+	m->st.backend = ps.backend;
+	memset(&st, 0, sizeof(st));
+	st.m = m;
+	st.wk = m->wk;
+	st.s = m->sink;
+	m->sink->slot_inflight = st.slot_inflight;
 	for (char *line = m->maps_buf; line < m->maps_buf + len && !rc;) {
 		char *nl = memchr(line, '\n', (size_t)(m->maps_buf + len - line));
 		size_t ll = nl ? (size_t)(nl - line) : (size_t)(m->maps_buf + len - line);
@@ -296,26 +444,37 @@ int mem_write_regions(struct img_writer *w, struct mem_ctx *m, char *err, size_t
 				  MAX_PIECES_PER_MAP);
 		for (int p = 0; p < np && !rc; p++) {
 			struct region_job j;
-			uint64_t off;
+			uint64_t reg_off;
 
 			memset(&j, 0, sizeof(j));
 			j.rec.start = pieces[p].start;
 			j.rec.end = pieces[p].end;
 			j.rec.prot = e.prot;
 			j.rec.file_offset = e.offset + (pieces[p].start - e.start);
-			classify(&e, &j);
+			j.all_end = j.rec.end;
+			classify(&e, &j, m->flags);
 			j.unreadable = !(e.prot & PROT_READ) && j.rule != SAVE_NONE;
-			rc = iw_reserve(w, sizeof(j.rec) + j.rec.path_len, &off);
-			if (!rc && j.rule != SAVE_NONE)
-				rc = write_extents(w, m, (int)pm_fd, &j, err, errlen);
+			j.is_volatile = overlaps_volatile(m, j.rec.start, j.rec.end);
+			st.rj = &j;
+			/* the REGION record goes before its extents, written once
+			 * their count is known */
+			reg_off = m->off;
+			m->off += sizeof(struct mtcp_rec) + sizeof(j.rec) + j.rec.path_len;
+			if (j.rule != SAVE_NONE)
+				rc = write_region_data(&st, &ps, err, errlen);
 			if (!rc)
-				rc = iw_record_at(w, off, MTCP_REC_REGION, &j.rec, sizeof(j.rec),
-						  j.path, j.rec.path_len);
+				rc = write_region_record(m, reg_off, &j);
 			if (!rc)
 				m->nregions++;
 		}
 	}
-	raw_syscall1(SYS_close, pm_fd);
+	ps_close(&ps);
+	/* nothing may stay in flight: the buffers are the caller's */
+	{
+		int drc = sink_drain(m->sink);
+		if (!rc)
+			rc = drc;
+	}
 	if (rc && !*err)
 		snprintf(err, errlen, "cannot write the memory map: %s", strerror(-rc));
 	return rc;

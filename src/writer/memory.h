@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * memory.h - writes the REGION and EXTENT records of the calling process:
- * every mapping of /proc/self/maps less the excluded ranges, and for each
- * only the pages that were ever touched (/proc/self/pagemap).
+ * every mapping of /proc/self/maps less the excluded ranges; for each,
+ * only the pages that hold data (page_scan.h says which were touched,
+ * chunk.h drops the all-zero ones and compresses the rest where that
+ * pays), encoded by the helper threads (workers.h) and streamed through
+ * the sink (sink.h) in order.
  */
 #ifndef MTCP_WRITER_MEMORY_H
 #define MTCP_WRITER_MEMORY_H
@@ -10,27 +13,52 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct img_writer;
+struct workers;
+struct sink;
 
 struct mem_range {
 	uint64_t start, end;
 };
 
+/* Settings. */
+#define MEM_F_LZ4 (1u << 0)           /* compress where it pays */
+#define MEM_F_ZERO (1u << 1)          /* drop all-zero pages */
+#define MEM_F_FILE_PAGES (1u << 2)    /* private file mappings saved whole */
+#define MEM_F_FORCE_PAGEMAP (1u << 3) /* /proc/self/pagemap even where PAGEMAP_SCAN exists */
+
+struct mem_stats {
+	uint64_t mem_bytes;    /* memory covered by extents */
+	uint64_t stored_bytes; /* bytes of extent data in the image */
+	uint64_t zero_bytes;   /* resident all-zero memory dropped */
+	uint64_t lz4_in, lz4_out;
+	uint64_t extents;
+	int backend;           /* enum ps_backend used */
+};
+
 struct mem_ctx {
+	/* in */
 	const struct mem_range *excluded; /* never saved (the library's own) */
 	int nexcluded;
 	const struct mem_range *volatile_ranges; /* change while we write (our own
 	                                    stack and data): copied before use */
 	int nvolatile;
-	char *bounce;                     /* MTCP_EXTENT_MAX bytes for those */
 	char *maps_buf;                   /* for /proc/self/maps */
 	size_t maps_len;
-	uint64_t *pagemap_buf;            /* for /proc/self/pagemap entries */
-	size_t pagemap_entries;
-	uint32_t nregions;                /* out: REGION records written */
+	void *scan_buf;                   /* for page_scan */
+	size_t scan_len;
+	uint32_t flags;                   /* MEM_F_* */
+	int lz4_accel;
+	struct workers *wk;               /* started by the caller */
+	struct sink *sink;                /* opened by the caller */
+	/* in: file offset of the first REGION record; out: end of the last */
+	uint64_t off;
+	/* out */
+	uint32_t nregions;
+	uint64_t nrecords;                /* REGION and EXTENT records written */
+	struct mem_stats st;
 };
 
-int mem_write_regions(struct img_writer *w, struct mem_ctx *m, char *err, size_t errlen);
+int mem_write_regions(struct mem_ctx *m, char *err, size_t errlen);
 
 /* Exposed for the unit tests: pieces of [start, end) outside the excluded
  * ranges, at most `max`; returns their count. */

@@ -9,7 +9,7 @@
 # line "mtcp_restart: ..." on stderr and no crash (status below 128):
 # missing file, not an image, truncated images, single flipped bytes
 # (header, record header, metadata, page data near the end: that one is
-# found only once the restorer runs), version 2 and machine 183 with a
+# found only once the restorer runs), version 3 and machine 183 with a
 # correct header checksum, and a mapped file deleted before the restart.
 # `mtcp_restart --verify` passes on the good image and the good image
 # restarts.
@@ -217,8 +217,8 @@ if ((rc == 0 || rc >= 124)) || [[ $out != "mtcp_restart: "*checksum* ]]; then
 else
 	say "ok: --verify on flipped page data: exit $rc: $out"
 fi
-damage version "version2" 2
-expect_refused "format version 2" "$TMP/bad/version2" "version 2"
+damage version "version3" 3
+expect_refused "format version 3" "$TMP/bad/version3" "version 3"
 damage arch "arch183" 183
 expect_refused "machine 183" "$TMP/bad/arch183" "machine.*183|183.*machine"
 

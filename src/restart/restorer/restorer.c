@@ -13,7 +13,8 @@
  *      (through a staging spot in the hole, since the two may overlap);
  *   3. map each region with MAP_FIXED_NOREPLACE (a clash is an error, not
  *      a silent overwrite), writable for now; file regions from their file;
- *   4. read every extent into place, checking its crc32c;
+ *   4. read every extent into place (raw) or decode it there (lz4),
+ *      checking its crc32c;
  *   5. set the final protections, the mm bookkeeping (PR_SET_MM_MAP: brk,
  *      arg/env/auxv, exe), signal dispositions, interval timers, rlimits;
  *   6. tell the library it was restarted (struct mtcp_restart_info);
@@ -31,6 +32,7 @@
 #include "log.h"
 #include "rst-args.h"
 #include "crc32c.h"
+#include "lz4_block.h"
 
 #include <asm/mman.h>
 #include <linux/mman.h>
@@ -149,22 +151,46 @@ static void map_regions(struct rst_args *a)
 	}
 }
 
+static void read_fully(struct rst_args *a, void *dst, uint64_t len, uint64_t off, uint64_t addr)
+{
+	uint64_t done = 0;
+
+	while (done < len) {
+		long n = sys_pread(a->image_fd, (char *)dst + done, len - done, off + done);
+		if (n == -4 /* EINTR */)
+			continue;
+		if (n <= 0)
+			rst_die(a, "cannot read the image (truncated?) for memory", addr, n);
+		done += (uint64_t)n;
+	}
+}
+
+/*
+ * Raw extents are read straight into place; lz4 ones into lz4_buf, checked,
+ * and decoded into place.  Memory with no extent is left alone: it was
+ * never touched or all zero, and is mapped anonymous, so it costs nothing
+ * until the program touches it.
+ */
 static void fill_extents(struct rst_args *a)
 {
 	for (uint32_t i = 0; i < a->nextents; i++) {
 		struct rst_extent *x = &a->extents[i];
-		uint64_t done = 0;
-		while (done < x->len) {
-			long n = sys_pread(a->image_fd, (void *)(x->addr + done), x->len - done,
-					   x->file_off + done);
-			if (n == -4 /* EINTR */)
-				continue;
-			if (n <= 0)
-				rst_die(a, "cannot read the image (truncated?) for memory", x->addr,
-					n);
-			done += (uint64_t)n;
+		void *dst = (void *)x->addr;
+
+		if (x->enc == MTCP_EXT_LZ4) {
+			if (x->data_len > a->lz4_max)
+				rst_die(a, "image is corrupt: lz4 extent larger than announced",
+					x->addr, 0);
+			read_fully(a, a->lz4_buf, x->data_len, x->file_off, x->addr);
+			if (crc32c(0, a->lz4_buf, x->data_len) != x->crc)
+				rst_die(a, "image is corrupt: checksum mismatch in memory data",
+					x->addr, 0);
+			if (lz4_block_decode(a->lz4_buf, x->data_len, dst, x->len) != (long)x->len)
+				rst_die(a, "image is corrupt: lz4 data does not decode", x->addr, 0);
+			continue;
 		}
-		if (crc32c(0, (const void *)x->addr, x->len) != x->crc)
+		read_fully(a, dst, x->len, x->file_off, x->addr);
+		if (crc32c(0, dst, x->len) != x->crc)
 			rst_die(a, "image is corrupt: checksum mismatch in memory data", x->addr, 0);
 	}
 }
