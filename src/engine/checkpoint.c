@@ -396,6 +396,9 @@ int checkpoint_run(char *err, size_t errlen)
 	}
 	if (!rc)
 		rc = iw_finish(&w);
+	/* memory.c made the file larger than needed: cut it to its end */
+	if (!rc && raw_syscall2(SYS_ftruncate, fd, (long)w.off) < 0)
+		rc = -EIO;
 	if (!rc) {
 		hflags = header_flags(c, m.st.backend);
 		rc = rewrite_header(fd, c, hflags, (uint32_t)e->pid, created);

@@ -44,13 +44,16 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: mtcp_restart [--verify] [--no-same-pid] IMAGE\n"
+		"usage: mtcp_restart [--verify | --list] [--no-same-pid] IMAGE\n"
 		"Restarts a program from a libmtcp-fast checkpoint image, in the foreground.\n"
 		"The restored program gets this process's stdin, stdout and stderr; signals\n"
 		"sent to mtcp_restart are passed on to it; the exit status is the program's\n"
 		"(128+N if it was killed by signal N).\n\n"
 		"  --verify       check the whole image (every checksum, the files it needs)\n"
 		"                 and print a summary; do not restart\n"
+		"  --list         print the image's regions and extents, one per line:\n"
+		"                 region START END KIND FLAGS PROT [PATH]\n"
+		"                 extent ADDR LEN raw|lz4 STORED_BYTES; do not restart\n"
 		"  --no-same-pid  do not try to keep the pid and thread ids\n"
 		"  -h, --help     this text\n"
 		"  --version      print the version\n"
@@ -141,6 +144,28 @@ static int supervise(pid_t child, const sigset_t *fwd)
 	}
 }
 
+/* The memory map of an image, for people and tests (--list). */
+static void print_list(const struct image *img)
+{
+	static const char *const kinds[] = { "?", "anon", "file-private", "file-shared",
+					     "shared-anon", "vdso", "vvar", "vvar_vclock" };
+
+	for (uint32_t i = 0; i < img->nregions; i++) {
+		const struct img_region *g = &img->regions[i];
+		uint32_t k = g->rec.kind < 8 ? g->rec.kind : 0;
+
+		printf("region %llx %llx %s %x %x%s%s\n", (unsigned long long)g->rec.start,
+		       (unsigned long long)g->rec.end, kinds[k], g->rec.flags, g->rec.prot,
+		       g->path[0] ? " " : "", g->path);
+		for (uint32_t x = 0; x < g->rec.nextents; x++) {
+			const struct rst_extent *e = &img->extents[g->first_extent + x];
+			printf("extent %llx %llu %s %u\n", (unsigned long long)e->addr,
+			       (unsigned long long)e->len, e->enc == MTCP_EXT_LZ4 ? "lz4" : "raw",
+			       e->data_len);
+		}
+	}
+}
+
 /* One line a script can parse: what the image holds and how it was written. */
 static void print_verified(const char *path, const struct image *img)
 {
@@ -166,6 +191,7 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "verify", no_argument, NULL, 'V' },
+		{ "list", no_argument, NULL, 'L' },
 		{ "no-same-pid", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'v' },
@@ -174,7 +200,7 @@ int main(int argc, char **argv)
 	struct restore_opts ro;
 	struct image img;
 	char err[1024];
-	int verify = 0, same_pid = 1, in_userns = 0, restored, c, rc, pipefd[2], status;
+	int verify = 0, list = 0, same_pid = 1, in_userns = 0, restored, c, rc, pipefd[2], status;
 	const char *path;
 	sigset_t fwd, old;
 	pid_t child;
@@ -188,6 +214,9 @@ int main(int argc, char **argv)
 			break;
 		case 'P':
 			same_pid = 0;
+			break;
+		case 'L':
+			list = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -211,6 +240,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	rc = image_load(path, &img, err, sizeof(err));
+	if (!rc && list) {
+		print_list(&img);
+		image_free(&img);
+		return 0;
+	}
 	if (!rc)
 		rc = image_check_files(&img, err, sizeof(err));
 	if (!rc)

@@ -400,6 +400,34 @@ static int write_region_record(struct mem_ctx *m, uint64_t off, const struct reg
 	return rc;
 }
 
+/*
+ * The file is made as large as the memory could need (the resident set),
+ * before any data is written: on ext4 an O_DIRECT write that extends the
+ * file waits for its own completion under the inode lock, so appending
+ * writes would go one at a time.  Blocks are allocated in one go where
+ * the file system can (fallocate), else the size is just set.  The caller
+ * cuts the file to its real length at the end.
+ */
+static void preallocate(struct mem_ctx *m)
+{
+	char statm[128];
+	long n = read_proc("/proc/self/statm", statm, sizeof(statm));
+	uint64_t resident = 0, want;
+	const char *c = statm;
+
+	if (n <= 0)
+		return;
+	statm[n < (long)sizeof(statm) ? n : (long)sizeof(statm) - 1] = '\0';
+	while (*c && *c != ' ')
+		c++;
+	while (*c == ' ')
+		c++;
+	while (*c >= '0' && *c <= '9')
+		resident = resident * 10 + (uint64_t)(*c++ - '0');
+	want = resident * PAGE + (16ull << 20);
+	raw_syscall2(SYS_ftruncate, m->sink->fd, (long)(m->off + want));
+}
+
 int mem_write_regions(struct mem_ctx *m, char *err, size_t errlen)
 {
 	long len = read_proc("/proc/self/maps", m->maps_buf, m->maps_len);
@@ -420,6 +448,7 @@ int mem_write_regions(struct mem_ctx *m, char *err, size_t errlen)
 		return rc;
 	}
 	m->st.backend = ps.backend;
+	preallocate(m);
 	memset(&st, 0, sizeof(st));
 	st.m = m;
 	st.wk = m->wk;

@@ -136,7 +136,9 @@ void wk_stop(struct workers *w)
 			int32_t v = __atomic_load_n(&w->alive[i], __ATOMIC_ACQUIRE);
 			if (!v)
 				break;
-			futex_wait(&w->alive[i], (uint32_t)v);
+			/* the kernel's wake at thread exit is a shared futex wake:
+			 * a private wait would never see it */
+			raw_syscall4(SYS_futex, (long)&w->alive[i], RAW_FUTEX_WAIT, v, 0);
 		}
 	}
 	w->nhelpers = 0;
