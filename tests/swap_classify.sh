@@ -1,7 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# swap_classify.sh PROGRAM: page_scan on pages really swapped out (PROGRAM
-# is test_page_scan_swap).  Needs root: makes a 64 MiB swap file on a disk
+# swap_classify.sh PROGRAM [-- COMMAND...]: page_scan on pages really swapped
+# out (PROGRAM is test_page_scan_swap); then, with the swap still on,
+# COMMAND (the integration runner on classes.c "swap": a program whose
+# pages are in swap at the checkpoint comes back whole).  Needs root: makes a 64 MiB swap file on a disk
 # file system, enables it at the highest priority, runs PROGRAM, and turns
 # the swap file off and removes it on every way out: the EXIT trap (INT and
 # TERM exit through it), and a watchdog in a session of its own for when
@@ -10,6 +12,8 @@
 # Skipped (77), saying why, where swap cannot be enabled.
 set -u
 prog=$1
+shift
+[ "${1:-}" = -- ] && shift
 size_mb=64
 
 [ "$(id -u)" = 0 ] || { echo "skip: needs root to enable a swap file"; exit 77; }
@@ -88,4 +92,11 @@ if [ $rc -gt 128 ] && [ $rc -le 192 ]; then
 	echo "FAIL: $prog killed by signal $((rc - 128))"
 	exit 1
 fi
+[ $rc = 0 ] && [ $# -gt 0 ] || exit $rc
+echo "# then, swap still on: $*"
+"$@" &
+child=$!
+wait "$child"
+rc=$?
+child=
 exit $rc
