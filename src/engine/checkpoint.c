@@ -293,7 +293,6 @@ int checkpoint_run(char *err, size_t errlen)
 	if (rc)
 		goto out_release;
 
-	warn_unsupported();
 	rc = commit_names(c->dir, prog_name, e->pid, e->seq + 1, final, tmp, sizeof(final));
 	if (rc) {
 		snprintf(err, errlen, "image path too long");
@@ -420,6 +419,8 @@ int checkpoint_run(char *err, size_t errlen)
 	}
 	snprintf(e->last_image, sizeof(e->last_image), "%s", final);
 	suspend_release_all();
+	/* after the pause: reading /proc/locks waits for an RCU grace period */
+	warn_unsupported();
 	if (c->fsync_async) {
 		/* the program runs; the image becomes durable now, and only then
 		 * may older images go */
