@@ -63,7 +63,7 @@ int main(int argc, char **argv)
 			return fail("write", path);
 	if (fsync(fd))
 		return fail("fsync", path);
-	printf("%.3f\n", now() - t0);
+	printf("%.6f\n", now() - t0);
 	close(fd);
 	if (!keep)
 		unlink(path);

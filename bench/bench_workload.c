@@ -1,0 +1,370 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench_workload.c: the workloads of bench_workload.h. Each keeps a
+ * checksum of its data taken when it was built, so that a restarted copy
+ * can prove its memory is intact; the threads workload wakes every thread
+ * and has it check a pattern on its own stack.
+ */
+#include "bench_workload.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PAGE 4096u
+#define SEED 88172645463325252ull /* the seed of randmem and write_baseline */
+#define LIBDIR "/usr/lib/x86_64-linux-gnu"
+#define CANARY_WORDS 32
+
+static enum { W_RANDOM, W_ZERO, W_SPARSE, W_LIBS, W_THREADS, W_EMPTY } kind;
+static unsigned char *mem;  /* random, zero, sparse, libs */
+static size_t mem_len, stride, data_bytes;
+static uint64_t sum0;
+
+static uint64_t xorshift(uint64_t x)
+{
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return x;
+}
+
+#define P1 0x9e3779b185ebca87ull
+#define P2 0xc2b2ae3d27d4eb4full
+#define P3 0x165667b19e3779f9ull
+#define P4 0x85ebca77c2b2ae63ull
+
+static uint64_t rotl(uint64_t x, int r)
+{
+	return (x << r) | (x >> (64 - r));
+}
+
+static uint64_t round1(uint64_t acc, uint64_t in)
+{
+	return rotl(acc + in * P2, 31) * P1;
+}
+
+static uint64_t merge(uint64_t h, uint64_t v)
+{
+	return (h ^ round1(0, v)) * P1 + P4;
+}
+
+/*
+ * A checksum of len bytes (a multiple of 8), seeded with h: XXH64's rounds
+ * and mixing on 8-byte words (not bit-compatible with XXH64). Four lanes
+ * keep the multiplier's latency off the critical path; a round is a
+ * bijection of its lane, so one changed word changes its lane for good.
+ */
+static uint64_t hash(const void *p, size_t len, uint64_t h)
+{
+	const uint64_t *w = p;
+	uint64_t a = h + P1 + P2, b = h + P2, c = h, d = h - P1;
+	size_t n = len / 8, i = 0;
+
+	for (; i + 4 <= n; i += 4) {
+		a = round1(a, w[i]);
+		b = round1(b, w[i + 1]);
+		c = round1(c, w[i + 2]);
+		d = round1(d, w[i + 3]);
+	}
+	h = rotl(a, 1) + rotl(b, 7) + rotl(c, 12) + rotl(d, 18);
+	h = merge(merge(merge(merge(h, a), b), c), d) + len;
+	for (; i < n; i++)
+		h = rotl(h ^ round1(0, w[i]), 27) * P1 + P4;
+	h ^= h >> 33;
+	h *= P2;
+	h ^= h >> 29;
+	h *= P3;
+	return h ^ (h >> 32);
+}
+
+/* a strict decimal count, 1..max */
+static int count(const char *s, size_t max, size_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v == 0 || v > max)
+		return -1;
+	*out = (size_t)v;
+	return 0;
+}
+
+static int map(size_t len, int flags)
+{
+	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | flags, -1, 0);
+	if (mem == MAP_FAILED) {
+		fprintf(stderr, "bench_prog: mmap of %zu bytes: %s\n", len, strerror(errno));
+		return -1;
+	}
+	mem_len = len;
+	return 0;
+}
+
+static uint64_t sparse_sum(void)
+{
+	uint64_t h = 0;
+
+	for (size_t off = 0; off < mem_len; off += stride * PAGE)
+		h = hash(mem + off, PAGE, h);
+	return h;
+}
+
+static unsigned char sparse_byte(size_t off)
+{
+	return (unsigned char)((off / PAGE) * 131 + 7) | 1; /* never 0 */
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* fills mem with the bytes of LIBDIR's shared libraries, in name order, cycled */
+static int fill_libs(void)
+{
+	DIR *d = opendir(LIBDIR);
+	struct dirent *e;
+	char **names = NULL, path[4096];
+	size_t n = 0, cap = 0, got = 0, pass_bytes;
+	int dfd;
+
+	if (!d) {
+		fprintf(stderr, "bench_prog: %s: %s\n", LIBDIR, strerror(errno));
+		return -1;
+	}
+	dfd = dirfd(d);
+	while ((e = readdir(d))) {
+		struct stat st;
+
+		if (!strstr(e->d_name, ".so") || fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
+		    !S_ISREG(st.st_mode) || st.st_size == 0)
+			continue;
+		if (n == cap && !(names = realloc(names, (cap = cap * 2 + 64) * sizeof *names)))
+			abort();
+		if (!(names[n++] = strdup(e->d_name)))
+			abort();
+	}
+	closedir(d);
+	qsort(names, n, sizeof *names, cmp_names);
+	while (got < mem_len) {
+		pass_bytes = 0;
+		for (size_t i = 0; i < n && got < mem_len; i++) {
+			int fd;
+			ssize_t r;
+
+			snprintf(path, sizeof path, "%s/%s", LIBDIR, names[i]);
+			if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+				continue;
+			while (got < mem_len && (r = read(fd, mem + got, mem_len - got)) > 0) {
+				got += (size_t)r;
+				pass_bytes += (size_t)r;
+			}
+			close(fd);
+		}
+		if (pass_bytes == 0) {
+			fprintf(stderr, "bench_prog: no readable shared library in %s\n", LIBDIR);
+			return -1;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return 0;
+}
+
+/* the threads workload: idle threads that check their stacks when asked */
+static pthread_mutex_t tlock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t tgo = PTHREAD_COND_INITIALIZER, tdone = PTHREAD_COND_INITIALIZER;
+static size_t nthreads, tstarted, tanswered, tbad;
+static unsigned tgen;
+
+static void *idle_thread(void *arg)
+{
+	uint64_t id = (uintptr_t)arg;
+	volatile uint64_t canary[CANARY_WORDS];
+	unsigned seen;
+
+	for (unsigned k = 0; k < CANARY_WORDS; k++)
+		canary[k] = xorshift(SEED + id * CANARY_WORDS + k);
+	pthread_mutex_lock(&tlock);
+	seen = tgen;
+	tstarted++;
+	pthread_cond_signal(&tdone);
+	for (;;) {
+		int ok = 1;
+
+		while (tgen == seen)
+			pthread_cond_wait(&tgo, &tlock);
+		seen = tgen;
+		pthread_mutex_unlock(&tlock);
+		for (unsigned k = 0; k < CANARY_WORDS; k++)
+			ok &= canary[k] == xorshift(SEED + id * CANARY_WORDS + k);
+		pthread_mutex_lock(&tlock);
+		tanswered++;
+		tbad += !ok;
+		pthread_cond_signal(&tdone);
+	}
+	return NULL;
+}
+
+static int start_threads(void)
+{
+	for (size_t i = 0; i < nthreads; i++) {
+		pthread_t t;
+		int err = pthread_create(&t, NULL, idle_thread, (void *)(uintptr_t)i);
+
+		if (err) {
+			fprintf(stderr, "bench_prog: thread %zu of %zu: %s\n", i + 1, nthreads,
+				strerror(err));
+			return -1;
+		}
+		pthread_detach(t);
+	}
+	pthread_mutex_lock(&tlock);
+	while (tstarted < nthreads)
+		pthread_cond_wait(&tdone, &tlock);
+	pthread_mutex_unlock(&tlock);
+	return 0;
+}
+
+static int verify_threads(char *why, size_t n)
+{
+	struct timespec dl;
+	int err = 0;
+
+	clock_gettime(CLOCK_REALTIME, &dl);
+	dl.tv_sec += 10;
+	pthread_mutex_lock(&tlock);
+	tanswered = tbad = 0;
+	tgen++;
+	pthread_cond_broadcast(&tgo);
+	while (tanswered < nthreads && err != ETIMEDOUT)
+		err = pthread_cond_timedwait(&tdone, &tlock, &dl);
+	if (tanswered < nthreads)
+		snprintf(why, n, "only %zu of %zu threads answered within 10 s", tanswered, nthreads);
+	else if (tbad)
+		snprintf(why, n, "%zu of %zu threads found their stack changed", tbad, nthreads);
+	err = tanswered < nthreads || tbad;
+	pthread_mutex_unlock(&tlock);
+	return err ? -1 : 0;
+}
+
+int workload_init(int argc, char **argv)
+{
+	const char *w = argc > 0 ? argv[0] : "";
+	size_t mib = 0;
+
+	if (!strcmp(w, "empty") && argc == 1) {
+		kind = W_EMPTY;
+		return 0;
+	}
+	if (!strcmp(w, "threads") && argc == 2 && !count(argv[1], 16000, &nthreads)) {
+		kind = W_THREADS;
+		data_bytes = nthreads * CANARY_WORDS * 8;
+		sum0 = nthreads;
+		return start_threads();
+	}
+	if (argc < 2 || count(argv[1], (size_t)1 << 22, &mib)) {
+		fprintf(stderr, "bench_prog: bad workload (random MIB | zero MIB | sparse MIB STRIDE"
+				" | libs MIB | threads N | empty)\n");
+		return -1;
+	}
+	if (!strcmp(w, "random") && argc == 2) {
+		uint64_t *p, x = SEED;
+
+		kind = W_RANDOM;
+		if (map(mib << 20, 0))
+			return -1;
+		p = (uint64_t *)mem;
+		for (size_t i = 0; i < mem_len / 8; i++)
+			p[i] = x = xorshift(x);
+		data_bytes = mem_len;
+	} else if (!strcmp(w, "zero") && argc == 2) {
+		kind = W_ZERO;
+		if (map(mib << 20, 0))
+			return -1;
+		memset(mem, 0, mem_len); /* written, so every page is resident */
+		data_bytes = mem_len;
+	} else if (!strcmp(w, "sparse") && argc == 3 && !count(argv[2], (size_t)1 << 30, &stride)) {
+		kind = W_SPARSE;
+		if (map(mib << 20, MAP_NORESERVE))
+			return -1;
+		for (size_t off = 0; off < mem_len; off += stride * PAGE)
+			mem[off] = sparse_byte(off);
+		data_bytes = (mem_len / PAGE + stride - 1) / stride;
+		sum0 = sparse_sum();
+		return 0;
+	} else if (!strcmp(w, "libs") && argc == 2) {
+		kind = W_LIBS;
+		if (map(mib << 20, 0) || fill_libs())
+			return -1;
+		data_bytes = mem_len;
+	} else {
+		fprintf(stderr, "bench_prog: bad workload (random MIB | zero MIB | sparse MIB STRIDE"
+				" | libs MIB | threads N | empty)\n");
+		return -1;
+	}
+	sum0 = hash(mem, mem_len, 0);
+	return 0;
+}
+
+size_t workload_bytes(void)
+{
+	return data_bytes;
+}
+
+uint64_t workload_sum(void)
+{
+	return sum0;
+}
+
+int workload_verify(char *why, size_t n)
+{
+	uint64_t s, x = SEED;
+	const uint64_t *p = (const uint64_t *)mem;
+
+	switch (kind) {
+	case W_EMPTY:
+		return 0;
+	case W_THREADS:
+		return verify_threads(why, n);
+	case W_SPARSE:
+		if ((s = sparse_sum()) == sum0)
+			return 0;
+		for (size_t off = 0; off < mem_len; off += stride * PAGE)
+			for (size_t i = 0; i < PAGE; i++)
+				if (mem[off + i] != (i ? 0 : sparse_byte(off))) {
+					snprintf(why, n, "byte at offset %zu is %u", off + i, mem[off + i]);
+					return -1;
+				}
+		break;
+	default:
+		if ((s = hash(mem, mem_len, 0)) == sum0)
+			return 0;
+		for (size_t i = 0; i < mem_len / 8; i++) {
+			x = xorshift(x);
+			if ((kind == W_RANDOM && p[i] != x) || (kind == W_ZERO && p[i])) {
+				snprintf(why, n, "word at offset %zu is %016llx", i * 8,
+					 (unsigned long long)p[i]);
+				return -1;
+			}
+		}
+		break;
+	}
+	snprintf(why, n, "checksum %016llx, expected %016llx", (unsigned long long)s,
+		 (unsigned long long)sum0);
+	return -1;
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench_workload.h: the memory and threads bench_prog holds while it is
+ * checkpointed, and the check that they are intact after a restart.
+ */
+#ifndef BENCH_WORKLOAD_H
+#define BENCH_WORKLOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Builds the workload argv names (argv[0] is the workload's name):
+ *   random MIB          MIB MiB of xorshift output (write_baseline's bytes)
+ *   zero MIB            MIB MiB written with zeros (resident)
+ *   sparse MIB STRIDE   a MIB MiB mapping, one byte written in every
+ *                       STRIDE-th page
+ *   libs MIB            MIB MiB of the bytes of the shared libraries in
+ *                       /usr/lib/x86_64-linux-gnu, cycled
+ *   threads N           N idle threads with default stacks
+ *   empty               nothing
+ * 0 on success; -1 after printing why on stderr.
+ */
+int workload_init(int argc, char **argv);
+
+/* The bytes of data the workload holds (what an image should contain). */
+size_t workload_bytes(void);
+
+/* The checksum taken when the workload was built. */
+uint64_t workload_sum(void);
+
+/*
+ * Checks the workload again: 0 if it is as built; -1 with a description of
+ * the first difference in why (at most n bytes).
+ */
+int workload_verify(char *why, size_t n);
+
+#endif
