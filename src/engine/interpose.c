@@ -117,6 +117,15 @@ EXPORT int pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
 	return next_pthread_sigmask(how, without_ckpt(how, set, &copy), old);
 }
 
+/* Programs linked against glibc before 2.32 ask for pthread_sigmask@GLIBC_2.2.5. */
+EXPORT int mtcp_pthread_sigmask_compat(int how, const sigset_t *set, sigset_t *old);
+__asm__(".symver mtcp_pthread_sigmask_compat, pthread_sigmask@GLIBC_2.2.5");
+EXPORT int mtcp_pthread_sigmask_compat(int how, const sigset_t *set, sigset_t *old)
+{
+	return pthread_sigmask(how, set, old);
+}
+
+
 EXPORT int sigsuspend(const sigset_t *mask)
 {
 	sigset_t copy;

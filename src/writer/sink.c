@@ -145,7 +145,6 @@ int sink_write(struct sink *s, int direct, const void *buf, size_t len, uint64_t
 		return s->err;
 	if (!len)
 		return 0;
-	direct = direct && s->dfd >= 0;
 	s->bytes += len;
 	if (!s->uring) {
 		fail(s, write_sync(s, direct, buf, len, off));
@@ -156,6 +155,8 @@ int sink_write(struct sink *s, int direct, const void *buf, size_t len, uint64_t
 		if (sink_reap(s, 1))
 			return s->err;
 	}
+	/* after the reaps above: one of them may have turned O_DIRECT off */
+	direct = direct && s->dfd >= 0;
 	id = s->free_ids[--s->nfree];
 	s->reqs[id] = (struct sink_req){ buf, len, off, direct, slot };
 	fd = direct ? s->dfd : s->fd;

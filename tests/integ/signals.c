@@ -137,6 +137,36 @@ static void *alt_thread(void *arg)
 	return (void *)"ok";
 }
 
+/*
+ * A thread that blocks every signal, through both calls a program may use:
+ * the library must keep its checkpoint signal out of the mask (the
+ * interposed sigprocmask and pthread_sigmask), or no checkpoint can park
+ * this thread and the test fails at the checkpoint.
+ */
+static volatile int blocker_ready;
+
+static void *blocker_thread(void *arg)
+{
+	sigset_t all, cur;
+
+	(void)arg;
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	pthread_mutex_lock(&lock);
+	blocker_ready = 1;
+	pthread_cond_broadcast(&cond);
+	while (!alt_go)
+		pthread_cond_wait(&cond, &lock);
+	pthread_mutex_unlock(&lock);
+	/* after the restart: still everything the program asked for */
+	pthread_sigmask(SIG_BLOCK, NULL, &cur);
+	if (!sigismember(&cur, SIGUSR2) || !sigismember(&cur, SIGTERM) ||
+	    !sigismember(&cur, SIGRTMIN + 2))
+		return (void *)"the blocker thread's mask changed";
+	return (void *)"ok";
+}
+
 static void *new_thread(void *arg)
 {
 	stack_t cur;
@@ -188,7 +218,7 @@ int main(int argc, char **argv)
 {
 	struct itimerval virt, prof, it;
 	struct sigaction cur;
-	pthread_t alt_th, new_th;
+	pthread_t alt_th, blocker_th, new_th;
 	sigset_t m, unblock;
 	uint64_t alarm_set_ns, deadline_ns;
 	int rc;
@@ -215,8 +245,10 @@ int main(int argc, char **argv)
 		fail("out of memory");
 	if ((rc = pthread_create(&alt_th, NULL, alt_thread, NULL)))
 		fail("pthread_create: %s", strerror(rc));
+	if ((rc = pthread_create(&blocker_th, NULL, blocker_thread, NULL)))
+		fail("pthread_create: %s", strerror(rc));
 	pthread_mutex_lock(&lock);
-	while (!alt_ready)
+	while (!alt_ready || !blocker_ready)
 		pthread_cond_wait(&cond, &lock);
 	pthread_mutex_unlock(&lock);
 	if (alt_err)
@@ -305,6 +337,7 @@ int main(int argc, char **argv)
 	pthread_cond_broadcast(&cond);
 	pthread_mutex_unlock(&lock);
 	join_ok(alt_th, "the thread from before the checkpoint");
+	join_ok(blocker_th, "the thread that blocks every signal");
 
 	/* a thread created after the restart */
 	if ((rc = pthread_create(&new_th, NULL, new_thread, NULL)))
