@@ -23,7 +23,7 @@
  *                  15%  zeros (64 bytes);
  *                  25%  ASCII text: words of a 32-word list, space separated.
  *                The mix is a guess at an ordinary C/C++ heap, not a measure
- *                of one; lz4 makes about half of it (see the ratio counter).
+ *                of one; lz4 stores it in about 1/2.3 (the ratio counter).
  *   SHIM_LIBS    the bytes of /usr/lib/x86_64-linux-gnu/libc.so.6 (env
  *                MICRO_LIB overrides), repeated back to back, so that the
  *                1 MiB chunks start at different offsets of the file.
