@@ -146,6 +146,9 @@ static void open_sink(struct fx *f, int fd, int dfd)
 static void slot_wait(struct fx *f, int k)
 {
 	while (f->inflight[k]) {
+		if (!f->s.inflight)
+			fail_msg("slot %d counts %d writes, the sink has none in flight", k,
+				 f->inflight[k]);
 		assert_int_equal(sink_submit(&f->s), 0);
 		assert_int_equal(sink_reap(&f->s, 1), 0);
 	}
@@ -497,6 +500,52 @@ static void sticky_error(void **state)
 	close(rofd);
 }
 
+/* Until the ring holds n completions not yet reaped (bounded: 10 s). */
+static void wait_cqes(struct sink *s, unsigned n)
+{
+	for (int i = 0; io_uring_cq_ready(&s->ring) < n; i++) {
+		if (i == 10000)
+			fail_msg("no completion after 10 s");
+		usleep(1000);
+	}
+}
+
+/* Two failing writes: the error kept is that of the first to complete. */
+static void first_error_kept(void **state)
+{
+	struct fx *f = *state;
+	static char buf[PG];
+	void *bad = mmap(NULL, PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	const uint64_t far = 1ull << 50; /* past ext4's largest file: EFBIG */
+
+	assert_true(bad != MAP_FAILED);
+	for (int first = 0; first < 2; first++) {
+		int e1 = first ? -EFAULT : -EFBIG, e2 = first ? -EFBIG : -EFAULT;
+
+		open_sink(f, f->fd, -1);
+		assert_int_equal(sink_write(&f->s, 0, first ? bad : buf, PG, first ? 0 : far, -1),
+				 f->s.uring ? 0 : e1);
+		if (f->s.uring) {
+			/* the second is queued once the first has completed, and
+			 * both completions are reaped together, in order */
+			assert_int_equal(sink_submit(&f->s), 0);
+			wait_cqes(&f->s, 1);
+			assert_int_equal(sink_write(&f->s, 0, first ? buf : bad, PG,
+						    first ? far : 0, -1), 0);
+			assert_int_equal(sink_submit(&f->s), 0);
+			wait_cqes(&f->s, 2);
+		} else {
+			assert_int_equal(sink_write(&f->s, 0, first ? buf : bad, PG,
+						    first ? far : 0, -1), e1);
+		}
+		assert_int_equal(sink_drain(&f->s), e1);
+		assert_int_equal(f->s.err, e1);
+		assert_true(e1 != e2);
+		assert_int_equal(sink_close(&f->s), e1);
+	}
+	munmap(bad, PG);
+}
+
 /* The ring's mappings: 2 or 3 non-empty ranges, each inside a mapping of
  * /proc/self/maps; none on the plain path. */
 static void mappings(void **state)
@@ -550,6 +599,7 @@ int main(void)
 		BOTH(einval_fallback),
 		BOTH(einval_fallback_many),
 		BOTH(sticky_error),
+		BOTH(first_error_kept),
 		BOTH(mappings),
 	};
 
