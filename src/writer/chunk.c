@@ -94,15 +94,14 @@ static void emit(struct chunk_job *j, void *lz4_state, uint64_t addr, uint64_t l
 	j->out_used += p->out_len;
 }
 
-void chunk_encode(struct chunk_job *j, void *lz4_state)
+static void encode_run(struct chunk_job *j, void *lz4_state, uint64_t a, uint64_t len)
 {
-	uint64_t a = j->addr, end = j->addr + j->len;
+	uint64_t end = a + len;
 
-	j->npieces = 0;
-	j->out_used = 0;
-	j->zero_bytes = j->lz4_in = j->lz4_out = 0;
-	if (!(j->flags & CHUNK_F_ZERO)) {
-		emit(j, lz4_state, a, j->len);
+	/* the zero check goes by whole pages */
+	if (!(j->flags & CHUNK_F_ZERO) || (len & (PAGE - 1))) {
+		if (len)
+			emit(j, lz4_state, a, len);
 		return;
 	}
 	while (a < end) {
@@ -117,4 +116,17 @@ void chunk_encode(struct chunk_job *j, void *lz4_state)
 		emit(j, lz4_state, a, d * PAGE);
 		a += d * PAGE;
 	}
+}
+
+void chunk_encode(struct chunk_job *j, void *lz4_state)
+{
+	j->npieces = 0;
+	j->out_used = 0;
+	j->zero_bytes = j->lz4_in = j->lz4_out = 0;
+	if (!j->nruns) {
+		encode_run(j, lz4_state, j->addr, j->len);
+		return;
+	}
+	for (uint32_t i = 0; i < j->nruns && i < CHUNK_MAX_RUNS; i++)
+		encode_run(j, lz4_state, j->runs[i].addr, j->runs[i].len);
 }

@@ -20,7 +20,9 @@
 #include <stdint.h>
 
 #define CHUNK_MAX (1u << 20)
-#define CHUNK_MAX_PIECES (CHUNK_MAX / 4096u / 2u + 1u) /* zero pages split runs */
+#define CHUNK_MAX_RUNS 64u /* separate runs of memory one job may gather */
+/* each run gives pieces split by zero pages: at most (pages + runs) / 2 + 1 */
+#define CHUNK_MAX_PIECES ((CHUNK_MAX / 4096u + CHUNK_MAX_RUNS) / 2u + 1u)
 #define CHUNK_HDR_LEN 56u  /* struct mtcp_rec + struct mtcp_rec_extent */
 #define CHUNK_DIRECT_MIN (64u << 10) /* smaller raw runs are copied */
 #define CHUNK_OUT_CAP (CHUNK_MAX + CHUNK_MAX / 255u + 64u + CHUNK_MAX_PIECES * CHUNK_HDR_LEN)
@@ -42,9 +44,17 @@ struct chunk_piece {
 	uint32_t out_len;    /* header + data in the output buffer (header only if direct) */
 };
 
+struct chunk_run {
+	uint64_t addr, len;
+};
+
 struct chunk_job {
-	/* in */
-	uint64_t addr, len;  /* page aligned, len <= CHUNK_MAX */
+	/* in: one run (addr, len; nruns 0), or nruns runs in address order;
+	 * page aligned, CHUNK_MAX bytes in all at most.  Gathering many small
+	 * runs (a sparse mapping) in one job makes one write of them. */
+	uint64_t addr, len;
+	uint32_t nruns;
+	struct chunk_run runs[CHUNK_MAX_RUNS];
 	uint32_t flags;      /* CHUNK_F_* */
 	int lz4_accel;       /* LZ4 acceleration, >= 1 */
 	char *out;           /* CHUNK_OUT_CAP bytes */

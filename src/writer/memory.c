@@ -91,6 +91,9 @@ struct stream {
 	struct region_job *rj;      /* the region being written */
 	uint64_t head, tail;        /* jobs queued: seq head..tail-1 not yet written */
 	uint64_t run_start, run_end;/* wanted pages not yet cut into jobs */
+	struct chunk_run pend[CHUNK_MAX_RUNS]; /* runs gathered for the next job */
+	uint32_t npend;
+	uint64_t pend_bytes;
 	int32_t slot_inflight[WK_NSLOTS];
 };
 
@@ -210,17 +213,24 @@ static int next_slot(struct stream *st, int *slot)
 	return 0;
 }
 
-static int queue_job(struct stream *st, uint64_t addr, uint64_t len)
+/* Queues the gathered runs as one job. */
+static int queue_pending(struct stream *st)
 {
 	struct mem_ctx *m = st->m;
 	struct chunk_job *j;
-	int slot, rc = next_slot(st, &slot);
+	int slot, rc;
 
+	if (!st->npend)
+		return 0;
+	rc = next_slot(st, &slot);
 	if (rc)
 		return rc;
 	j = st->wk->slots[slot].job;
-	j->addr = addr;
-	j->len = len;
+	j->addr = j->len = 0;
+	j->nruns = st->npend;
+	memcpy(j->runs, st->pend, st->npend * sizeof(st->pend[0]));
+	st->npend = 0;
+	st->pend_bytes = 0;
 	j->out = st->wk->mem.out[slot];
 	j->lz4_accel = m->lz4_accel;
 	j->flags = CHUNK_F_DIRECT;
@@ -236,15 +246,29 @@ static int queue_job(struct stream *st, uint64_t addr, uint64_t len)
 	return write_ready(st, 0);
 }
 
-/* Cuts [start, end) into jobs of at most CHUNK_MAX bytes. */
+/* Adds [start, end) to the job being gathered, queuing it each time it
+ * holds CHUNK_MAX bytes or CHUNK_MAX_RUNS runs. */
 static int queue_range(struct stream *st, uint64_t start, uint64_t end)
 {
 	while (start < end) {
-		uint64_t len = end - start > CHUNK_MAX ? CHUNK_MAX : end - start;
-		int rc = queue_job(st, start, len);
-		if (rc)
-			return rc;
+		uint64_t room = CHUNK_MAX - st->pend_bytes;
+		uint64_t len = end - start > room ? room : end - start;
+		struct chunk_run *last = st->npend ? &st->pend[st->npend - 1] : NULL;
+		int rc;
+
+		if (last && last->addr + last->len == start) {
+			last->len += len;
+		} else {
+			st->pend[st->npend].addr = start;
+			st->pend[st->npend++].len = len;
+		}
+		st->pend_bytes += len;
 		start += len;
+		if (st->pend_bytes == CHUNK_MAX || st->npend == CHUNK_MAX_RUNS) {
+			rc = queue_pending(st);
+			if (rc)
+				return rc;
+		}
 	}
 	return 0;
 }
@@ -284,6 +308,8 @@ static int write_region_data(struct stream *st, struct page_scan *ps, char *err,
 		raw_syscall3(SYS_mprotect, (long)j->rec.start, (long)(j->rec.end - j->rec.start),
 			     (long)(j->rec.prot | PROT_READ));
 	st->run_start = st->run_end = 0;
+	st->npend = 0;
+	st->pend_bytes = 0;
 	if (j->rule == SAVE_ALL) {
 		rc = queue_range(st, j->rec.start, j->all_end < j->rec.end ? j->all_end : j->rec.end);
 	} else {
@@ -295,6 +321,9 @@ static int write_region_data(struct stream *st, struct page_scan *ps, char *err,
 		if (!rc)
 			rc = queue_range(st, st->run_start, st->run_end);
 	}
+	/* a job never spans two regions: its extents belong to this one */
+	if (!rc)
+		rc = queue_pending(st);
 	if (!rc)
 		rc = write_ready(st, 1);
 	if (j->unreadable) {
@@ -425,7 +454,10 @@ static void preallocate(struct mem_ctx *m)
 	while (*c >= '0' && *c <= '9')
 		resident = resident * 10 + (uint64_t)(*c++ - '0');
 	want = resident * PAGE + (16ull << 20);
-	raw_syscall2(SYS_ftruncate, m->sink->fd, (long)(m->off + want));
+	/* allocated in one go: the image lies in few extents, read fast at
+	 * restart (concurrent writes into a merely sparse file fragment it) */
+	if (raw_syscall4(SYS_fallocate, m->sink->fd, 0, (long)m->off, (long)want))
+		raw_syscall2(SYS_ftruncate, m->sink->fd, (long)(m->off + want));
 }
 
 int mem_write_regions(struct mem_ctx *m, char *err, size_t errlen)

@@ -175,9 +175,10 @@ int sink_write(struct sink *s, int direct, const void *buf, size_t len, uint64_t
 int sink_drain(struct sink *s)
 {
 	sink_submit(s);
-	/* every write is waited for, even after an error: the buffers must
-	 * not be reused while the kernel may still read them */
-	while (s->uring && s->inflight) {
+	/* every write the kernel has is waited for, even after an error: the
+	 * buffers must not be reused while it may still read them.  Entries a
+	 * failed submit left in the ring never reached it. */
+	while (s->uring && s->inflight > (int)io_uring_sq_ready(&s->ring)) {
 		int before = s->inflight;
 		sink_reap(s, 1);
 		if (s->inflight == before)

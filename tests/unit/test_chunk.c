@@ -232,6 +232,7 @@ static struct chunk_job *encode_check(struct fx *f, const void *p, uint64_t len,
 	memset(j, 0xa5, sizeof(*j));
 	memset(f->out, 0x5a, CHUNK_OUT_CAP);
 	j->addr = (uint64_t)(uintptr_t)p;
+	j->nruns = 0; /* one run: addr, len */
 	j->len = len;
 	j->flags = flags;
 	j->lz4_accel = accel;

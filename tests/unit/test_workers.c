@@ -156,6 +156,7 @@ static void fill_job(int slot, const struct params *p)
 	/* junk in the outputs: the encoder must set each of them */
 	memset(j, 0x5a, sizeof(*j));
 	j->addr = p->addr;
+	j->nruns = 0;
 	j->len = p->len;
 	j->flags = p->flags;
 	j->lz4_accel = p->accel;
@@ -170,6 +171,7 @@ static void check_job(int slot, const struct params *p)
 	assert_int_equal(__atomic_load_n(&w.slots[slot].state, __ATOMIC_ACQUIRE), WK_DONE);
 	memset(ref, 0, sizeof(*ref));
 	ref->addr = p->addr;
+	ref->nruns = 0;
 	ref->len = p->len;
 	ref->flags = p->flags;
 	ref->lz4_accel = p->accel;
