@@ -370,17 +370,27 @@ if ((size_mb != 1024 || nthreads != 1000)); then
 fi
 mtcp_env=$(env | grep '^MTCP_' | sort | tr '\n' ' ' || true)
 echo "environment: ${mtcp_env:-no MTCP_* variable set}"
-echo "order: each run alternates the two sides (checkpoint, write+fsync baseline, restart," \
-	"read-back baseline; then the next run): freed memory goes back to the host, so the side" \
-	"that runs on cold memory pays for it, and alternating shares that out"
+echo "order: odd runs go checkpoint, write+fsync baseline, restart, read-back baseline;" \
+	"even runs go write+fsync baseline, checkpoint, read-back baseline, restart: freed memory" \
+	"goes back to the host, so the side that runs right after a large free gets cold memory," \
+	"and alternating which side goes first shares that out"
 echo
 for t in "${TARGETS[@]}"; do
 	for ((r = 1; r <= runs; r++)); do
 		CUR="$t run $r"
-		checkpoint_run "$t"
-		if [[ $t == random ]]; then baseline_write; fi
-		restart_run "$t"
-		if [[ $t == random ]]; then baseline_read; fi
+		# which side goes first alternates run by run: the side that runs
+		# right after a large free gets cold memory (see the header)
+		if [[ $t == random ]] && ((r % 2 == 0)); then
+			baseline_write
+			checkpoint_run "$t"
+			baseline_read
+			restart_run "$t"
+		else
+			checkpoint_run "$t"
+			if [[ $t == random ]]; then baseline_write; fi
+			restart_run "$t"
+			if [[ $t == random ]]; then baseline_read; fi
+		fi
 		line="$t run $r/$runs: pause $(ms "$(last "$t.pause")")"
 		line+=", checkpoint $(ms "$(last "$t.wall")") (mtcp_checkpoint --wait)"
 		line+=", image $(last "$t.image") B, restart $(ms "$(last "$t.restart")")"

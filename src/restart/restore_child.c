@@ -257,7 +257,7 @@ void __attribute__((noreturn)) restore_child(const char *path, struct image *img
 	struct rst_args *a;
 	struct vdso_cur v;
 	struct rlimit nofile;
-	int max_img_fd = 2, base, exe_fd;
+	int max_img_fd = 2, base, exe_fd, direct_fd;
 	uint64_t hole, nunmap_max = 0;
 	sigset_t all;
 	char *hbase;
@@ -293,6 +293,14 @@ void __attribute__((noreturn)) restore_child(const char *path, struct image *img
 		exe_fd = move_up(exe_fd, base);
 	if (exe_fd > helper_hi)
 		helper_hi = exe_fd;
+	/* raw extents written with O_DIRECT are page-aligned in the file: they
+	 * are read back the same way, straight into place, without a copy
+	 * through the page cache (where the file system refuses, plainly) */
+	direct_fd = open(image_path, O_RDONLY | O_DIRECT | O_CLOEXEC);
+	if (direct_fd >= 0)
+		direct_fd = move_up(direct_fd, base);
+	if (direct_fd > helper_hi)
+		helper_hi = direct_fd;
 
 	/* one fd per mapped file, all above the image's fds */
 	int *region_fd = calloc(img->nregions + 1, sizeof(int));
@@ -359,6 +367,7 @@ void __attribute__((noreturn)) restore_child(const char *path, struct image *img
 	a->hole_start = hole;
 	a->hole_len = hp.size;
 	a->image_fd = img->fd;
+	a->image_dfd = direct_fd;
 	/* the restorer reads the extents in file order: a larger readahead */
 	posix_fadvise(img->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	a->status_fd = status_fd;

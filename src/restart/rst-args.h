@@ -51,6 +51,8 @@ struct rst_vdso {
 struct rst_args {
 	uint64_t hole_start, hole_len;
 	int32_t image_fd;
+	int32_t image_dfd;   /* the image opened O_DIRECT, or -1 */
+	int32_t pad1;
 	int32_t status_fd;   /* write end of the pipe to mtcp_restart, or -1 */
 	int32_t exe_fd;      /* the program's executable for PR_SET_MM, or -1 */
 	int32_t same_tids;   /* 1: create threads with their old tids (clone3 set_tid) */

@@ -42,6 +42,29 @@ static void random_lengths_and_alignments(void **state)
 	free(buf);
 }
 
+/* Buffers long enough for the three-lane rounds: one, two and three
+ * rounds plus every kind of remainder, at odd alignments, and continued
+ * from a previous crc. */
+static void three_lanes(void **state)
+{
+	size_t round = 3 * CRC32C_LANE, max = 3 * round + 200;
+	unsigned char *buf = malloc(max + 8);
+	(void)state;
+	srand(7);
+	for (size_t i = 0; i < max + 8; i++)
+		buf[i] = (unsigned char)rand();
+	if (!crc32c_have_clmul())
+		skip();
+	const size_t lens[] = { round - 1, round, round + 1, round + 7, round + 8, 2 * round,
+				2 * round + 100, 3 * round + 200 };
+	for (size_t off = 0; off < 8; off += 3)
+		for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++)
+			assert_int_equal(crc32c(0, buf + off, lens[i]), crc32c_ref(buf + off, lens[i]));
+	assert_int_equal(crc32c(crc32c(0, buf, 5), buf + 5, 2 * round),
+			 crc32c_ref(buf, 2 * round + 5));
+	free(buf);
+}
+
 static void continuation(void **state)
 {
 	const char *s = "the quick brown fox jumps over the lazy dog";
@@ -55,6 +78,7 @@ int main(void)
 		cmocka_unit_test(known_value),
 		cmocka_unit_test(random_lengths_and_alignments),
 		cmocka_unit_test(continuation),
+		cmocka_unit_test(three_lanes),
 	};
 	if (!crc32c_supported())
 		return 77;
