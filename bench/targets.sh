@@ -441,7 +441,7 @@ row() {
 			base = blabel " not run"
 		}
 		if (n && kind == "abs") verdict = m < lim ? "PASS" : "MISS"
-		if (kind == "rel" && ratio != "-") verdict = ratio + 0 <= lim ? "PASS" : "MISS"
+		if (kind == "rel" && ratio != "-") verdict = m / bm <= lim ? "PASS" : "MISS" # unrounded
 		if (kind == "info") verdict = "info"
 		printf "%-17s %-38s %-28s %6s  %-20s %s\n", label, meas, base, ratio, ltext, verdict
 	}'

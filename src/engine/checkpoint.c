@@ -81,6 +81,7 @@ int checkpoint_init(void)
 	if (!util_reserve((void **)&wk_base, wk_memory_size()))
 		return -ENOMEM;
 	wk_memory_carve(&wk_mem, wk_base);
+	wk_memory_guard(&wk_mem);
 	j = &wk_mem.jobs[0];
 	page = wk_mem.out[1];
 	for (int i = 0; i < 4096; i++)
@@ -205,8 +206,10 @@ static int after_restart(void)
 	if (ri->hole_len)
 		munmap((void *)(uintptr_t)ri->hole_start, ri->hole_len);
 	ri->hole_start = ri->hole_len = 0;
-	if (wk_base)
+	if (wk_base) {
 		wk_memory_carve(&wk_mem, wk_base);
+		wk_memory_guard(&wk_mem);
+	}
 	return MTCP_RESTARTED;
 }
 

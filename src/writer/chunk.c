@@ -16,9 +16,12 @@ _Static_assert(sizeof(struct mtcp_rec) + sizeof(struct mtcp_rec_extent) == CHUNK
 /* Compression must save at least 1/8 of the bytes to be kept: below that
  * the restart's decompression costs more than reading the bytes. */
 #define LZ4_PAYS(in, out) ((out) != 0 && (out) <= (in) - (in) / 8u)
-/* Runs are sampled first: a run whose first SAMPLE bytes do not compress
- * is stored raw without compressing the rest. */
-#define SAMPLE (64u << 10)
+/* Runs are sampled first: a run whose first SAMPLE bytes lz4 cannot shrink
+ * by even 1/64 (random data, compressed media) is stored raw without
+ * compressing the rest; any other run is compressed whole and kept if that
+ * pays (a sample is too small to judge mixed data by). */
+#define SAMPLE_HOPELESS(in, out) ((out) == 0 || (out) > (in) - (in) / 64u)
+#define SAMPLE CHUNK_LZ4_SAMPLE
 
 int chunk_lz4_state_size(void)
 {
@@ -64,7 +67,7 @@ static void emit(struct chunk_job *j, void *lz4_state, uint64_t addr, uint64_t l
 		uint32_t sample = len < SAMPLE ? (uint32_t)len : SAMPLE;
 		int s = LZ4_compress_fast_extState(lz4_state, src, data, (int)sample, (int)room,
 						   j->lz4_accel);
-		if (LZ4_PAYS(sample, (uint32_t)s))
+		if (!SAMPLE_HOPELESS(sample, (uint32_t)s))
 			clen = sample == len ? s :
 			       LZ4_compress_fast_extState(lz4_state, src, data, (int)len, (int)room,
 							  j->lz4_accel);

@@ -25,6 +25,7 @@
 #define CHUNK_MAX_PIECES ((CHUNK_MAX / 4096u + CHUNK_MAX_RUNS) / 2u + 1u)
 #define CHUNK_HDR_LEN 56u  /* struct mtcp_rec + struct mtcp_rec_extent */
 #define CHUNK_DIRECT_MIN (64u << 10) /* smaller raw runs are copied */
+#define CHUNK_LZ4_SAMPLE (16u << 10) /* lz4 is tried on this much of a run first */
 #define CHUNK_OUT_CAP (CHUNK_MAX + CHUNK_MAX / 255u + 64u + CHUNK_MAX_PIECES * CHUNK_HDR_LEN)
 #define CHUNK_LZ4_STATE 32768u /* LZ4_sizeofState() is 16416 in lz4 1.9: checked at start */
 

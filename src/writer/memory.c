@@ -91,6 +91,7 @@ struct stream {
 	struct region_job *rj;      /* the region being written */
 	uint64_t head, tail;        /* jobs queued: seq head..tail-1 not yet written */
 	uint64_t run_start, run_end;/* wanted pages not yet cut into jobs */
+	uint64_t kicked;            /* file offset up to which writeback was started */
 	struct chunk_run pend[CHUNK_MAX_RUNS]; /* runs gathered for the next job */
 	uint32_t npend;
 	uint64_t pend_bytes;
@@ -121,6 +122,28 @@ static int overlaps_volatile(const struct mem_ctx *m, uint64_t start, uint64_t e
 		if (start < m->volatile_ranges[i].end && end > m->volatile_ranges[i].start)
 			return 1;
 	return 0;
+}
+
+/*
+ * Compressed and small pieces go through the page cache; left alone, the
+ * kernel would write them out only at the final fsync, after all the
+ * compressing.  Writeback of what lies KICK_LAG behind the end (written
+ * by now, most likely) is started every KICK_EVERY bytes, so the disk
+ * works while the cores compress.
+ */
+#define KICK_EVERY (32ull << 20)
+#define KICK_LAG (16ull << 20)
+#define SYNC_FILE_RANGE_WRITE_ONLY 2 /* SYNC_FILE_RANGE_WRITE */
+
+static void kick_writeback(struct stream *st)
+{
+	uint64_t end = st->m->off > KICK_LAG ? st->m->off - KICK_LAG : 0;
+
+	if (end < st->kicked + KICK_EVERY)
+		return;
+	raw_syscall4(SYS_sync_file_range, st->s->fd, (long)st->kicked, (long)(end - st->kicked),
+		     SYNC_FILE_RANGE_WRITE_ONLY);
+	st->kicked = end;
 }
 
 /* Writes the oldest queued job, which must be done: headers get their
@@ -171,6 +194,7 @@ static int write_job(struct stream *st)
 	m->nrecords += j->npieces;
 	__atomic_store_n(&st->wk->slots[slot].state, WK_WRITING, __ATOMIC_RELEASE);
 	st->head++;
+	kick_writeback(st);
 	return sink_submit(s);
 }
 

@@ -8,15 +8,11 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 
 long wk_raw_clone(unsigned long flags, void *stack_top, int32_t *parent_tid,
 		  volatile int32_t *child_tid, void (*fn)(void *), void *arg);
-
-static struct wk_arg {
-	struct workers *w;
-	int idx;
-} wk_args[WK_MAX_HELPERS];
 
 static size_t round_page(size_t n)
 {
@@ -29,6 +25,14 @@ size_t wk_memory_size(void)
 	       round_page(WK_NSLOTS * sizeof(struct chunk_job)) +
 	       round_page((WK_MAX_HELPERS + 1) * (size_t)CHUNK_LZ4_STATE) +
 	       (size_t)WK_MAX_HELPERS * WK_STACK;
+}
+
+void wk_memory_guard(const struct wk_memory *m)
+{
+	/* the lowest page of each helper stack: an overflow faults instead of
+	 * writing over the neighbour's stack or the lz4 states */
+	for (int i = 0; i < WK_MAX_HELPERS; i++)
+		raw_syscall3(SYS_mprotect, (long)(m->stacks + (size_t)i * WK_STACK), 4096, PROT_NONE);
 }
 
 void wk_memory_carve(struct wk_memory *m, char *base)
@@ -110,13 +114,13 @@ int wk_start(struct workers *w, const struct wk_memory *mem, int want)
 		char *top = w->mem.stacks + (size_t)(i + 1) * WK_STACK;
 		long tid;
 
-		wk_args[i].w = w;
-		wk_args[i].idx = i;
+		w->args[i].w = w;
+		w->args[i].idx = i;
 		/* the kernel stores the tid in alive[i] before the thread can
 		 * run, and clears it (with a futex wake) when the thread exits */
 		tid = wk_raw_clone(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
 				   CLONE_SYSVSEM | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID,
-				   top, (int32_t *)&w->alive[i], &w->alive[i], helper_main, &wk_args[i]);
+				   top, (int32_t *)&w->alive[i], &w->alive[i], helper_main, &w->args[i]);
 		if (tid < 0)
 			break;
 		w->tids[i] = (int32_t)tid;

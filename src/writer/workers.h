@@ -40,6 +40,14 @@ struct wk_memory {
 };
 size_t wk_memory_size(void);
 void wk_memory_carve(struct wk_memory *m, char *base);
+/* Makes the lowest page of each helper stack a guard page. */
+void wk_memory_guard(const struct wk_memory *m);
+
+struct workers;
+struct wk_arg {
+	struct workers *w;
+	int idx;
+};
 
 struct workers {
 	int nhelpers;
@@ -51,6 +59,7 @@ struct workers {
 	uint64_t next_seq;
 	struct wk_slot slots[WK_NSLOTS];
 	struct wk_memory mem;
+	struct wk_arg args[WK_MAX_HELPERS];
 };
 
 /* Starts up to `want` helpers (0: none, everything runs on the caller).

@@ -348,6 +348,14 @@ static void check_image(int file_pages, int compress)
 		fail("MTCP_SCAN=pagemap, but: %s", line);
 	if (file_pages && !strstr(line, "file pages"))
 		fail("MTCP_FILE_PAGES=1, but: %s", line);
+	/* what the runner expects the writer to have fallen back to */
+	const char *expect = getenv("MT_EXPECT_WRITTEN_WITH");
+	if (expect) {
+		char want[64];
+		snprintf(want, sizeof(want), "written with %s", expect);
+		if (!strstr(line, want))
+			fail("expected an image %s, but: %s", want, line);
+	}
 }
 
 int main(int argc, char **argv)

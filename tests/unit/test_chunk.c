@@ -7,7 +7,7 @@
  * (header and descriptor crcs, type, lengths, encoding, pad), its payload
  * crc is that of the stored bytes, lz4 pieces decode (with our own decoder)
  * to the memory and raw pieces are the memory; the lz4/raw choice is the
- * one liblz4 itself gives on the 64 KiB sample and on the whole run; direct
+ * one liblz4 itself gives on the sample and on the whole run; direct
  * pieces get a header from chunk_fill_header with a pad.  The output
  * buffer is malloc'd at exactly CHUNK_OUT_CAP, so under ASan a write past
  * it stops the test.
@@ -31,7 +31,7 @@
 
 #define PG 4096u
 #define MIB (1u << 20)
-#define SAMPLE (64u << 10) /* chunk.c's sample: the first 64 KiB of a run */
+#define SAMPLE CHUNK_LZ4_SAMPLE /* chunk.c's sample: the first bytes of a run */
 
 /* splitmix64: deterministic, so a failure can be replayed */
 static uint64_t rng_state;
@@ -149,9 +149,11 @@ static int page_is_zero(const unsigned char *p)
  **************************************/
 
 #define LZ4_PAYS(in, out) ((out) != 0 && (out) <= (in) - (in) / 8u)
+#define SAMPLE_HOPELESS(in, out) ((out) == 0 || (out) > (in) - (in) / 64u)
 
 /* The encoding chunk.c must pick for a run, from liblz4 itself: the sample
- * must pay, then the whole run must.  *clen: the compressed size if LZ4. */
+ * must shrink by 1/64 at least, then the whole run must pay (1/8).  *clen:
+ * the compressed size if LZ4. */
 static uint32_t expect_enc(const void *src, uint64_t len, uint32_t flags, int accel, int *clen)
 {
 	static char tmp[LZ4_COMPRESSBOUND(MIB)];
@@ -162,7 +164,7 @@ static uint32_t expect_enc(const void *src, uint64_t len, uint32_t flags, int ac
 	if (!(flags & CHUNK_F_LZ4))
 		return MTCP_EXT_RAW;
 	s = LZ4_compress_fast(src, tmp, (int)sample, (int)sizeof(tmp), accel);
-	if (!LZ4_PAYS(sample, (uint32_t)s))
+	if (SAMPLE_HOPELESS(sample, (uint32_t)s))
 		return MTCP_EXT_RAW;
 	s = LZ4_compress_fast(src, tmp, (int)len, (int)sizeof(tmp), accel);
 	if (!LZ4_PAYS((uint32_t)len, (uint32_t)s))
@@ -469,7 +471,7 @@ static void mixed_runs(void **state)
 	assert_int_equal(j->pieces[4].len, 20 * PG);
 }
 
-/* The 64 KiB sample compresses, the whole run does not: raw, and direct. */
+/* The sample compresses, the whole run does not: raw, and direct. */
 static void sample_pays_run_does_not(void **state)
 {
 	struct fx *f = *state;
@@ -645,6 +647,72 @@ static void random_layouts(void **state)
 	}
 }
 
+/*
+ * A job that gathers several runs (memory.c does so for sparse mappings)
+ * gives the pieces, stats and output bytes of one job per run, one after
+ * the other.  CHUNK_MAX_RUNS runs of one page each, some all zero, some
+ * random, some text, spread over the 1 MiB.
+ */
+static void gathered_runs(void **state)
+{
+	struct fx *f = *state;
+	struct chunk_job *one = calloc(1, sizeof(*one));
+	char *out1 = malloc(CHUNK_OUT_CAP);
+	uint32_t npieces = 0, out_used = 0;
+	uint64_t zero = 0, lz4_in = 0, lz4_out = 0;
+	struct chunk_job *j = f->job;
+
+	assert_non_null(one);
+	assert_non_null(out1);
+	for (uint32_t r = 0; r < CHUNK_MAX_RUNS; r++) {
+		unsigned char *p = f->mem + (size_t)r * 4 * PG;
+		if (r % 3 == 1)
+			memset(p, 0, PG);
+		else
+			for (size_t k = 0; k < PG; k++)
+				p[k] = (unsigned char)(r % 3 ? k * 13 + r : (k * 2654435761u) >> 13);
+	}
+	memset(j, 0, sizeof(*j));
+	j->nruns = CHUNK_MAX_RUNS;
+	for (uint32_t r = 0; r < CHUNK_MAX_RUNS; r++) {
+		j->runs[r].addr = (uint64_t)(uintptr_t)(f->mem + (size_t)r * 4 * PG);
+		j->runs[r].len = PG;
+	}
+	j->flags = CHUNK_F_LZ4 | CHUNK_F_ZERO | CHUNK_F_DIRECT;
+	j->lz4_accel = 1;
+	j->out = f->out;
+	chunk_encode(j, f->lz4_state);
+
+	for (uint32_t r = 0; r < CHUNK_MAX_RUNS; r++) {
+		memset(one, 0, sizeof(*one));
+		one->addr = j->runs[r].addr;
+		one->len = PG;
+		one->flags = j->flags;
+		one->lz4_accel = 1;
+		one->out = out1;
+		chunk_encode(one, f->lz4_state);
+		for (uint32_t k = 0; k < one->npieces; k++) {
+			const struct chunk_piece *a = &one->pieces[k], *b = &j->pieces[npieces + k];
+			assert_true(npieces + k < j->npieces);
+			assert_true(a->addr == b->addr && a->len == b->len && a->enc == b->enc &&
+				    a->data_len == b->data_len && a->crc == b->crc);
+			assert_int_equal(b->out_off, out_used + a->out_off);
+		}
+		assert_memory_equal(f->out + out_used, out1, one->out_used);
+		npieces += one->npieces;
+		out_used += one->out_used;
+		zero += one->zero_bytes;
+		lz4_in += one->lz4_in;
+		lz4_out += one->lz4_out;
+	}
+	assert_int_equal(j->npieces, npieces);
+	assert_int_equal(j->out_used, out_used);
+	assert_true(j->zero_bytes == zero && zero == (CHUNK_MAX_RUNS + 1) / 3 * PG);
+	assert_true(j->lz4_in == lz4_in && j->lz4_out == lz4_out);
+	free(one);
+	free(out1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -659,6 +727,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(without_zero, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(without_lz4, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(random_layouts, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(gathered_runs, fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
