@@ -131,8 +131,8 @@ static int overlaps_volatile(const struct mem_ctx *m, uint64_t start, uint64_t e
  * by now, most likely) is started every KICK_EVERY bytes, so the disk
  * works while the cores compress.
  */
-#define KICK_EVERY (32ull << 20)
-#define KICK_LAG (16ull << 20)
+#define KICK_EVERY (8ull << 20)
+#define KICK_LAG (8ull << 20)
 #define SYNC_FILE_RANGE_WRITE_ONLY 2 /* SYNC_FILE_RANGE_WRITE */
 
 static void kick_writeback(struct stream *st)
