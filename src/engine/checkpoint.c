@@ -82,16 +82,25 @@ int checkpoint_init(void)
 		return -ENOMEM;
 	wk_memory_carve(&wk_mem, wk_base);
 	wk_memory_guard(&wk_mem);
+	/* a compressible page and an incompressible one: lz4's two ways out
+	 * (its memcpy and memset calls go through its own lazy PLT) */
 	j = &wk_mem.jobs[0];
 	page = wk_mem.out[1];
 	for (int i = 0; i < 4096; i++)
 		page[i] = (char)(i % 7);
-	j->addr = (uint64_t)(uintptr_t)page;
-	j->len = 4096;
-	j->flags = CHUNK_F_LZ4 | CHUNK_F_ZERO;
-	j->lz4_accel = 1;
-	j->out = wk_mem.out[0];
-	chunk_encode(j, wk_mem.lz4_states);
+	for (uint32_t i = 0, x = 2463534242u; i < 4096; i++) {
+		x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+		page[4096 + i] = (char)x;
+	}
+	for (int k = 0; k < 2; k++) {
+		memset(j, 0, sizeof(*j));
+		j->addr = (uint64_t)(uintptr_t)(page + k * 4096);
+		j->len = 4096;
+		j->flags = CHUNK_F_LZ4 | CHUNK_F_ZERO;
+		j->lz4_accel = 1;
+		j->out = wk_mem.out[0];
+		chunk_encode(j, wk_mem.lz4_states);
+	}
 	return 0;
 }
 
