@@ -77,8 +77,8 @@ static uint64_t hash(const void *p, size_t len, uint64_t h)
 	}
 	h = rotl(a, 1) + rotl(b, 7) + rotl(c, 12) + rotl(d, 18);
 	h = merge(merge(merge(merge(h, a), b), c), d) + len;
-	for (; i < n; i++)
-		h = rotl(h ^ round1(0, w[i]), 27) * P1 + P4;
+	for (size_t t = 0; t < n % 4; t++) /* the last n % 4 words */
+		h = rotl(h ^ round1(0, w[i + t]), 27) * P1 + P4;
 	h ^= h >> 33;
 	h *= P2;
 	h ^= h >> 29;
