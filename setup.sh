@@ -12,7 +12,7 @@ cd "$(dirname "$0")"
 what=${1:-}
 case "$what" in demo|test) ;; *) echo "usage: $0 demo|test" >&2; exit 2 ;; esac
 
-packages="meson ninja-build gcc g++ pkg-config libc6-dev binutils python3 libcmocka-dev util-linux liburing-dev liblz4-dev libbenchmark-dev"
+packages="meson ninja-build gcc g++ pkg-config libc6-dev binutils python3 libcmocka-dev util-linux liburing-dev liblz4-dev libbenchmark-dev python3-matplotlib"
 missing=
 for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
