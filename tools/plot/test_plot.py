@@ -1,0 +1,292 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Tests of tools/plot: synthetic mtcp-bench CSV files in a temporary
+directory, the plot command run on them, its PNG files and exit statuses
+checked, and the 2006 reference numbers compared with the paper's.
+
+    python3 tools/plot/test_plot.py          # exit 77 (skipped) without matplotlib
+"""
+
+import csv
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.dont_write_bytecode = True  # nothing written into the source tree
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+PLOT = os.path.join(HERE, "mtcp_plot.py")
+DEBIAN_PYTHON = "/usr/bin/python3"
+
+import paper2006  # noqa: E402
+
+# bench/mb/README.md: the per-point header, exactly.
+HEADER = ("mode,kind,point,unit,runs,data_bytes,pause_med_s,pause_min_s,pause_max_s,todisk_med_s,"
+          "todisk_min_s,todisk_max_s,image_bytes,restart_med_s,restart_min_s,restart_max_s,"
+          "write_base_med_s,read_base_med_s,base_bytes,pause_ratio,todisk_ratio,restart_ratio,"
+          "criu_pause_s,criu_todisk_s,criu_image_bytes,criu_restart_s,class,run_time_s,residual_ok,ok").split(",")
+
+# The paper's numbers as the brief of this tool states them (the paper's text).
+PAPER_2006 = {
+    "checkpoint s per MB (0.3 s per 100 MB)": (paper2006.CHECKPOINT_S_PER_MB, 0.003),
+    "restart MB/s": (paper2006.RESTART_MB_PER_S, 25.0),
+    "image MB per idle thread": (paper2006.IMAGE_MB_PER_IDLE_THREAD, 8.0),
+    "LU W checkpoint s": (paper2006.LU_OPENMP["W"][0], 0.07),
+    "LU W restart s": (paper2006.LU_OPENMP["W"][1], 0.07),
+    "LU A checkpoint s": (paper2006.LU_OPENMP["A"][0], 0.19),
+    "LU A restart s": (paper2006.LU_OPENMP["A"][1], 0.17),
+    "LU B checkpoint s": (paper2006.LU_OPENMP["B"][0], 0.95),
+    "LU B restart s": (paper2006.LU_OPENMP["B"][1], 0.51),
+    "MG W image MB": (paper2006.MG_JAVA_KAFFE["W"][0], 175.0),
+    "MG W checkpoint s": (paper2006.MG_JAVA_KAFFE["W"][1], 0.7),
+    "MG W restart s": (paper2006.MG_JAVA_KAFFE["W"][2], 0.6),
+    "MG A image MB": (paper2006.MG_JAVA_KAFFE["A"][0], 632.0),
+    "MG A checkpoint s": (paper2006.MG_JAVA_KAFFE["A"][1], 12.0),
+    "MG A restart s": (paper2006.MG_JAVA_KAFFE["A"][2], 19.7),
+}
+
+MIB = 1 << 20
+
+
+def _row(**kw):
+    r = {h: "" for h in HEADER}
+    for k, v in kw.items():
+        assert k in r, k
+        r[k] = v if isinstance(v, str) else ("%d" % v if isinstance(v, int) else "%.6f" % v)
+    return r
+
+
+def _spread(med, rel=0.08):
+    return dict(med=med, lo=med * (1 - rel), hi=med * (1 + rel * 1.5))
+
+
+def memory_rows(failed_point=512):
+    rows = []
+    per_mib = {"random": (0.0024, 0.0027, 0.00078), "heap": (0.0032, 0.0034, 0.0009),
+               "zero": (0.00007, 0.00009, 0.00003), "sparse": (0.00003, 0.00004, 0.00006)}
+    for kind, (p, d, r) in per_mib.items():
+        mib = 64
+        while mib <= 2048:
+            pa, td, rs = _spread(0.005 + p * mib), _spread(0.008 + d * mib), _spread(0.003 + r * mib)
+            wb, rb = 0.0026 * mib, 0.0007 * mib
+            ok = 0 if (kind == "random" and mib == failed_point) else 1
+            rows.append(_row(mode="memory", kind=kind, point=mib, unit="MiB", runs=5, data_bytes=mib * MIB,
+                             pause_med_s=pa["med"], pause_min_s=pa["lo"], pause_max_s=pa["hi"],
+                             todisk_med_s=td["med"], todisk_min_s=td["lo"], todisk_max_s=td["hi"],
+                             image_bytes=int(mib * MIB * (1.004 if kind == "random" else 0.45 if kind == "heap"
+                                                          else 0.0001) + 54000),
+                             restart_med_s=rs["med"], restart_min_s=rs["lo"], restart_max_s=rs["hi"],
+                             write_base_med_s=wb, read_base_med_s=rb, base_bytes=mib * MIB,
+                             pause_ratio="%.4f" % (pa["med"] / wb), todisk_ratio="%.4f" % (td["med"] / wb),
+                             restart_ratio="%.4f" % (rs["med"] / rb), ok=ok))
+            mib *= 2
+    return rows
+
+
+def threads_rows():
+    rows = []
+    for n in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000):
+        pa, td, rs = _spread(0.006 + 0.000055 * n), _spread(0.012 + 0.00007 * n), _spread(0.003 + 0.000034 * n)
+        img = 53740 + 1456 * n
+        rows.append(_row(mode="threads", kind="idle", point=n, unit="threads", runs=5, data_bytes=0,
+                         pause_med_s=pa["med"], pause_min_s=pa["lo"], pause_max_s=pa["hi"],
+                         todisk_med_s=td["med"], todisk_min_s=td["lo"], todisk_max_s=td["hi"],
+                         image_bytes=img, restart_med_s=rs["med"], restart_min_s=rs["lo"],
+                         restart_max_s=rs["hi"], write_base_med_s=0.004, read_base_med_s=0.002,
+                         base_bytes=MIB * ((img + MIB - 1) // MIB), ok=1))
+    return rows
+
+
+def npb_rows():
+    rows = []
+    for cls, mem, run, ck, rs in (("S", 12, 0.08, 0.012, 0.006), ("W", 28, 2.1, 0.03, 0.016),
+                                  ("A", 190, 31.0, 0.31, 0.14), ("B", 760, 140.0, 1.25, 0.55)):
+        t, r = _spread(ck), _spread(rs)
+        rows.append(_row(mode="npb", kind="lu", point=cls, unit="class", runs=3, data_bytes=mem * MIB,
+                         todisk_med_s=t["med"], todisk_min_s=t["lo"], todisk_max_s=t["hi"],
+                         image_bytes=int(mem * MIB * 1.02), restart_med_s=r["med"], restart_min_s=r["lo"],
+                         restart_max_s=r["hi"], write_base_med_s=ck * 0.9, read_base_med_s=rs * 0.8,
+                         base_bytes=(mem + 1) * MIB, todisk_ratio="1.1111", restart_ratio="1.2500",
+                         **{"class": cls}, run_time_s=run, residual_ok=1, ok=1))
+    return rows
+
+
+def write_csv(path, rows, header=HEADER):
+    with open(path, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=header, extrasaction="ignore", lineterminator="\n")
+        w.writeheader()
+        for r in rows:
+            w.writerow(r)
+    return path
+
+
+def is_png(path):
+    with open(path, "rb") as f:
+        head = f.read(24)
+    if head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
+        return None
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+
+
+def run_plot(*args):
+    env = dict(os.environ, MPLCONFIGDIR=os.environ.get("MPLCONFIGDIR") or tempfile.gettempdir())
+    return subprocess.run([sys.executable, PLOT] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          universal_newlines=True, env=env, timeout=300)
+
+
+ALL = ("fig2_memory_checkpoint.png", "fig6_memory_restart.png", "fig3_threads.png", "fig4_npb_table.png")
+
+
+def have_matplotlib():
+    try:
+        import matplotlib  # noqa: F401
+        return True
+    except ImportError:
+        return False
+
+
+@unittest.skipUnless(have_matplotlib(), "matplotlib is not importable (python3-matplotlib)")
+class PlotTest(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="mtcp-plot-test.")
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def check_pngs(self, out, names):
+        for name in names:
+            p = os.path.join(out, name)
+            self.assertTrue(os.path.exists(p), p)
+            size = is_png(p)
+            self.assertIsNotNone(size, "%s is not a PNG file" % p)
+            self.assertGreater(size[0], 600, p)
+            self.assertGreater(size[1], 300, p)
+            self.assertGreater(os.path.getsize(p), 20000, "%s: a nearly empty picture" % p)
+
+    def test_all_modes_one_file(self):
+        csvp = write_csv(self.path("all.csv"), memory_rows() + threads_rows() + npb_rows())
+        out = self.path("out-all")
+        r = run_plot(csvp, "--out", out, "--machine", "test machine, 2 cores")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.check_pngs(out, ALL)
+        for name in ALL:
+            self.assertIn(os.path.join(out, name), r.stdout)
+        # the point with ok=0 is named in a warning
+        self.assertIn("ok=0", r.stderr)
+        self.assertNotIn("Traceback", r.stderr)
+
+    def test_one_file_per_mode(self):
+        files = [write_csv(self.path("memory.csv"), memory_rows(failed_point=None)),
+                 write_csv(self.path("threads.csv"), threads_rows()),
+                 write_csv(self.path("npb.csv"), npb_rows())]
+        out = self.path("out-split")
+        r = run_plot(*files, "--out", out, "--scale", "linear")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.check_pngs(out, ALL)
+        self.assertNotIn("warning", r.stderr)
+
+    def test_without_npb(self):
+        csvp = write_csv(self.path("nonpb.csv"), memory_rows() + threads_rows())
+        out = self.path("out-nonpb")
+        r = run_plot(csvp, "--out", out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.check_pngs(out, ALL[:3])
+        self.assertFalse(os.path.exists(os.path.join(out, "fig4_npb_table.png")))
+        self.assertIn("no npb rows", r.stderr)
+
+    def test_only_npb(self):
+        csvp = write_csv(self.path("onlynpb.csv"), npb_rows())
+        out = self.path("out-onlynpb")
+        r = run_plot(csvp, "--out", out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.check_pngs(out, ALL[3:])
+        self.assertIn("no memory rows", r.stderr)
+
+    def assert_fails(self, r, status, words):
+        self.assertEqual(r.returncode, status, r.stdout + r.stderr)
+        self.assertNotIn("Traceback", r.stderr)
+        self.assertTrue(r.stderr.strip(), "no message")
+        for w in words:
+            self.assertIn(w, r.stderr)
+
+    def test_wrong_columns(self):
+        p = self.path("wrong.csv")
+        with open(p, "w") as f:
+            f.write("name,value\nfoo,1\n")
+        r = run_plot(p, "--out", self.path("out-wrong"))
+        self.assert_fails(r, 1, ["wrong.csv", "missing column"])
+        self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+
+    def test_malformed_rows(self):
+        rows = threads_rows()
+        rows[2]["pause_med_s"] = "fast"
+        r = run_plot(write_csv(self.path("nan.csv"), rows), "--out", self.path("out-nan"))
+        self.assert_fails(r, 1, ["nan.csv:4", "pause_med_s", "not a number"])
+        p = self.path("short.csv")
+        with open(p, "w") as f:
+            f.write(",".join(HEADER) + "\nmemory,random,64,MiB,5\n")
+        r = run_plot(p, "--out", self.path("out-short"))
+        self.assert_fails(r, 1, ["short.csv:2", "fields"])
+        for name, text in (("empty.csv", ""), ("header-only.csv", ",".join(HEADER) + "\n")):
+            p = self.path(name)
+            with open(p, "w") as f:
+                f.write(text)
+            r = run_plot(p, "--out", self.path("out-empty"))
+            self.assert_fails(r, 1, [name])
+        p = self.path("x-runs.csv")
+        with open(p, "w") as f:
+            f.write("mode,kind,point,unit,run,order,data_bytes,pause_s,todisk_s,image_bytes,restart_s,ok\n")
+        self.assert_fails(run_plot(p, "--out", self.path("out-runs")), 1, ["per-run"])
+
+    def test_missing_file_and_usage(self):
+        r = run_plot(self.path("no-such.csv"), "--out", self.path("out-missing"))
+        self.assert_fails(r, 1, ["no-such.csv"])
+        self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+        self.assert_fails(run_plot(), 2, ["usage"])
+        self.assert_fails(run_plot(self.path("x.csv")), 2, ["--out"])
+        self.assert_fails(run_plot("--bogus", "x.csv", "--out", "d"), 2, ["usage"])
+
+
+class ReferenceTest(unittest.TestCase):
+
+    def test_paper_numbers(self):
+        for what, (code, paper) in PAPER_2006.items():
+            self.assertEqual(code, paper, what)
+        self.assertEqual(sorted(paper2006.LU_OPENMP), ["A", "B", "W"])
+        self.assertEqual(sorted(paper2006.MG_JAVA_KAFFE), ["A", "W"])
+
+    def test_paper_lines(self):
+        # MB read as MiB: 0.3 s at 100, 1 s of restart per 25, 8 per thread
+        self.assertEqual(paper2006.MIB_PER_PAPER_MB, 1.0)
+        self.assertAlmostEqual(paper2006.checkpoint_s(100), 0.3)
+        self.assertAlmostEqual(paper2006.restart_s(25), 1.0)
+        self.assertAlmostEqual(paper2006.thread_image_mib(10), 80.0)
+
+    def test_machine_line(self):
+        import mtcp_plot
+        line = mtcp_plot.machine_line()
+        self.assertIn(os.uname().release, line)
+        self.assertIn("core", line)
+
+
+if __name__ == "__main__":
+    if not have_matplotlib():
+        # Debian's python3-matplotlib belongs to /usr/bin/python3; the
+        # python3 on PATH may be another one (pyenv, venv).
+        if (os.environ.get("MTCP_PLOT_REEXEC") != "1" and os.path.exists(DEBIAN_PYTHON)
+                and os.path.realpath(sys.executable) != os.path.realpath(DEBIAN_PYTHON)):
+            os.environ["MTCP_PLOT_REEXEC"] = "1"
+            os.execv(DEBIAN_PYTHON, [DEBIAN_PYTHON, os.path.abspath(__file__)] + sys.argv[1:])
+        print("test_plot: matplotlib is not importable by %s: skipped" % sys.executable)
+        sys.exit(77)
+    unittest.main(verbosity=2)
