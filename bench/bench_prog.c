@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * bench_prog.c WORKLOAD ARGS...: the program bench/targets.sh checkpoints.
- * It builds a workload (bench_workload.h: random, zero, sparse, libs,
- * threads, empty), starts the stall meter (stall_meter.h), prints
+ * It builds a workload (bench_workload.h: random, zero, heap, sparse,
+ * libs, threads, empty), starts the stall meter (stall_meter.h), prints
  *   ready pid=P workload=W bytes=B sum=S rss_kib=R
  * and then answers commands, one per line on standard input, with one line
  * on standard output each:
@@ -151,7 +151,7 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &usr, NULL);
 	sigaction(SIGTERM, &term, NULL);
 	if (argc < 2) {
-		fprintf(stderr, "usage: bench_prog random MIB | zero MIB | sparse MIB STRIDE_PAGES"
+		fprintf(stderr, "usage: bench_prog random MIB | zero MIB | heap MIB | sparse MIB STRIDE_PAGES"
 				" | libs MIB | threads N | empty\n");
 		return 2;
 	}

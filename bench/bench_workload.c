@@ -24,7 +24,7 @@
 #define LIBDIR "/usr/lib/x86_64-linux-gnu"
 #define CANARY_WORDS 32
 
-static enum { W_RANDOM, W_ZERO, W_SPARSE, W_LIBS, W_THREADS, W_EMPTY } kind;
+static enum { W_RANDOM, W_ZERO, W_HEAP, W_SPARSE, W_LIBS, W_THREADS, W_EMPTY } kind;
 static unsigned char *mem;  /* random, zero, sparse, libs */
 static size_t mem_len, stride, data_bytes;
 static uint64_t sum0;
@@ -262,6 +262,187 @@ static int verify_threads(char *why, size_t n)
 	return err ? -1 : 0;
 }
 
+/*
+ * The heap workload: what a program's malloc heap holds, made from the
+ * xorshift stream seeded with SEED. Objects are malloc'd one after the
+ * other until their sizes add up to MIB MiB exactly:
+ *   sizes    70% 16..256 B, 27% 256 B..4 KiB, 3% 4..64 KiB (multiples of
+ *            8; malloc adds its chunk headers between them, and glibc puts
+ *            them all in the brk heap, below its mmap threshold)
+ *   content  chosen per object:
+ *            40% records: 8-byte fields, half small integers (0..999), 30%
+ *                pointers into an earlier object (its address plus a small
+ *                offset), 20% zero
+ *            25% text: ASCII words from a short list, separated by spaces
+ *                and now and then a newline, NUL-padded to the end
+ *            15% zeroed (calloc), a length word at the start: zero runs
+ *            20% arrays of 32-bit values 0..255, with runs of zeros
+ * Each object's size, kind and content seed are three steps of the main
+ * stream, so the same MIB always gives the same objects; only the pointer
+ * values change from run to run (where malloc put the objects: ASLR), never
+ * within one process. The checksum covers every object in allocation
+ * order; verify replays the stream to find the first object that differs.
+ */
+#define HEAP_SMALL 70
+#define HEAP_MEDIUM 97 /* cumulative percentages of the size classes */
+
+struct heap_obj {
+	size_t size;
+	unsigned type; /* 0..99: the content, see above */
+	uint64_t seed;
+};
+
+static const char *const heap_words[] = {
+	"the",	  "of",	    "and",    "object",	 "value", "index", "buffer", "name",
+	"thread", "memory", "page",   "restart", "file",  "error", "count",  "node",
+	"list",	  "key",    "string", "table",	 "size",  "next",  "data",   "state",
+};
+#define HEAP_NWORDS (sizeof heap_words / sizeof heap_words[0])
+
+static void **hobjs; /* the objects, in allocation order */
+static size_t hcount;
+
+/* the next object of the stream x, at most left bytes */
+static void heap_plan(uint64_t *x, size_t left, struct heap_obj *o)
+{
+	uint64_t r = *x = xorshift(*x);
+	unsigned cls = (unsigned)(r % 100);
+	size_t size;
+
+	*x = xorshift(*x);
+	if (cls < HEAP_SMALL)
+		size = 16 + *x % 241;
+	else if (cls < HEAP_MEDIUM)
+		size = 256 + *x % 3841;
+	else
+		size = 4096 + *x % 61441;
+	size &= ~(size_t)7;
+	o->size = size < left ? size : left;
+	o->type = (unsigned)((r >> 32) % 100);
+	o->seed = *x = xorshift(*x);
+}
+
+/* the content of object i (whose plan is o) into p */
+static void heap_fill(unsigned char *p, const struct heap_obj *o, size_t i)
+{
+	uint64_t s = o->seed, *w = (uint64_t *)p;
+	size_t n = o->size, k = 0;
+
+	if (o->type < 40) {
+		for (k = 0; k < n / 8; k++) {
+			unsigned c;
+
+			s = xorshift(s);
+			c = (unsigned)(s % 10);
+			if (c < 5)
+				w[k] = (s >> 8) % 1000;
+			else if (c < 8 && i)
+				w[k] = (uint64_t)(uintptr_t)hobjs[(s >> 8) % i] + ((s >> 40) % 8) * 8;
+			else
+				w[k] = 0;
+		}
+	} else if (o->type < 65) {
+		while (k + 1 < n) {
+			const char *word;
+
+			s = xorshift(s);
+			word = heap_words[s % HEAP_NWORDS];
+			while (*word && k + 1 < n)
+				p[k++] = (unsigned char)*word++;
+			if (k + 1 < n)
+				p[k++] = (s >> 32) % 8 ? ' ' : '\n';
+		}
+		memset(p + k, 0, n - k);
+	} else if (o->type < 80) {
+		memset(p, 0, n);
+		w[0] = n;
+	} else {
+		uint32_t *v = (uint32_t *)p;
+		unsigned zeros = 0;
+
+		for (k = 0; k < n / 4; k++) {
+			if (zeros) {
+				zeros--;
+				v[k] = 0;
+				continue;
+			}
+			s = xorshift(s);
+			if (s % 16 == 0)
+				zeros = (unsigned)((s >> 8) % 64);
+			v[k] = (uint32_t)((s >> 16) % 256);
+		}
+	}
+}
+
+static int heap_build(size_t len)
+{
+	uint64_t x = SEED;
+	size_t cap = 0, left = len;
+
+	while (left) {
+		struct heap_obj o;
+		unsigned char *p;
+
+		heap_plan(&x, left, &o);
+		if (hcount == cap) {
+			void **n = realloc(hobjs, (cap = cap * 2 + 4096) * sizeof *hobjs);
+
+			if (!n)
+				goto nomem;
+			hobjs = n;
+		}
+		p = o.type >= 65 && o.type < 80 ? calloc(1, o.size) : malloc(o.size);
+		if (!p)
+			goto nomem;
+		heap_fill(p, &o, hcount);
+		hobjs[hcount++] = p;
+		left -= o.size;
+	}
+	data_bytes = len;
+	return 0;
+nomem:
+	fprintf(stderr, "bench_prog: heap: out of memory after %zu objects\n", hcount);
+	return -1;
+}
+
+static uint64_t heap_sum(void)
+{
+	uint64_t x = SEED, h = 0;
+	size_t left = data_bytes;
+
+	for (size_t i = 0; i < hcount; i++) {
+		struct heap_obj o;
+
+		heap_plan(&x, left, &o);
+		h = hash(hobjs[i], o.size, h);
+		left -= o.size;
+	}
+	return h;
+}
+
+/* the first object that is not as built, in why */
+static void heap_diff(char *why, size_t n)
+{
+	static unsigned char want[65536];
+	uint64_t x = SEED;
+	size_t left = data_bytes;
+
+	for (size_t i = 0; i < hcount; i++) {
+		struct heap_obj o;
+		const unsigned char *p = hobjs[i];
+
+		heap_plan(&x, left, &o);
+		left -= o.size;
+		heap_fill(want, &o, i);
+		for (size_t k = 0; k < o.size; k++)
+			if (p[k] != want[k]) {
+				snprintf(why, n, "heap object %zu of %zu (%zu bytes at %p): byte %zu is %u,"
+					 " expected %u", i, hcount, o.size, (const void *)p, k, p[k], want[k]);
+				return;
+			}
+	}
+}
+
 int workload_init(int argc, char **argv)
 {
 	const char *w = argc > 0 ? argv[0] : "";
@@ -278,8 +459,8 @@ int workload_init(int argc, char **argv)
 		return start_threads();
 	}
 	if (argc < 2 || count(argv[1], (size_t)1 << 22, &mib)) {
-		fprintf(stderr, "bench_prog: bad workload (random MIB | zero MIB | sparse MIB STRIDE"
-				" | libs MIB | threads N | empty)\n");
+		fprintf(stderr, "bench_prog: bad workload (random MIB | zero MIB | heap MIB"
+				" | sparse MIB STRIDE | libs MIB | threads N | empty)\n");
 		return -1;
 	}
 	if (!strcmp(w, "random") && argc == 2) {
@@ -298,6 +479,12 @@ int workload_init(int argc, char **argv)
 			return -1;
 		memset(mem, 0, mem_len); /* written, so every page is resident */
 		data_bytes = mem_len;
+	} else if (!strcmp(w, "heap") && argc == 2) {
+		kind = W_HEAP;
+		if (heap_build(mib << 20))
+			return -1;
+		sum0 = heap_sum();
+		return 0;
 	} else if (!strcmp(w, "sparse") && argc == 3 && !count(argv[2], (size_t)1 << 30, &stride)) {
 		kind = W_SPARSE;
 		if (map(mib << 20, MAP_NORESERVE))
@@ -313,8 +500,8 @@ int workload_init(int argc, char **argv)
 			return -1;
 		data_bytes = mem_len;
 	} else {
-		fprintf(stderr, "bench_prog: bad workload (random MIB | zero MIB | sparse MIB STRIDE"
-				" | libs MIB | threads N | empty)\n");
+		fprintf(stderr, "bench_prog: bad workload (random MIB | zero MIB | heap MIB"
+				" | sparse MIB STRIDE | libs MIB | threads N | empty)\n");
 		return -1;
 	}
 	sum0 = hash(mem, mem_len, 0);
@@ -341,6 +528,13 @@ int workload_verify(char *why, size_t n)
 		return 0;
 	case W_THREADS:
 		return verify_threads(why, n);
+	case W_HEAP:
+		if ((s = heap_sum()) == sum0)
+			return 0;
+		snprintf(why, n, "checksum %016llx, expected %016llx (every object as built)",
+			 (unsigned long long)s, (unsigned long long)sum0);
+		heap_diff(why, n);
+		return -1;
 	case W_SPARSE:
 		if ((s = sparse_sum()) == sum0)
 			return 0;

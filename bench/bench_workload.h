@@ -13,6 +13,9 @@
  * Builds the workload argv names (argv[0] is the workload's name):
  *   random MIB          MIB MiB of xorshift output (write_baseline's bytes)
  *   zero MIB            MIB MiB written with zeros (resident)
+ *   heap MIB            MIB MiB of malloc'd objects of varied sizes holding
+ *                       small integers, pointers into the heap, zero runs
+ *                       and ASCII words (deterministic; bench_workload.c)
  *   sparse MIB STRIDE   a MIB MiB mapping, one byte written in every
  *                       STRIDE-th page
  *   libs MIB            MIB MiB of the bytes of the shared libraries in

@@ -1,0 +1,360 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * args.c: mtcp-bench's command line and its usage text.
+ */
+#include "args.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define M_MEMORY (1u << MB_MEMORY)
+#define M_THREADS (1u << MB_THREADS)
+#define M_NPB (1u << MB_NPB)
+#define M_ALL (M_MEMORY | M_THREADS | M_NPB)
+
+static const char *const mode_names[] = { "memory", "threads", "npb" };
+static const char *const kind_names[] = { "random", "zero", "heap", "sparse" };
+
+const char *mb_mode_name(enum mb_mode m)
+{
+	return mode_names[m];
+}
+
+const char *mb_kind_name(enum mb_kind k)
+{
+	return kind_names[k];
+}
+
+__attribute__((format(printf, 3, 4))) static int bad(char *err, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, n, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* a strict decimal integer in [min, max] */
+static int parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* seconds: digits with at most one '.', more than 0, at most max */
+static int parse_secs(const char *s, double max, double *out)
+{
+	int digits = 0, dots = 0;
+	char *end;
+
+	for (const char *p = s; *p; p++) {
+		if (*p == '.')
+			dots++;
+		else if (*p >= '0' && *p <= '9')
+			digits++;
+		else
+			return -EINVAL;
+	}
+	if (!digits || dots > 1)
+		return -EINVAL;
+	*out = strtod(s, &end);
+	return *end || *out <= 0 || *out > max ? -EINVAL : 0;
+}
+
+/* "S,W,A,B" (any case, each once) -> "SWAB" */
+static int parse_classes(const char *s, char out[MB_CLASSES_MAX + 1])
+{
+	size_t n = 0;
+
+	out[0] = 0;
+	for (const char *p = s;; p++) {
+		char c = *p >= 'a' && *p <= 'z' ? (char)(*p - 'a' + 'A') : *p;
+
+		if (!c || !strchr(MB_CLASSES, c) || strchr(out, c) || n == MB_CLASSES_MAX)
+			return -EINVAL;
+		out[n++] = c;
+		out[n] = 0;
+		if (p[1] == 0)
+			return 0;
+		if (p[1] != ',' || p[2] == 0)
+			return -EINVAL;
+		p++;
+	}
+}
+
+enum opt_id { O_FROM, O_TO, O_KIND, O_RUNS, O_DIR, O_OUT, O_COMPARE, O_TOOLS, O_CLASS,
+	      O_BINARY, O_DELAY };
+
+static const struct {
+	const char *name;
+	unsigned modes;
+} opts[] = {
+	[O_FROM] = { "--from", M_MEMORY | M_THREADS },
+	[O_TO] = { "--to", M_MEMORY | M_THREADS },
+	[O_KIND] = { "--kind", M_MEMORY },
+	[O_RUNS] = { "--runs", M_ALL },
+	[O_DIR] = { "--dir", M_ALL },
+	[O_OUT] = { "--out", M_ALL },
+	[O_COMPARE] = { "--compare", M_ALL },
+	[O_TOOLS] = { "--tools", M_ALL },
+	[O_CLASS] = { "--class", M_NPB },
+	[O_BINARY] = { "--binary", M_NPB },
+	[O_DELAY] = { "--delay", M_NPB },
+};
+#define NOPTS (sizeof opts / sizeof opts[0])
+
+static int set_opt(struct mb_opts *o, enum opt_id id, const char *v, int *given, char *err,
+		   size_t n)
+{
+	long l;
+
+	switch (id) {
+	case O_FROM:
+	case O_TO: {
+		long max = o->mode == MB_MEMORY ? MB_MIB_MAX : MB_THREADS_MAX;
+
+		if (parse_long(v, 1, max, &l))
+			return bad(err, n, "invalid %s '%s' (%s, 1 to %ld)", opts[id].name, v,
+				   o->mode == MB_MEMORY ? "MiB" : "threads", max);
+		*(id == O_FROM ? &o->from : &o->to) = l;
+		break;
+	}
+	case O_KIND: {
+		size_t k;
+
+		for (k = 0; k < sizeof kind_names / sizeof kind_names[0]; k++)
+			if (!strcmp(v, kind_names[k]))
+				break;
+		if (k == sizeof kind_names / sizeof kind_names[0])
+			return bad(err, n, "invalid --kind '%s' (random, zero, heap or sparse)", v);
+		o->kind = (enum mb_kind)k;
+		break;
+	}
+	case O_RUNS:
+		if (parse_long(v, 1, MB_RUNS_MAX, &l))
+			return bad(err, n, "invalid --runs '%s' (a count from 1 to %u)", v,
+				   MB_RUNS_MAX);
+		o->runs = (unsigned)l;
+		break;
+	case O_DIR:
+	case O_OUT:
+	case O_TOOLS:
+	case O_BINARY:
+		if (!*v)
+			return bad(err, n, "%s needs a value (--help for usage)", opts[id].name);
+		*(id == O_DIR ? &o->dir : id == O_OUT ? &o->out : id == O_TOOLS ? &o->tools :
+		  &o->binary) = v;
+		break;
+	case O_COMPARE:
+		if (strcmp(v, "criu"))
+			return bad(err, n, "invalid --compare '%s' (only: criu)", v);
+		o->criu = 1;
+		break;
+	case O_CLASS:
+		if (parse_classes(v, o->classes))
+			return bad(err, n, "invalid --class '%s' (a comma-separated list of S, W, A,"
+				   " B, each at most once)", v);
+		break;
+	case O_DELAY:
+		if (parse_secs(v, MB_DELAY_MAX, &o->delay))
+			return bad(err, n, "invalid --delay '%s' (seconds, more than 0, at most %.0f)",
+				   v, MB_DELAY_MAX);
+		break;
+	}
+	given[id] = 1;
+	return 0;
+}
+
+int mb_args_parse(int argc, char **argv, struct mb_opts *o, char *err, size_t n)
+{
+	int given[NOPTS] = { 0 };
+	int m, rc;
+
+	memset(o, 0, sizeof *o);
+	o->runs = MB_RUNS;
+	o->dir = MB_DIR;
+	o->delay = -1;
+	memcpy(o->classes, MB_CLASSES, sizeof MB_CLASSES);
+	*err = 0;
+	if (argc < 2)
+		return bad(err, n, "no mode given: memory, threads or npb (--help for usage)");
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		o->help = 1;
+		o->mode = (enum mb_mode)-1;
+		return 0;
+	}
+	for (m = 0; m < 3 && strcmp(argv[1], mode_names[m]); m++)
+		;
+	if (m == 3)
+		return bad(err, n, "unknown mode '%s' (memory, threads or npb; --help for usage)",
+			   argv[1]);
+	o->mode = (enum mb_mode)m;
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i], *eq, *v;
+		size_t len, id;
+
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			o->help = 1;
+			continue;
+		}
+		if (!strcmp(a, "--")) {
+			if (!given[O_BINARY])
+				return bad(err, n, "'--' comes only after --binary PATH (ARGS of"
+					   " the program)");
+			o->bin_args = argv + i + 1;
+			o->bin_nargs = argc - i - 1;
+			break;
+		}
+		if (strncmp(a, "--", 2))
+			return bad(err, n, "unexpected argument '%s' (--help for usage)", a);
+		eq = strchr(a, '=');
+		len = eq ? (size_t)(eq - a) : strlen(a);
+		for (id = 0; id < NOPTS; id++)
+			if (strlen(opts[id].name) == len && !strncmp(a, opts[id].name, len))
+				break;
+		if (id == NOPTS)
+			return bad(err, n, "unknown option '%.*s' (--help for usage)", (int)len, a);
+		if (!(opts[id].modes & (1u << m)))
+			return bad(err, n, "%s is not an option of %s (--help for usage)",
+				   opts[id].name, mode_names[m]);
+		if (eq) {
+			v = eq + 1;
+		} else if (i + 1 < argc) {
+			v = argv[++i];
+		} else {
+			return bad(err, n, "%s needs a value (--help for usage)", opts[id].name);
+		}
+		rc = set_opt(o, (enum opt_id)id, v, given, err, n);
+		if (rc)
+			return rc;
+	}
+	if (o->help)
+		return 0;
+	if (o->mode == MB_MEMORY || o->mode == MB_THREADS) {
+		long dfrom = o->mode == MB_MEMORY ? MB_MEMORY_FROM : MB_THREADS_FROM;
+		long dto = o->mode == MB_MEMORY ? MB_MEMORY_TO : MB_THREADS_TO;
+
+		if (!given[O_FROM])
+			o->from = dfrom;
+		if (!given[O_TO])
+			o->to = given[O_FROM] && o->from > dto ? o->from : dto;
+		if (o->from > o->to)
+			return bad(err, n, "--from %ld is above --to %ld", o->from, o->to);
+	}
+	if (o->mode == MB_NPB) {
+		if (given[O_BINARY] && given[O_CLASS])
+			return bad(err, n, "--class and --binary exclude each other");
+		if (given[O_BINARY]) {
+			o->classes[0] = 0;
+			if (o->delay < 0)
+				o->delay = MB_BINARY_DELAY;
+		}
+	}
+	return 0;
+}
+
+static const char usage_head[] =
+	"usage: mtcp-bench memory  [--from MIB] [--to MIB] [--kind random|zero|heap|sparse] COMMON\n"
+	"       mtcp-bench threads [--from N] [--to N] COMMON\n"
+	"       mtcp-bench npb     [--class S,W,A,B | --binary PATH [-- ARGS]] [--delay S] COMMON\n"
+	"       mtcp-bench [MODE] --help\n"
+	"COMMON: [--runs N] [--dir DIR] [--out FILE.csv] [--compare criu] [--tools DIR]\n"
+	"\n"
+	"Redoes one experiment of the MTCP paper (Rieker, Ansel, Cooperman, 2006) with\n"
+	"libmtcp-fast. Progress and a summary go to stdout, results to a CSV file.\n";
+
+static const char usage_memory[] =
+	"\n"
+	"memory (figures 2 and 6): bench_prog holds N MiB (one thread that computes, plus\n"
+	"  its stall meter) under mtcp_launch; N doubles from --from to --to (default\n"
+	"  64..2048; --to is added when the doubling misses it). Per run: the pause the\n"
+	"  program sees (its 1 ms stall meter), the time for the image to be on disk (wall\n"
+	"  time of mtcp_checkpoint --wait, which returns after fsync), the image size, the\n"
+	"  restart to running (image cache dropped; until the program answers a ping), and\n"
+	"  a check of every byte after the checkpoint and after the restart.\n"
+	"  --kind: random (xorshift bytes, default), zero (resident zero pages), heap\n"
+	"  (malloc'd objects: small integers, pointers, zero runs, ASCII words) or sparse\n"
+	"  (a byte in every 64th page of N MiB).\n";
+
+static const char usage_threads[] =
+	"\n"
+	"threads (figure 3): bench_prog with N idle threads with default stacks; N from\n"
+	"  --from to --to (default 1..1000) along 1, 2, 5, 10, 20, 50, ... (--from and\n"
+	"  --to always included). The same figures as memory; every thread checks its\n"
+	"  stack after the restart.\n";
+
+static const char usage_npb[] =
+	"\n"
+	"npb (figure 4): for each --class (default S,W,A,B), each run: npb_lu CLASS to\n"
+	"  its end without the library (its run time; the first run's final residuals\n"
+	"  are the reference, later ones must equal them), then npb_lu CLASS under\n"
+	"  mtcp_launch, checkpointed after half of its iterations (held there: its stdout\n"
+	"  pipe fills up at that iter line), killed, restarted (cache dropped), run to its\n"
+	"  end; its residuals must equal the reference to 1e-12 relative (lu_compare).\n"
+	"  Checkpoint time: wall time of mtcp_checkpoint --wait (todisk); restart: from\n"
+	"  starting mtcp_restart to its next iter line. --delay S: checkpoint S seconds\n"
+	"  after the start instead.\n"
+	"  --binary PATH [-- ARGS]: any program instead (PATH searched like execvp): run\n"
+	"  to its end (twice in the first run: the output is checked only if it was the\n"
+	"  same both times), then checkpointed after --delay seconds (default 1), killed,\n"
+	"  restarted: it must exit with the same status and complete the same output.\n"
+	"  A full default run (S, W, A, B; 5 runs, each an uninterrupted and a\n"
+	"  checkpointed one) takes the better part of an hour on 2 cores, class B\n"
+	"  most of it; --class S --runs 1 takes under a second.\n";
+
+static const char usage_common[] =
+	"\n"
+	"COMMON options:\n"
+	"  --runs N        runs per point (default 5, 1..1000): median, min and max. Each\n"
+	"                  run also takes the baselines: write_baseline --keep (plain\n"
+	"                  write() of the same number of bytes + fsync) and readback_baseline\n"
+	"                  (reading them back, cache dropped); odd runs checkpoint first,\n"
+	"                  even runs take the baselines first (freed memory goes back to\n"
+	"                  the host: whoever runs right after a big free gets cold memory).\n"
+	"  --dir DIR       where images and baseline files go, in a private directory\n"
+	"                  removed at the end (default /var/tmp; not tmpfs)\n"
+	"  --out FILE.csv  one row per point (default mtcp-bench-MODE.csv); one row per run\n"
+	"                  goes to FILE-runs.csv\n"
+	"  --compare criu  also criu dump / criu restore (criu from PATH, as root) where it\n"
+	"                  works; if not, one line says why and the rest goes on\n"
+	"  --tools DIR     where mtcp_launch, mtcp_checkpoint, mtcp_restart, bench_prog,\n"
+	"                  write_baseline, readback_baseline and npb_lu are, all in DIR\n"
+	"                  (default: $MTCP_BENCH_TOOLS, else the build tree mtcp-bench is\n"
+	"                  in: ../../src/tools, ../../src/restart and .. from it)\n"
+	"\n"
+	"CSV columns (bench/mb/README.md; empty where not applicable):\n"
+	"  mode,kind,point,unit,runs,data_bytes,pause_med_s,pause_min_s,pause_max_s,\n"
+	"  todisk_med_s,todisk_min_s,todisk_max_s,image_bytes,restart_med_s,restart_min_s,\n"
+	"  restart_max_s,write_base_med_s,read_base_med_s,base_bytes,pause_ratio,\n"
+	"  todisk_ratio,restart_ratio,criu_pause_s,criu_todisk_s,criu_image_bytes,\n"
+	"  criu_restart_s,class,run_time_s,residual_ok,ok\n"
+	"  FILE-runs.csv: mode,kind,point,unit,run,order,data_bytes,pause_s,todisk_s,\n"
+	"  image_bytes,restart_s,write_base_s,read_base_s,base_bytes,criu_pause_s,\n"
+	"  criu_todisk_s,criu_image_bytes,criu_restart_s,class,run_time_s,residual_ok,ok\n"
+	"\n"
+	"Exit status: 0 done, every check passed; 1 a failure (the reason on stderr; the\n"
+	"rows done so far stay in the CSV files); 2 a bad option.\n";
+
+void mb_usage(FILE *f, int mode)
+{
+	fputs(usage_head, f);
+	if (mode < 0 || mode == MB_MEMORY)
+		fputs(usage_memory, f);
+	if (mode < 0 || mode == MB_THREADS)
+		fputs(usage_threads, f);
+	if (mode < 0 || mode == MB_NPB)
+		fputs(usage_npb, f);
+	fputs(usage_common, f);
+}

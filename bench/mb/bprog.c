@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bprog.c: checkpointing and restarting bench_prog, and what it answers
+ * (its commands: bench/bench_prog.c).
+ */
+#include "bprog.h"
+
+#include "baseline.h"
+#include "ctx.h"
+#include "log.h"
+#include "proc.h"
+#include "result.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define ARGS_MAX 16
+
+double bprog_stall_secs(const char *line)
+{
+	char *end;
+	unsigned long long ns;
+
+	if (strncmp(line, "stall ", 6))
+		return NAN;
+	ns = strtoull(line + 6, &end, 10);
+	return end == line + 6 ? NAN : (double)ns / 1e9;
+}
+
+long long bprog_ready_bytes(const char *line)
+{
+	const char *b = strstr(line, " bytes=");
+
+	return b ? strtoll(b + 7, NULL, 10) : -1;
+}
+
+/*
+ * The program's next line must be word or start with "word "; it is left
+ * in line. 0; -EBADMSG for a FAIL line (recorded as a failed check);
+ * -EIO after saying why; -EINTR.
+ */
+static int expect(struct mb_ctx *c, struct mb_chan *ch, const char *word, double timeout,
+		  char *line, size_t n)
+{
+	size_t wl = strlen(word);
+	int rc = chan_line(ch, timeout, line, n);
+	char tail[512];
+
+	if (rc == -EINTR)
+		return rc;
+	if (!rc && !strncmp(line, word, wl) && (line[wl] == 0 || line[wl] == ' '))
+		return 0;
+	if (!rc && !strncmp(line, "FAIL", 4)) {
+		mb_fail_check(c, "%s: the program found its data changed: %s", c->where, line);
+		return -EBADMSG;
+	}
+	proc_errtail(tail, sizeof tail);
+	if (!rc)
+		mb_err("%s: expected '%s' from the program, got '%s'", c->where, word, line);
+	else if (rc == -EPIPE)
+		mb_err("%s: the program ended before answering '%s' (stderr: %s)", c->where, word,
+		       tail);
+	else
+		mb_err("%s: no '%s' from the program within %.0f s (stderr: %s)", c->where, word,
+		       timeout, tail);
+	return -EIO;
+}
+
+/* command, then its answer */
+static int ask(struct mb_ctx *c, struct mb_chan *ch, const char *cmd, const char *word,
+	       double timeout, char *line, size_t n)
+{
+	if (chan_send(ch, cmd)) {
+		mb_err("%s: cannot send '%s' to the program: %s", c->where, cmd, strerror(errno));
+		return -EIO;
+	}
+	return expect(c, ch, word, timeout, line, n);
+}
+
+/* "verify": a FAIL is recorded in r, the program then exits 1 by itself */
+static int verify(struct mb_ctx *c, struct mb_chan *ch, struct mb_run *r, int *expect_status)
+{
+	char line[512];
+	int rc = ask(c, ch, "verify", "ok", BPROG_TIMEOUT, line, sizeof line);
+
+	if (rc == -EBADMSG) {
+		r->ok = 0;
+		*expect_status = 1;
+		return 0;
+	}
+	return rc;
+}
+
+/* "quit" (unless the program already ended after a FAIL), and its status */
+static int quit(struct mb_ctx *c, struct mb_chan *ch, pid_t pid, int expect_status)
+{
+	char tail[512];
+	int st, rc;
+
+	if (!expect_status)
+		chan_send(ch, "quit");
+	rc = proc_wait(pid, BPROG_ANSWER_TIMEOUT, &st);
+	if (rc == -EINTR)
+		return rc;
+	if (rc) {
+		mb_err("%s: the program did not end within %.0f s of quit", c->where,
+		       BPROG_ANSWER_TIMEOUT);
+		return -EIO;
+	}
+	if (proc_code(st) != expect_status) {
+		proc_errtail(tail, sizeof tail);
+		mb_err("%s: the program ended with status %d (stderr: %s)", c->where,
+		       proc_code(st), tail);
+		return -EIO;
+	}
+	return 0;
+}
+
+int bprog_checkpoint(struct mb_ctx *c, char *const args[], struct mb_run *r, char *img,
+		     size_t n)
+{
+	char *argv[ARGS_MAX + 10], pidbuf[16], out[PATH_MAX + 64], line[512], tail[512];
+	char *ckpt[] = { c->tools.path[T_CHECKPOINT], "--wait", "--timeout", "1200", pidbuf, NULL };
+	int k = 0, st, rc, status = 0;
+	struct mb_chan ch;
+	struct stat sb;
+	pid_t pid = -1;
+	double secs;
+
+	argv[k++] = c->tools.path[T_LAUNCH];
+	argv[k++] = "--dir";
+	argv[k++] = c->work;
+	argv[k++] = "--keep";
+	argv[k++] = "1";
+	argv[k++] = "--interval";
+	argv[k++] = "0";
+	argv[k++] = "--";
+	argv[k++] = c->tools.path[T_PROG];
+	for (int i = 0; args[i] && i < ARGS_MAX; i++)
+		argv[k++] = args[i];
+	argv[k] = NULL;
+	if ((rc = chan_open(&ch, 1)) || (rc = proc_spawn(argv, ch.cin, ch.cout, &pid))) {
+		mb_err("%s: cannot start %s: %s", c->where, argv[0], strerror(-rc));
+		chan_close(&ch);
+		return -EIO;
+	}
+	chan_spawned(&ch);
+	if ((rc = expect(c, &ch, "ready", BPROG_TIMEOUT, line, sizeof line)))
+		goto out_kill;
+	r->data_bytes = bprog_ready_bytes(line);
+	if ((rc = ask(c, &ch, "reset", "reset", BPROG_ANSWER_TIMEOUT, line, sizeof line)))
+		goto out_kill;
+	snprintf(pidbuf, sizeof pidbuf, "%d", (int)pid);
+	rc = proc_capture(ckpt, BPROG_TIMEOUT + 60, out, sizeof out, &st, &secs);
+	if (rc || proc_code(st)) {
+		proc_errtail(tail, sizeof tail);
+		if (rc == -ETIMEDOUT)
+			mb_err("%s: mtcp_checkpoint --wait %s did not end in time (stderr: %s)",
+			       c->where, pidbuf, tail);
+		else if (rc == 0)
+			mb_err("%s: mtcp_checkpoint --wait %s failed with status %d (stderr: %s)",
+			       c->where, pidbuf, proc_code(st), tail);
+		else if (rc != -EINTR)
+			mb_err("%s: cannot run mtcp_checkpoint: %s", c->where, strerror(-rc));
+		rc = rc == -EINTR ? rc : -EIO;
+		goto out_kill;
+	}
+	r->todisk_s = secs;
+	out[strcspn(out, "\n")] = 0;
+	if (snprintf(img, n, "%s", out) >= (int)n) {
+		mb_err("%s: mtcp_checkpoint printed a path longer than %zu bytes", c->where, n);
+		return -EIO;
+	}
+	if ((rc = ask(c, &ch, "report", "stall", BPROG_ANSWER_TIMEOUT, line, sizeof line)))
+		goto out_kill;
+	r->pause_s = bprog_stall_secs(line);
+	if ((rc = verify(c, &ch, r, &status)) || (rc = quit(c, &ch, pid, status)))
+		goto out_kill;
+	chan_close(&ch);
+	if (stat(img, &sb) || !S_ISREG(sb.st_mode)) {
+		mb_err("%s: mtcp_checkpoint printed '%s', which is not a file", c->where, img);
+		return -EIO;
+	}
+	r->image_bytes = (long long)sb.st_size;
+	return 0;
+out_kill:
+	proc_kill(pid);
+	chan_close(&ch);
+	return rc == -EBADMSG ? -EIO : rc;
+}
+
+int bprog_restart(struct mb_ctx *c, const char *img, struct mb_run *r)
+{
+	char *argv[] = { c->tools.path[T_RESTART], (char *)img, NULL };
+	char line[512];
+	int rc, status = 0;
+	struct mb_chan ch;
+	pid_t pid = -1;
+	double t0;
+
+	if ((rc = mb_drop_cache(c, img)))
+		return rc;
+	if ((rc = chan_open(&ch, 1)) || (rc = chan_send(&ch, "ping"))) {
+		mb_err("%s: cannot make a pipe: %s", c->where, strerror(-rc));
+		chan_close(&ch);
+		return -EIO;
+	}
+	t0 = mb_now();
+	if ((rc = proc_spawn(argv, ch.cin, ch.cout, &pid))) {
+		mb_err("%s: cannot start %s: %s", c->where, argv[0], strerror(-rc));
+		chan_close(&ch);
+		return -EIO;
+	}
+	chan_spawned(&ch);
+	if ((rc = expect(c, &ch, "pong", BPROG_TIMEOUT, line, sizeof line)))
+		goto out_kill;
+	r->restart_s = mb_now() - t0;
+	if ((rc = verify(c, &ch, r, &status)) || (rc = quit(c, &ch, pid, status)))
+		goto out_kill;
+	chan_close(&ch);
+	unlink(img);
+	return 0;
+out_kill:
+	proc_kill(pid);
+	chan_close(&ch);
+	return rc == -EBADMSG ? -EIO : rc;
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bprog.h: the two sides of a run of bench_prog (bench/bench_prog.c), the
+ * program the memory and threads modes checkpoint.
+ */
+#ifndef MB_BPROG_H
+#define MB_BPROG_H
+
+#include <stddef.h>
+
+struct mb_ctx;
+struct mb_run;
+
+/* Timeouts (s): building a workload or writing an image of a few GiB is slow
+ * on a loaded machine, but not this slow. */
+#define BPROG_TIMEOUT 1200.0
+#define BPROG_ANSWER_TIMEOUT 60.0
+
+/*
+ * bench_prog ARGS under mtcp_launch (images to c->work): waits for
+ * "ready", resets the stall meter, times `mtcp_checkpoint --wait PID`,
+ * reads the longest stall, verifies the data, quits. Sets r->data_bytes,
+ * pause_s, todisk_s, image_bytes (r->ok = 0 if the data changed); the
+ * image's path in img.
+ * @return 0; -EIO after saying why; -EINTR.
+ */
+int bprog_checkpoint(struct mb_ctx *c, char *const args[], struct mb_run *r, char *img,
+		     size_t n);
+
+/*
+ * Drops the image's page cache, writes "ping" into a fresh stdin pipe and
+ * times from starting `mtcp_restart IMAGE` until "pong" comes back; then
+ * verifies, quits and removes the image. Sets r->restart_s (r->ok = 0 if
+ * the data changed).
+ */
+int bprog_restart(struct mb_ctx *c, const char *img, struct mb_run *r);
+
+/* Shared with criu.c: bench_prog's "stall NS ..." line -> seconds, NAN if not one. */
+double bprog_stall_secs(const char *line);
+
+/* "bytes=B" of a ready line, or -1. */
+long long bprog_ready_bytes(const char *line);
+
+#endif

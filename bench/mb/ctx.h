@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ctx.h: what every part of one mtcp-bench run shares.
+ */
+#ifndef MB_CTX_H
+#define MB_CTX_H
+
+#include "args.h"
+#include "progress.h"
+#include "tools.h"
+
+#include <limits.h>
+#include <stdio.h>
+
+struct mb_key;
+struct mb_run;
+struct mb_point;
+
+struct mb_ctx {
+	const struct mb_opts *o;
+	struct mb_tools tools;
+	char work[PATH_MAX];   /* private directory in --dir, removed at the end */
+	char errlog[PATH_MAX]; /* the children's stderr */
+	FILE *csv, *runs_csv;
+	char csv_path[PATH_MAX], runs_path[PATH_MAX];
+	struct mb_progress progress;
+	struct mb_table table;
+	const char *criu; /* criu's path while the comparison is on, else NULL */
+	unsigned failed;  /* runs whose check failed */
+	char first_failure[512];
+	char where[256]; /* "memory random 64 MiB run 2/5": for messages */
+};
+
+/* c->work/name in buf. @return 0; -ENAMETOOLONG (not with --dir's limit). */
+int mb_work_file(const struct mb_ctx *c, const char *name, char *buf, size_t n);
+
+/* Records a run whose check failed (the first reason is kept). */
+__attribute__((format(printf, 2, 3))) void mb_fail_check(struct mb_ctx *c, const char *fmt, ...);
+
+/* Writes a run's row (flushed). 0 or -EIO (reported). */
+int mb_emit_run(struct mb_ctx *c, const struct mb_key *k, const struct mb_run *r);
+
+/* Writes a point's row (flushed) and adds it to the table. 0 or -EIO. */
+int mb_emit_point(struct mb_ctx *c, const struct mb_key *k, const struct mb_point *p);
+
+#endif

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * result.c: a point summed up from its runs.
+ */
+#include "result.h"
+
+#include <math.h>
+#include <string.h>
+
+void mb_run_init(struct mb_run *r, unsigned run)
+{
+	memset(r, 0, sizeof *r);
+	r->run = run;
+	r->order = "ckpt-first";
+	r->data_bytes = r->image_bytes = r->base_bytes = r->criu_image_bytes = -1;
+	r->pause_s = r->todisk_s = r->restart_s = NAN;
+	r->write_base_s = r->read_base_s = NAN;
+	r->criu_pause_s = r->criu_todisk_s = r->criu_restart_s = NAN;
+	r->run_time_s = NAN;
+	r->residual_ok = -1;
+	r->ok = 1;
+}
+
+/* the statistics of one double field of n runs */
+static void stat_field(const struct mb_run *runs, size_t n, size_t off, struct mb_stat *s)
+{
+	double v[MB_STAT_MAX];
+
+	if (n > MB_STAT_MAX)
+		n = MB_STAT_MAX;
+	for (size_t i = 0; i < n; i++)
+		memcpy(&v[i], (const char *)&runs[i] + off, sizeof v[i]);
+	mb_stat_of(v, n, s);
+}
+
+/* the median of one size field (-1: not measured) */
+static long long size_field(const struct mb_run *runs, size_t n, size_t off)
+{
+	double v[MB_STAT_MAX];
+	struct mb_stat s;
+
+	if (n > MB_STAT_MAX)
+		n = MB_STAT_MAX;
+	for (size_t i = 0; i < n; i++) {
+		long long x;
+
+		memcpy(&x, (const char *)&runs[i] + off, sizeof x);
+		v[i] = x < 0 ? NAN : (double)x;
+	}
+	mb_stat_of(v, n, &s);
+	return s.n ? llround(s.med) : -1;
+}
+
+#define STAT(f, s) stat_field(runs, n, offsetof(struct mb_run, f), s)
+#define MED(f) (STAT(f, &tmp), tmp.med)
+#define SIZE(f) size_field(runs, n, offsetof(struct mb_run, f))
+
+void mb_point_of(const struct mb_run *runs, size_t n, struct mb_point *p)
+{
+	struct mb_stat tmp;
+
+	memset(p, 0, sizeof *p);
+	p->runs = (unsigned)n;
+	p->data_bytes = n ? runs[n - 1].data_bytes : -1;
+	p->base_bytes = n ? runs[n - 1].base_bytes : -1;
+	STAT(pause_s, &p->pause);
+	STAT(todisk_s, &p->todisk);
+	STAT(restart_s, &p->restart);
+	p->image_bytes = SIZE(image_bytes);
+	p->write_base_med_s = MED(write_base_s);
+	p->read_base_med_s = MED(read_base_s);
+	p->pause_ratio = mb_ratio(p->pause.med, p->write_base_med_s);
+	p->todisk_ratio = mb_ratio(p->todisk.med, p->write_base_med_s);
+	p->restart_ratio = mb_ratio(p->restart.med, p->read_base_med_s);
+	p->criu_pause_s = MED(criu_pause_s);
+	p->criu_todisk_s = MED(criu_todisk_s);
+	p->criu_image_bytes = SIZE(criu_image_bytes);
+	p->criu_restart_s = MED(criu_restart_s);
+	p->run_time_s = MED(run_time_s);
+	p->residual_ok = -1;
+	p->ok = n > 0;
+	for (size_t i = 0; i < n; i++) {
+		if (runs[i].residual_ok >= 0)
+			p->residual_ok = (p->residual_ok != 0) && runs[i].residual_ok;
+		p->ok = p->ok && runs[i].ok;
+	}
+}

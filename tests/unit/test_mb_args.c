@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: MIT */
+/* test_mb_args.c - mtcp-bench's command line (bench/mb/args.c), case by case. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../bench/mb/args.h"
+
+#define ARGV_MAX 32
+
+/* parses the words of line (split on spaces); err gets the message */
+static int parse(const char *line, struct mb_opts *o, char *err, size_t n)
+{
+	static char buf[512];
+	char *argv[ARGV_MAX + 1], *save = NULL;
+	int argc = 0;
+
+	strcpy(buf, line);
+	argv[argc++] = "mtcp-bench";
+	for (char *w = strtok_r(buf, " ", &save); w && argc < ARGV_MAX;
+	     w = strtok_r(NULL, " ", &save))
+		argv[argc++] = w;
+	argv[argc] = NULL;
+	return mb_args_parse(argc, argv, o, err, n);
+}
+
+struct bad_case {
+	const char *line;
+	const char *msg; /* a part of the message */
+};
+
+static void test_bad(void **state)
+{
+	static const struct bad_case cases[] = {
+		{ "", "no mode given" },
+		{ "fast", "unknown mode 'fast'" },
+		{ "memory --from 0", "invalid --from '0'" },
+		{ "memory --from -4", "invalid --from '-4'" },
+		{ "memory --from 4x", "invalid --from '4x'" },
+		{ "memory --to 1048577", "invalid --to '1048577'" },
+		{ "memory --from 8 --to 4", "--from 8 is above --to 4" },
+		{ "memory --kind ones", "invalid --kind 'ones'" },
+		{ "memory --runs 0", "invalid --runs '0'" },
+		{ "memory --runs 1001", "invalid --runs '1001'" },
+		{ "memory --runs", "--runs needs a value" },
+		{ "memory --bogus 1", "unknown option '--bogus'" },
+		{ "memory --from=", "invalid --from ''" },
+		{ "memory stray", "unexpected argument 'stray'" },
+		{ "memory --class S", "--class is not an option of memory" },
+		{ "threads --kind zero", "--kind is not an option of threads" },
+		{ "threads --to 16001", "invalid --to '16001'" },
+		{ "npb --from 1", "--from is not an option of npb" },
+		{ "npb --class S,S", "invalid --class 'S,S'" },
+		{ "npb --class C", "invalid --class 'C'" },
+		{ "npb --class S,", "invalid --class 'S,'" },
+		{ "npb --class ,S", "invalid --class ',S'" },
+		{ "npb --class S,W --binary /bin/true", "exclude each other" },
+		{ "npb -- x", "'--' comes only after --binary" },
+		{ "npb --delay 0", "invalid --delay '0'" },
+		{ "npb --delay 1e3", "invalid --delay '1e3'" },
+		{ "npb --delay 1..2", "invalid --delay '1..2'" },
+		{ "npb --delay 86401", "invalid --delay '86401'" },
+		{ "memory --compare dmtcp", "invalid --compare 'dmtcp'" },
+		{ "memory --dir", "--dir needs a value" },
+	};
+	size_t bad = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct mb_opts o;
+		char err[256];
+		int rc = parse(cases[i].line, &o, err, sizeof err);
+
+		if (rc != -EINVAL || !strstr(err, cases[i].msg)) {
+			print_error("\"%s\": rc %d, \"%s\"; want -EINVAL, \"...%s...\"\n",
+				    cases[i].line, rc, err, cases[i].msg);
+			bad++;
+		}
+	}
+	assert_int_equal(bad, 0);
+}
+
+static void test_defaults(void **state)
+{
+	struct mb_opts o;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse("memory", &o, err, sizeof err), 0);
+	assert_int_equal(o.mode, MB_MEMORY);
+	assert_int_equal(o.from, 64);
+	assert_int_equal(o.to, 2048);
+	assert_int_equal(o.kind, MB_RANDOM);
+	assert_int_equal(o.runs, 5);
+	assert_string_equal(o.dir, "/var/tmp");
+	assert_null(o.out);
+	assert_int_equal(o.criu, 0);
+	assert_null(o.tools);
+
+	assert_int_equal(parse("threads", &o, err, sizeof err), 0);
+	assert_int_equal(o.mode, MB_THREADS);
+	assert_int_equal(o.from, 1);
+	assert_int_equal(o.to, 1000);
+
+	assert_int_equal(parse("npb", &o, err, sizeof err), 0);
+	assert_int_equal(o.mode, MB_NPB);
+	assert_string_equal(o.classes, "SWAB");
+	assert_null(o.binary);
+	assert_true(o.delay < 0); /* half of the iterations */
+}
+
+static void test_values(void **state)
+{
+	struct mb_opts o;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse("memory --from 4 --to=8 --kind heap --runs 1 --dir /x --out r.csv"
+			       " --compare criu --tools /t", &o, err, sizeof err), 0);
+	assert_int_equal(o.from, 4);
+	assert_int_equal(o.to, 8);
+	assert_int_equal(o.kind, MB_HEAP);
+	assert_int_equal(o.runs, 1);
+	assert_string_equal(o.dir, "/x");
+	assert_string_equal(o.out, "r.csv");
+	assert_int_equal(o.criu, 1);
+	assert_string_equal(o.tools, "/t");
+	/* the last one counts */
+	assert_int_equal(parse("memory --kind zero --kind sparse", &o, err, sizeof err), 0);
+	assert_int_equal(o.kind, MB_SPARSE);
+	/* --from alone above the default --to: --to follows it */
+	assert_int_equal(parse("memory --from 4096", &o, err, sizeof err), 0);
+	assert_int_equal(o.from, 4096);
+	assert_int_equal(o.to, 4096);
+	assert_int_equal(parse("threads --from 1 --to 4", &o, err, sizeof err), 0);
+	assert_int_equal(o.to, 4);
+	assert_int_equal(parse("npb --class b,s --delay .5", &o, err, sizeof err), 0);
+	assert_string_equal(o.classes, "BS");
+	assert_true(o.delay == 0.5);
+}
+
+static void test_binary(void **state)
+{
+	struct mb_opts o;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse("npb --binary /bin/prog --runs 2 -- -a --runs 9", &o, err,
+			       sizeof err), 0);
+	assert_string_equal(o.binary, "/bin/prog");
+	assert_int_equal(o.runs, 2);
+	assert_int_equal(o.bin_nargs, 3);
+	assert_string_equal(o.bin_args[0], "-a");
+	assert_string_equal(o.bin_args[2], "9");
+	assert_string_equal(o.classes, "");
+	assert_true(o.delay == 1.0); /* --binary's default */
+	assert_int_equal(parse("npb --binary /bin/prog --delay 3", &o, err, sizeof err), 0);
+	assert_int_equal(o.bin_nargs, 0);
+	assert_true(o.delay == 3.0);
+}
+
+static void test_help(void **state)
+{
+	struct mb_opts o;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse("--help", &o, err, sizeof err), 0);
+	assert_true(o.help);
+	assert_int_equal(parse("threads -h", &o, err, sizeof err), 0);
+	assert_true(o.help);
+	assert_int_equal(o.mode, MB_THREADS);
+	/* the values after --help are still checked */
+	assert_int_equal(parse("npb --help --class X", &o, err, sizeof err), -EINVAL);
+}
+
+static void test_usage_text(void **state)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	(void)state;
+	assert_non_null(f);
+	mb_usage(f, MB_NPB);
+	fclose(f);
+	assert_non_null(strstr(text, "the better part of an hour on 2 cores"));
+	assert_non_null(strstr(text, "criu_restart_s,class,run_time_s,residual_ok,ok"));
+	assert_null(strstr(text, "figures 2 and 6")); /* only npb's part */
+	free(text);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bad),	cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_values),	cmocka_unit_test(test_binary),
+		cmocka_unit_test(test_help),	cmocka_unit_test(test_usage_text),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: MIT */
+/* test_mb_csv.c - the rows of mtcp-bench's CSV files (bench/mb/csv.c): the
+ * headers, quoting, empty fields, and the per-run file's name. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../bench/mb/csv.h"
+
+/* what fn wrote, as a string (free it) */
+#define CAPTURE(text, call)                                   \
+	do {                                                  \
+		size_t len_ = 0;                              \
+		FILE *f = open_memstream(&(text), &len_);     \
+		assert_non_null(f);                           \
+		call;                                         \
+		fclose(f);                                    \
+	} while (0)
+
+static size_t fields(const char *line)
+{
+	size_t n = 1;
+	int quoted = 0;
+
+	for (; *line && *line != '\n'; line++) {
+		if (*line == '"')
+			quoted = !quoted;
+		else if (*line == ',' && !quoted)
+			n++;
+	}
+	return n;
+}
+
+static void test_headers(void **state)
+{
+	(void)state;
+	assert_string_equal(mb_csv_point_header,
+			    "mode,kind,point,unit,runs,data_bytes,pause_med_s,pause_min_s,"
+			    "pause_max_s,todisk_med_s,todisk_min_s,todisk_max_s,image_bytes,"
+			    "restart_med_s,restart_min_s,restart_max_s,write_base_med_s,"
+			    "read_base_med_s,base_bytes,pause_ratio,todisk_ratio,restart_ratio,"
+			    "criu_pause_s,criu_todisk_s,criu_image_bytes,criu_restart_s,class,"
+			    "run_time_s,residual_ok,ok");
+	assert_int_equal(fields(mb_csv_point_header), 30);
+	assert_string_equal(mb_csv_run_header,
+			    "mode,kind,point,unit,run,order,data_bytes,pause_s,todisk_s,"
+			    "image_bytes,restart_s,write_base_s,read_base_s,base_bytes,"
+			    "criu_pause_s,criu_todisk_s,criu_image_bytes,criu_restart_s,class,"
+			    "run_time_s,residual_ok,ok");
+	assert_int_equal(fields(mb_csv_run_header), 22);
+}
+
+static void test_quoting(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "plain", "plain" },
+		{ "", "" },
+		{ "a,b", "\"a,b\"" },
+		{ "say \"hi\"", "\"say \"\"hi\"\"\"" },
+		{ "two\nlines", "\"two\nlines\"" },
+		{ "cr\r", "\"cr\r\"" },
+		{ "\"", "\"\"\"\"" },
+	};
+	size_t bad = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *text = NULL;
+
+		CAPTURE(text, mb_csv_text(f, cases[i].in));
+		if (strcmp(text, cases[i].out)) {
+			print_error("mb_csv_text(\"%s\") wrote [%s]; want [%s]\n", cases[i].in, text,
+				    cases[i].out);
+			bad++;
+		}
+		free(text);
+	}
+	assert_int_equal(bad, 0);
+}
+
+static void test_numbers(void **state)
+{
+	char *text = NULL;
+
+	(void)state;
+	CAPTURE(text, (mb_csv_time(f, 0.0123456789), fputc('|', f), mb_csv_time(f, NAN),
+		       fputc('|', f), mb_csv_time(f, INFINITY), fputc('|', f),
+		       mb_csv_ratio(f, 2.0 / 3), fputc('|', f), mb_csv_ratio(f, NAN), fputc('|', f),
+		       mb_csv_int(f, 0), fputc('|', f), mb_csv_int(f, 1LL << 40), fputc('|', f),
+		       mb_csv_int(f, -1), fputc('|', f), mb_csv_text(f, NULL)));
+	assert_string_equal(text, "0.012346|||0.6667||0|1099511627776||");
+	free(text);
+}
+
+static void test_point_row(void **state)
+{
+	struct mb_key k = { .mode = "memory", .kind = "random", .unit = "MiB" };
+	struct mb_run r[2];
+	struct mb_point p;
+	char *text = NULL;
+
+	(void)state;
+	strcpy(k.point, "64");
+	for (unsigned i = 0; i < 2; i++) {
+		mb_run_init(&r[i], i + 1);
+		r[i].data_bytes = 67108864;
+		r[i].pause_s = 0.1 + 0.1 * i;
+		r[i].todisk_s = 0.2;
+		r[i].image_bytes = 67200000;
+		r[i].restart_s = 0.05;
+		r[i].write_base_s = 0.1;
+		r[i].read_base_s = 0.05;
+		r[i].base_bytes = 67108864;
+	}
+	mb_point_of(r, 2, &p);
+	CAPTURE(text, assert_int_equal(mb_csv_point_row(f, &k, &p), 0));
+	assert_string_equal(text, "memory,random,64,MiB,2,67108864,0.150000,0.100000,0.200000,"
+				  "0.200000,0.200000,0.200000,67200000,0.050000,0.050000,0.050000,"
+				  "0.100000,0.050000,67108864,1.5000,2.0000,1.0000,,,,,,,,1\n");
+	assert_int_equal(fields(text), 30);
+	free(text);
+
+	r[1].order = "base-first";
+	CAPTURE(text, assert_int_equal(mb_csv_run_row(f, &k, &r[1]), 0));
+	assert_string_equal(text, "memory,random,64,MiB,2,base-first,67108864,0.200000,0.200000,"
+				  "67200000,0.050000,0.100000,0.050000,67108864,,,,,,,,1\n");
+	assert_int_equal(fields(text), 22);
+	free(text);
+}
+
+static void test_npb_row(void **state)
+{
+	struct mb_key k = { .mode = "npb", .kind = "binary", .unit = "program" };
+	struct mb_run r;
+	struct mb_point p;
+	char *text = NULL;
+
+	(void)state;
+	strcpy(k.point, "my,prog");
+	mb_run_init(&r, 1);
+	r.todisk_s = 1;
+	r.run_time_s = 10;
+	r.residual_ok = 0;
+	r.ok = 0;
+	mb_point_of(&r, 1, &p);
+	CAPTURE(text, assert_int_equal(mb_csv_point_row(f, &k, &p), 0));
+	/* the pause, restart, baselines and criu are empty; class too (no class) */
+	assert_string_equal(text, "npb,binary,\"my,prog\",program,1,,,,,1.000000,1.000000,"
+				  "1.000000,,,,,,,,,,,,,,,,10.000000,0,0\n");
+	assert_int_equal(fields(text), 30);
+	free(text);
+
+	k.kind = "lu";
+	k.unit = "class";
+	strcpy(k.point, "A");
+	strcpy(k.cls, "A");
+	r.residual_ok = 1;
+	r.ok = 1;
+	CAPTURE(text, assert_int_equal(mb_csv_run_row(f, &k, &r), 0));
+	assert_string_equal(text, "npb,lu,A,class,1,ckpt-first,,,1.000000,,,,,,,,,,A,10.000000,1,1\n");
+	free(text);
+}
+
+static void test_runs_path(void **state)
+{
+	char buf[64];
+
+	(void)state;
+	assert_int_equal(mb_csv_runs_path("out.csv", buf, sizeof buf), 0);
+	assert_string_equal(buf, "out-runs.csv");
+	assert_int_equal(mb_csv_runs_path("/d/r", buf, sizeof buf), 0);
+	assert_string_equal(buf, "/d/r-runs.csv");
+	assert_int_equal(mb_csv_runs_path("a.CSV", buf, sizeof buf), 0);
+	assert_string_equal(buf, "a.CSV-runs.csv");
+	assert_int_equal(mb_csv_runs_path(".csv", buf, sizeof buf), 0);
+	assert_string_equal(buf, "-runs.csv");
+	assert_int_equal(mb_csv_runs_path("0123456789.csv", buf, 15), -ENAMETOOLONG);
+	assert_int_equal(mb_csv_runs_path("0123456789.csv", buf, 20), 0);
+}
+
+static void test_write_error(void **state)
+{
+	struct mb_key k = { .mode = "threads", .kind = "idle", .unit = "threads" };
+	struct mb_run r;
+	FILE *f = fopen("/dev/full", "w");
+
+	(void)state;
+	if (!f)
+		skip();
+	setvbuf(f, NULL, _IONBF, 0);
+	mb_run_init(&r, 1);
+	assert_int_equal(mb_csv_run_row(f, &k, &r), -EIO);
+	fclose(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_headers),	  cmocka_unit_test(test_quoting),
+		cmocka_unit_test(test_numbers),	  cmocka_unit_test(test_point_row),
+		cmocka_unit_test(test_npb_row),	  cmocka_unit_test(test_runs_path),
+		cmocka_unit_test(test_write_error),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
