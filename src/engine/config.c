@@ -5,7 +5,7 @@
  * the options given to mtcp_init(), each overriding the one before.
  * The writer's settings come from the environment only (docs/tools.md):
  * MTCP_WRITE, MTCP_SCAN, MTCP_COMPRESS, MTCP_LZ4_ACCEL, MTCP_HELPERS,
- * MTCP_FILE_PAGES, MTCP_FSYNC.
+ * MTCP_FILE_PAGES, MTCP_FSYNC, MTCP_DIRECT.
  */
 #include "engine.h"
 #include "options.h"
@@ -76,6 +76,7 @@ static int writer_from_env(struct mtcp_config *cfg, char *err, size_t errlen)
 	static const char *const compress_w[] = { "none", "lz4", NULL };
 	static const char *const bool_w[] = { "0", "1", NULL };
 	static const char *const fsync_w[] = { "sync", "async", NULL };
+	static const char *const direct_w[] = { "auto", "always", "never", NULL };
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int rc;
 
@@ -87,6 +88,7 @@ static int writer_from_env(struct mtcp_config *cfg, char *err, size_t errlen)
 	cfg->helpers = ncpu > 1 ? (int)(ncpu - 1 < 8 ? ncpu - 1 : 8) : 0;
 	cfg->file_pages = 0;
 	cfg->fsync_async = 0;
+	cfg->direct = CFG_DIRECT_AUTO;
 	if ((rc = env_word("MTCP_WRITE", write_w, &cfg->write_mode, "auto, uring or plain", err,
 			   errlen)) ||
 	    (rc = env_word("MTCP_SCAN", scan_w, &cfg->scan_pagemap, "auto or pagemap", err,
@@ -95,6 +97,8 @@ static int writer_from_env(struct mtcp_config *cfg, char *err, size_t errlen)
 			   errlen)) ||
 	    (rc = env_word("MTCP_FILE_PAGES", bool_w, &cfg->file_pages, "0 or 1", err, errlen)) ||
 	    (rc = env_word("MTCP_FSYNC", fsync_w, &cfg->fsync_async, "sync or async", err,
+			   errlen)) ||
+	    (rc = env_word("MTCP_DIRECT", direct_w, &cfg->direct, "auto, always or never", err,
 			   errlen)) ||
 	    (rc = env_int("MTCP_LZ4_ACCEL", 1, 65537, &cfg->lz4_accel, err, errlen)) ||
 	    (rc = env_int("MTCP_HELPERS", 0, 8, &cfg->helpers, err, errlen)))

@@ -28,7 +28,9 @@ struct mtcp_config {
 	int helpers;             /* helper threads, 0..8 */
 	int file_pages;          /* 1: private file pages saved, not referenced */
 	int fsync_async;         /* 1: rename first, fsync after the program resumed */
+	int direct;              /* CFG_DIRECT_*: MTCP_DIRECT */
 };
+enum { CFG_DIRECT_AUTO = 0, CFG_DIRECT_ALWAYS = 1, CFG_DIRECT_NEVER = 2 };
 enum { CFG_WRITE_AUTO = 0, CFG_WRITE_URING = 1, CFG_WRITE_PLAIN = 2 };
 
 /* Per-thread slot of one checkpoint.  States move FREE -> SIGNALLED ->

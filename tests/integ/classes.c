@@ -348,6 +348,11 @@ static void check_image(int file_pages, int compress)
 		fail("MTCP_SCAN=pagemap, but: %s", line);
 	if (file_pages && !strstr(line, "file pages"))
 		fail("MTCP_FILE_PAGES=1, but: %s", line);
+	const char *want_direct = getenv("MTCP_DIRECT");
+	if (want_direct && !strcmp(want_direct, "always") && !strstr(line, "+O_DIRECT"))
+		fail("MTCP_DIRECT=always, but: %s", line);
+	if (want_direct && !strcmp(want_direct, "never") && strstr(line, "+O_DIRECT"))
+		fail("MTCP_DIRECT=never, but: %s", line);
 	/* what the runner expects the writer to have fallen back to */
 	const char *expect = getenv("MT_EXPECT_WRITTEN_WITH");
 	if (expect) {
