@@ -307,7 +307,7 @@ int checkpoint_run(char *err, size_t errlen)
 	static struct mem_ctx m;
 	struct mem_range ex[MAX_EXCLUDED + 4];
 	uint64_t ring_maps[3][2];
-	uint64_t proc_off, created, hflags = 0, t[6] = { 0 };
+	uint64_t proc_off, created, hflags = 0, resident, t[6] = { 0 };
 	int fd = -1, rc, nex = 0, nring, nhelpers;
 
 	err[0] = '\0';
@@ -355,8 +355,9 @@ int checkpoint_run(char *err, size_t errlen)
 	 * system allows O_DIRECT, and where there is enough of them: below
 	 * DIRECT_MIN_RESIDENT the page cache plus fsync was faster here */
 	dfd_open = -1;
+	resident = resident_bytes();
 	if (c->direct == CFG_DIRECT_ALWAYS ||
-	    (c->direct == CFG_DIRECT_AUTO && resident_bytes() >= DIRECT_MIN_RESIDENT)) {
+	    (c->direct == CFG_DIRECT_AUTO && resident >= DIRECT_MIN_RESIDENT)) {
 		dfd_open = (int)raw_syscall4(SYS_openat, AT_FDCWD, (long)tmp,
 					     O_WRONLY | O_DIRECT | O_CLOEXEC, 0);
 		if (dfd_open < 0)
@@ -416,6 +417,7 @@ int checkpoint_run(char *err, size_t errlen)
 	m.flags = MEM_F_ZERO | (c->compress ? MEM_F_LZ4 : 0) |
 		  (c->file_pages ? MEM_F_FILE_PAGES : 0) | (c->scan_pagemap ? MEM_F_FORCE_PAGEMAP : 0);
 	m.lz4_accel = c->lz4_accel;
+	m.resident = resident;
 	m.wk = &wk;
 	m.sink = &sink;
 	m.off = w.off;

@@ -3,47 +3,13 @@
 #include "image_writer.h"
 #include "image-format.h"
 #include "crc32c.h"
+#include "io_all.h"
 #include "syscall.h"
 
 #include <errno.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
-
-static int write_all(int fd, const void *p, size_t len)
-{
-	const char *c = p;
-	while (len) {
-		long n = raw_syscall3(SYS_write, fd, (long)c, (long)len);
-		if (n == -EINTR)
-			continue;
-		if (n < 0)
-			return (int)n;
-		if (n == 0)
-			return -EIO;
-		c += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int pwrite_all(int fd, const void *p, size_t len, uint64_t off)
-{
-	const char *c = p;
-	while (len) {
-		long n = raw_syscall4(SYS_pwrite64, fd, (long)c, (long)len, (long)off);
-		if (n == -EINTR)
-			continue;
-		if (n < 0)
-			return (int)n;
-		if (n == 0)
-			return -EIO;
-		c += n;
-		off += (uint64_t)n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 void iw_init(struct img_writer *w, int fd, char *buf, size_t cap)
 {
@@ -55,7 +21,7 @@ void iw_init(struct img_writer *w, int fd, char *buf, size_t cap)
 
 int iw_flush(struct img_writer *w)
 {
-	int rc = write_all(w->fd, w->buf, w->used);
+	int rc = io_write_all(w->fd, w->buf, w->used);
 	w->used = 0;
 	return rc;
 }
@@ -65,7 +31,7 @@ static int put(struct img_writer *w, const void *p, size_t len)
 	if (len > w->cap) {
 		int rc = iw_flush(w);
 		if (!rc)
-			rc = write_all(w->fd, p, len);
+			rc = io_write_all(w->fd, p, len);
 		if (!rc)
 			w->off += len;
 		return rc;
@@ -148,23 +114,29 @@ int iw_reserve(struct img_writer *w, size_t payload_len, uint64_t *off)
 	return 0;
 }
 
+int iw_pwrite_record(int fd, uint64_t off, uint32_t type, const void *p1, size_t l1,
+		     const void *p2, size_t l2)
+{
+	struct mtcp_rec r;
+	int rc;
+
+	rec_fill(&r, type, l1 + l2, crc32c(crc32c(0, p1, l1), p2, l2));
+	rc = io_pwrite_all(fd, &r, sizeof(r), off);
+	if (!rc && l1)
+		rc = io_pwrite_all(fd, p1, l1, off + sizeof(r));
+	if (!rc && l2)
+		rc = io_pwrite_all(fd, p2, l2, off + sizeof(r) + l1);
+	return rc;
+}
+
 int iw_record_at(struct img_writer *w, uint64_t off, uint32_t type, const void *p1,
 		 size_t l1, const void *p2, size_t l2)
 {
-	struct mtcp_rec r;
-	uint32_t crc = crc32c(crc32c(0, p1, l1), p2, l2);
-	int rc;
-
 	/* the reserved bytes may still sit in the buffer */
-	rc = iw_flush(w);
-	if (rc)
-		return rc;
-	rec_fill(&r, type, l1 + l2, crc);
-	rc = pwrite_all(w->fd, &r, sizeof(r), off);
-	if (!rc && l1)
-		rc = pwrite_all(w->fd, p1, l1, off + sizeof(r));
-	if (!rc && l2)
-		rc = pwrite_all(w->fd, p2, l2, off + sizeof(r) + l1);
+	int rc = iw_flush(w);
+
+	if (!rc)
+		rc = iw_pwrite_record(w->fd, off, type, p1, l1, p2, l2);
 	if (!rc)
 		w->nrecords++;
 	return rc;
@@ -197,7 +169,7 @@ int iw_end(struct img_writer *w)
 	if (rc)
 		return rc;
 	rec_fill(&r, w->rec_type, w->rec_len, w->rec_crc);
-	rc = pwrite_all(w->fd, &r, sizeof(r), w->rec_off);
+	rc = io_pwrite_all(w->fd, &r, sizeof(r), w->rec_off);
 	if (!rc)
 		w->nrecords++;
 	return rc;

@@ -39,6 +39,10 @@ int iw_record(struct img_writer *w, uint32_t type, const void *p1, size_t l1,
 int iw_reserve(struct img_writer *w, size_t payload_len, uint64_t *off);
 int iw_record_at(struct img_writer *w, uint64_t off, uint32_t type, const void *p1,
 		 size_t l1, const void *p2, size_t l2);
+/* A whole record written at off of fd (pwrite), outside any img_writer:
+ * for records whose place was reserved by someone else's stream. */
+int iw_pwrite_record(int fd, uint64_t off, uint32_t type, const void *p1, size_t l1,
+		     const void *p2, size_t l2);
 /* A streamed record: header written last, at its place. */
 int iw_begin(struct img_writer *w, uint32_t type);
 int iw_append(struct img_writer *w, const void *p, size_t len);

@@ -25,8 +25,8 @@
  */
 #include "memory.h"
 #include "chunk.h"
-#include "crc32c.h"
 #include "image-format.h"
+#include "image_writer.h"
 #include "maps.h"
 #include "page_scan.h"
 #include "sink.h"
@@ -99,22 +99,6 @@ struct stream {
 };
 
 static const char zero_pad[FILE_ALIGN] __attribute__((aligned(FILE_ALIGN)));
-
-static int pwrite_all(int fd, const void *p, size_t len, uint64_t off)
-{
-	const char *c = p;
-	while (len) {
-		long n = raw_syscall4(SYS_pwrite64, fd, (long)c, (long)len, (long)off);
-		if (n == -EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? (int)n : -EIO;
-		c += n;
-		off += (uint64_t)n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 static int overlaps_volatile(const struct mem_ctx *m, uint64_t start, uint64_t end)
 {
@@ -434,20 +418,9 @@ static void classify(const struct maps_entry *e, struct region_job *j, uint32_t 
 
 static int write_region_record(struct mem_ctx *m, uint64_t off, const struct region_job *j)
 {
-	struct mtcp_rec r;
-	uint32_t crc = crc32c(crc32c(0, &j->rec, sizeof(j->rec)), j->path, j->rec.path_len);
-	int rc;
+	int rc = iw_pwrite_record(m->sink->fd, off, MTCP_REC_REGION, &j->rec, sizeof(j->rec),
+				  j->path, j->rec.path_len);
 
-	r.type = MTCP_REC_REGION;
-	r.flags = 0;
-	r.len = sizeof(j->rec) + j->rec.path_len;
-	r.payload_crc = crc;
-	r.header_crc = crc32c(0, &r, offsetof(struct mtcp_rec, header_crc));
-	rc = pwrite_all(m->sink->fd, &r, sizeof(r), off);
-	if (!rc)
-		rc = pwrite_all(m->sink->fd, &j->rec, sizeof(j->rec), off + sizeof(r));
-	if (!rc && j->rec.path_len)
-		rc = pwrite_all(m->sink->fd, j->path, j->rec.path_len, off + sizeof(r) + sizeof(j->rec));
 	if (!rc)
 		m->nrecords++;
 	return rc;
@@ -463,21 +436,8 @@ static int write_region_record(struct mem_ctx *m, uint64_t off, const struct reg
  */
 static void preallocate(struct mem_ctx *m)
 {
-	char statm[128];
-	long n = read_proc("/proc/self/statm", statm, sizeof(statm));
-	uint64_t resident = 0, want;
-	const char *c = statm;
+	uint64_t want = m->resident + (16ull << 20);
 
-	if (n <= 0)
-		return;
-	statm[n < (long)sizeof(statm) ? n : (long)sizeof(statm) - 1] = '\0';
-	while (*c && *c != ' ')
-		c++;
-	while (*c == ' ')
-		c++;
-	while (*c >= '0' && *c <= '9')
-		resident = resident * 10 + (uint64_t)(*c++ - '0');
-	want = resident * PAGE + (16ull << 20);
 	/* allocated in one go: the image lies in few extents, read fast at
 	 * restart (concurrent writes into a merely sparse file fragment it) */
 	if (raw_syscall4(SYS_fallocate, m->sink->fd, 0, (long)m->off, (long)want))

@@ -48,6 +48,8 @@ struct mem_ctx {
 	size_t scan_len;
 	uint32_t flags;                   /* MEM_F_* */
 	int lz4_accel;
+	uint64_t resident;                /* resident bytes of the process: the
+	                                     image is preallocated to this */
 	struct workers *wk;               /* started by the caller */
 	struct sink *sink;                /* opened by the caller */
 	/* in: file offset of the first REGION record; out: end of the last */

@@ -1,28 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* sink.c - the image's writes, through io_uring or pwrite (see sink.h). */
 #include "sink.h"
+#include "io_all.h"
 #include "syscall.h"
 
 #include <errno.h>
 #include <string.h>
 #include <sys/syscall.h>
-
-static int pwrite_all(int fd, const char *p, uint64_t len, uint64_t off)
-{
-	while (len) {
-		long n = raw_syscall4(SYS_pwrite64, fd, (long)p, (long)len, (long)off);
-		if (n == -EINTR)
-			continue;
-		if (n < 0)
-			return (int)n;
-		if (n == 0)
-			return -EIO;
-		p += n;
-		off += (uint64_t)n;
-		len -= (uint64_t)n;
-	}
-	return 0;
-}
 
 /* A write done synchronously; O_DIRECT refused falls back to the page cache. */
 static int write_sync(struct sink *s, int direct, const void *buf, uint64_t len, uint64_t off)
@@ -30,12 +14,12 @@ static int write_sync(struct sink *s, int direct, const void *buf, uint64_t len,
 	int rc;
 
 	if (direct && s->dfd >= 0) {
-		rc = pwrite_all(s->dfd, buf, len, off);
+		rc = io_pwrite_all(s->dfd, buf, len, off);
 		if (rc != -EINVAL)
 			return rc;
 		s->dfd = -1;
 	}
-	return pwrite_all(s->fd, buf, len, off);
+	return io_pwrite_all(s->fd, buf, len, off);
 }
 
 static void fail(struct sink *s, int rc)
@@ -84,7 +68,7 @@ static void complete(struct sink *s, int id, int res)
 	if (res < 0 && res == -EINVAL && r->direct) {
 		/* O_DIRECT refused here: this one and the rest via the page cache */
 		s->dfd = -1;
-		fail(s, pwrite_all(s->fd, r->buf, r->len, r->off));
+		fail(s, io_pwrite_all(s->fd, r->buf, r->len, r->off));
 	} else if (res < 0) {
 		fail(s, res);
 	} else if ((uint64_t)res < r->len) {
