@@ -29,16 +29,7 @@
 #define PG 4096u
 #define POOL_PAGES 2048u /* 8 MiB of mixed memory the jobs read */
 
-/* splitmix64: deterministic, so a failure can be replayed */
-static uint64_t rng_state;
-
-static uint64_t rnd(void)
-{
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
+#include "test_rng.h"
 
 /*-************************************
  *  Shared state: the workers' memory, the pool, the reference
