@@ -131,14 +131,7 @@ int bprog_checkpoint(struct mb_ctx *c, char *const args[], struct mb_run *r, cha
 	pid_t pid = -1;
 	double secs;
 
-	argv[k++] = c->tools.path[T_LAUNCH];
-	argv[k++] = "--dir";
-	argv[k++] = c->work;
-	argv[k++] = "--keep";
-	argv[k++] = "1";
-	argv[k++] = "--interval";
-	argv[k++] = "0";
-	argv[k++] = "--";
+	k = mb_launch_argv(c, argv);
 	argv[k++] = c->tools.path[T_PROG];
 	for (int i = 0; args[i] && i < ARGS_MAX; i++)
 		argv[k++] = args[i];

@@ -14,7 +14,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -88,19 +87,7 @@ static void criu_error(const char *log, char *buf, size_t n)
 	fclose(f);
 }
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
 
-static void rm_tree(const char *path)
-{
-	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 /* bytes of the regular files in dir; each dropped from the page cache */
 static long long dir_bytes_dropped(struct mb_ctx *c, const char *dir)
@@ -189,7 +176,7 @@ static int criu_prepare(struct mb_ctx *c, struct criu_paths *p, int *out_fd)
 	    mb_work_file(c, "criu-img", p->img, sizeof p->img) ||
 	    mb_work_file(c, "criu-work", p->work, sizeof p->work))
 		return -ENAMETOOLONG;
-	rm_tree(p->img);
+	mb_rm_tree(p->img);
 	if ((mkdir(p->img, 0700) && errno != EEXIST) || (mkdir(p->work, 0700) && errno != EEXIST))
 		return -errno;
 	/* O_APPEND: the restored program goes on at the end of what it wrote */
@@ -288,7 +275,7 @@ int mb_criu_bprog(struct mb_ctx *c, char *const args[], struct mb_run *r)
 	if ((rc = wait_lines(p.out, "ok", 2, BPROG_TIMEOUT)))
 		goto out_bad;
 	criu_end(pid, SIGKILL);
-	rm_tree(p.img);
+	mb_rm_tree(p.img);
 	return 0;
 out_bad:
 	proc_kill(pid);
@@ -391,6 +378,6 @@ int mb_criu_job(struct mb_ctx *c, char *const argv[], long half, double delay,
 	r->criu_restart_s = restart_s;
 	*status = proc_code(st);
 	slurp(p.out, out);
-	rm_tree(p.img);
+	mb_rm_tree(p.img);
 	return 0;
 }

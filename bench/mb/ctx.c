@@ -8,8 +8,10 @@
 #include "log.h"
 
 #include <errno.h>
+#include <ftw.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/stat.h>
 
 void mb_say(const char *fmt, ...)
 {
@@ -20,6 +22,35 @@ void mb_say(const char *fmt, ...)
 	va_end(ap);
 	putchar('\n');
 	fflush(stdout);
+}
+
+int mb_launch_argv(struct mb_ctx *c, char **argv)
+{
+	int k = 0;
+
+	argv[k++] = c->tools.path[T_LAUNCH];
+	argv[k++] = "--dir";
+	argv[k++] = c->work;
+	argv[k++] = "--keep";
+	argv[k++] = "1";
+	argv[k++] = "--interval";
+	argv[k++] = "0";
+	argv[k++] = "--";
+	return k;
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+void mb_rm_tree(const char *dir)
+{
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 int mb_work_file(const struct mb_ctx *c, const char *name, char *buf, size_t n)

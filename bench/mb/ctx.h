@@ -31,6 +31,15 @@ struct mb_ctx {
 	char where[256]; /* "memory random 64 MiB run 2/5": for messages */
 };
 
+/* The start of every command line that runs a program under the library:
+ * mtcp_launch with the work directory, one image kept, no interval, "--".
+ * @return the number of entries written to argv (MB_LAUNCH_ARGS). */
+#define MB_LAUNCH_ARGS 8
+int mb_launch_argv(struct mb_ctx *c, char **argv);
+
+/* Removes dir and everything below it (errors ignored: cleanup). */
+void mb_rm_tree(const char *dir);
+
 /* c->work/name in buf. @return 0; -ENAMETOOLONG (not with --dir's limit). */
 int mb_work_file(const struct mb_ctx *c, const char *name, char *buf, size_t n);
 

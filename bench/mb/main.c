@@ -15,7 +15,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,14 +31,6 @@
 static struct mb_ctx ctx;
 static pid_t main_pid;
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
 
 /* every exit path: children killed, work directory removed, CSV files closed */
 static void cleanup(void)
@@ -48,7 +39,7 @@ static void cleanup(void)
 		return;
 	proc_kill_all();
 	if (ctx.work[0])
-		nftw(ctx.work, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		mb_rm_tree(ctx.work);
 	ctx.work[0] = 0;
 	if (ctx.csv)
 		fclose(ctx.csv);

@@ -326,14 +326,7 @@ static int npb_checkpoint(struct mb_ctx *c, struct npb_job *j, struct mb_run *r,
 	double t0;
 	pid_t pid;
 
-	argv[k++] = c->tools.path[T_LAUNCH];
-	argv[k++] = "--dir";
-	argv[k++] = c->work;
-	argv[k++] = "--keep";
-	argv[k++] = "1";
-	argv[k++] = "--interval";
-	argv[k++] = "0";
-	argv[k++] = "--";
+	k = mb_launch_argv(c, argv);
 	for (int i = 0; j->argv[i]; i++)
 		argv[k++] = j->argv[i];
 	argv[k] = NULL;
