@@ -154,7 +154,7 @@ BENCHMARK_CAPTURE(BM_chunk_encode, heap, (int)SHIM_HEAP)->Unit(benchmark::kMicro
 BENCHMARK_CAPTURE(BM_chunk_encode, libs, (int)SHIM_LIBS)->Unit(benchmark::kMicrosecond);
 
 // Baselines for chunk_encode, on the same chunks: liblz4 alone on the whole
-// 1 MiB (what chunk_encode calls, without its 64 KiB sample, zero check and
+// 1 MiB (what chunk_encode calls, without its lz4 sample, zero check and
 // crc), and crc32c alone (src/common/crc32c.h, through the shim).
 void BM_LZ4_compress_fast_extState(benchmark::State &state, int kind)
 {
