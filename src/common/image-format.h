@@ -33,7 +33,9 @@
 #include <stdint.h>
 
 #define MTCP_IMG_MAGIC "MTCPFAST"   /* 8 bytes, no NUL stored */
-#define MTCP_IMG_VERSION 2u         /* bumped on any incompatible change */
+#define MTCP_IMG_VERSION 3u         /* bumped on any incompatible change */
+#define MTCP_IMG_VERSION_RESTART 3u /* oldest version mtcp_restart restarts (older:
+                                       --verify and --list only) */
 #define MTCP_IMG_VERSION_MIN 1u     /* oldest version still read (1: RAW only) */
 #define MTCP_IMG_ARCH_X86_64 62u    /* ELF e_machine EM_X86_64 */
 
@@ -49,11 +51,13 @@
 #define MTCP_IMGF_FILE_PAGES (1u << 7)  /* private file pages saved, not referenced */
 #define MTCP_IMGF_FSYNC_ASYNC (1u << 8) /* renamed before fsync completed */
 
+/* The v1 and v2 header (64 bytes); every version starts with its first 56
+ * bytes, so this is also how a reader looks at a header first. */
 struct mtcp_img_header {
 	char magic[8];        /* "MTCPFAST" */
 	uint32_t version;     /* MTCP_IMG_VERSION */
 	uint32_t arch;        /* MTCP_IMG_ARCH_X86_64 */
-	uint32_t header_size; /* sizeof(struct mtcp_img_header) */
+	uint32_t header_size; /* v1, v2: 64; v3: sizeof(struct mtcp_img_header_v3) */
 	uint32_t page_size;   /* 4096 */
 	uint64_t flags;       /* MTCP_IMGF_* */
 	uint64_t created_ns;  /* CLOCK_REALTIME at checkpoint */
@@ -61,11 +65,58 @@ struct mtcp_img_header {
 	uint32_t helpers;     /* v2: helper threads that encoded it (v1: zero) */
 	uint32_t chunk_kib;   /* v2: memory per extent at most, KiB (v1: zero) */
 	uint32_t lz4_accel;   /* v2: LZ4 acceleration (v1: zero) */
-	uint32_t reserved2;   /* must be zero */
-	uint32_t header_crc;  /* crc32c of bytes 0..59 */
+	uint32_t reserved2;   /* must be zero (v3: ngroups, see below) */
+	uint32_t header_crc;  /* crc32c of bytes 0..59 (v3: dumpable, see below) */
 };
 _Static_assert(sizeof(struct mtcp_img_header) == 64, "header size");
 _Static_assert(__builtin_offsetof(struct mtcp_img_header, header_crc) == 60, "header crc");
+
+/* Ids of images and lineages: 16 random bytes (getrandom). */
+#define MTCP_ID_LEN 16
+
+/*
+ * The version 3 header (256 bytes).  Its first 56 bytes are the v2
+ * header's; then who wrote the image (the writer's credentials: a restart
+ * never runs an image with more rights than these, docs/security.md) and
+ * which lineage it belongs to (docs/format.md, "Lineages and names").
+ * The supplementary groups are the GROUPS record, the first record after
+ * the header.
+ */
+struct mtcp_img_header_v3 {
+	char magic[8];
+	uint32_t version;        /* 3 */
+	uint32_t arch;
+	uint32_t header_size;    /* 256 */
+	uint32_t page_size;
+	uint64_t flags;
+	uint64_t created_ns;
+	uint32_t pid;            /* 40: pid of the checkpointed process (its own view) */
+	uint32_t helpers;
+	uint32_t chunk_kib;
+	uint32_t lz4_accel;
+	uint32_t ngroups;        /* 56: supplementary groups in the GROUPS record */
+	uint32_t dumpable;       /* 60: PR_GET_DUMPABLE at the checkpoint (0, 1 or 2) */
+	uint32_t uid[3];         /* 64: real, effective, saved uid, as the kernel's
+	                                 initial user namespace sees them */
+	uint32_t gid[3];         /* 76: real, effective, saved gid, likewise */
+	uint32_t fsuid, fsgid;   /* 88 */
+	uint8_t image_id[MTCP_ID_LEN];    /* 96: this image */
+	uint8_t lineage_id[MTCP_ID_LEN];  /* 112: the launch or restart that wrote it */
+	uint8_t parent_id[MTCP_ID_LEN];   /* 128: image this lineage was restarted
+	                                        from; zero for a launch */
+	uint8_t launch_id[MTCP_ID_LEN];   /* 144: the original launch, carried on
+	                                        through every restart */
+	uint64_t seq;            /* 160: images written by this lineage, this one included */
+	uint32_t outer_pid;      /* 168: the pid the writer had in the initial pid
+	                                 namespace (0: unknown) */
+	uint32_t reserved[20];   /* 172: must be zero */
+	uint32_t header_crc;     /* 252: crc32c of bytes 0..251 */
+};
+_Static_assert(sizeof(struct mtcp_img_header_v3) == 256, "v3 header size");
+_Static_assert(__builtin_offsetof(struct mtcp_img_header_v3, ngroups) == 56, "v3 ngroups");
+_Static_assert(__builtin_offsetof(struct mtcp_img_header_v3, image_id) == 96, "v3 ids");
+_Static_assert(__builtin_offsetof(struct mtcp_img_header_v3, outer_pid) == 168, "v3 outer");
+_Static_assert(__builtin_offsetof(struct mtcp_img_header_v3, header_crc) == 252, "v3 crc");
 
 /* Record types. */
 enum mtcp_rec_type {
@@ -75,6 +126,7 @@ enum mtcp_rec_type {
 	MTCP_REC_FD = 4,      /* struct mtcp_rec_fd + path + file data */
 	MTCP_REC_REGION = 5,  /* struct mtcp_rec_region + path */
 	MTCP_REC_EXTENT = 6,  /* struct mtcp_rec_extent + data */
+	MTCP_REC_GROUPS = 7,  /* v3: uint32_t gid[header.ngroups], right after the header */
 	MTCP_REC_END = 0x7fffffff, /* struct mtcp_rec_end */
 };
 
@@ -261,6 +313,32 @@ struct mtcp_rec_end {
 _Static_assert(sizeof(struct mtcp_rec_end) == 16, "end record size");
 
 /*
+ * v3 END: also a checksum of the whole image, combined from the header's
+ * crc and every record's header_crc (which covers its payload_crc) at its
+ * file offset.  The combination is a sum, so the records may be written
+ * in any order by any thread; the offset in each term makes moving a
+ * record change it.  With extent padding required to be zero, no byte of
+ * an image can change without some check failing.
+ */
+struct mtcp_rec_end_v3 {
+	uint64_t nrecords;
+	uint64_t file_size;
+	uint64_t image_sum;  /* mtcp_sum_term(0, header_crc) + sum of
+	                        mtcp_sum_term(record offset, header_crc) */
+};
+_Static_assert(sizeof(struct mtcp_rec_end_v3) == 24, "v3 end record size");
+
+/* One term of image_sum: a 64-bit mix (splitmix64's finaliser) of the
+ * record's file offset and its header_crc. */
+static inline uint64_t mtcp_sum_term(uint64_t off, uint32_t header_crc)
+{
+	uint64_t z = (off << 32 | off >> 32) ^ header_crc ^ 0x9e3779b97f4a7c15ull;
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/*
  * Shared with the library at run time (not on disk): the restorer fills
  * this struct, which lives in the library's memory at the address given
  * in PROC.restart_info, before any thread resumes.
@@ -271,9 +349,18 @@ struct mtcp_restart_info {
 	uint64_t hole_start, hole_len;/* restorer area to unmap once unused */
 	volatile int32_t left;        /* threads that left the restorer area */
 	int32_t nthreads;             /* threads that must leave it */
-	int32_t aliases[MTCP_MAX_ALIASES]; /* pids the control socket also answers to */
+	int32_t aliases[MTCP_MAX_ALIASES]; /* other pids the control socket is named
+	                                      by: mtcp_restart's, the program's pid
+	                                      outside its pid namespace */
 	int32_t same_tids;            /* 1: TIDs kept; 0: TIDs changed (patched) */
+	int32_t in_pidns;             /* 1: restored in a new pid namespace: its own
+	                                 pid means nothing outside it */
+	int32_t broker_fd;            /* -1, or a unix socket on which mtcp_restart
+	                                 passes clients it has authenticated
+	                                 outside the namespace (SCM_RIGHTS) */
 	int32_t reserved;
+	uint8_t restored_from[MTCP_ID_LEN]; /* image_id of the image restarted from */
+	uint8_t restored_lineage[MTCP_ID_LEN]; /* its lineage_id */
 };
 
 /*

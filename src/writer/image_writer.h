@@ -30,6 +30,19 @@ void iw_init(struct img_writer *w, int fd, char *buf, size_t cap);
 struct iw_settings {
 	uint32_t helpers, chunk_kib, lz4_accel;
 };
+/* Who wrote the image and which lineage it belongs to (v3 header and its
+ * GROUPS record).  uids and gids as the initial user namespace sees them. */
+#define IW_MAX_GROUPS 65536
+struct iw_identity {
+	uint32_t uid[3], gid[3]; /* real, effective, saved */
+	uint32_t fsuid, fsgid;
+	uint32_t dumpable;
+	uint32_t ngroups;
+	uint32_t groups[IW_MAX_GROUPS];
+	uint8_t image_id[16], lineage_id[16], parent_id[16], launch_id[16];
+	uint64_t seq;
+	uint32_t outer_pid;
+};
 int iw_header(struct img_writer *w, uint32_t pid, uint64_t flags, uint64_t created_ns,
 	      const struct iw_settings *set);
 /* A whole record whose payload is p1 followed by p2 (either may be empty). */
