@@ -30,6 +30,10 @@ struct image {
 	int fd;
 	uint64_t size;
 	struct mtcp_img_header hdr;
+	struct mtcp_img_header_v3 hdr3; /* v3: the whole header; older: zero */
+	uint32_t *groups;      /* v3: the writer's supplementary groups */
+	uint32_t ngroups;
+	int restartable;       /* version >= MTCP_IMG_VERSION_RESTART */
 	struct mtcp_rec_proc proc;
 	char *cwd, *exe;
 	struct mtcp_rec_sigact sigact[MTCP_NSIG];

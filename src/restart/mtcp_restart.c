@@ -16,7 +16,7 @@
 #include "crc32c.h"
 #include "userns.h"
 #include "glibc-facts.h"
-#include "ctl-proto.h"
+#include "privilege.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -74,52 +74,37 @@ static pid_t clone_child(pid_t want)
 	return (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
 }
 
-/* Waits for the child, passing signals on.  Returns its wait status. */
 /*
- * In a pid namespace the program's pid there is not the one others see.
- * Tell its control thread the outside pid of the program too, so that
- * `mtcp_checkpoint <pid shown by ps>` reaches it (ctl-proto.h, ALIAS).
+ * In a pid namespace the restored program is the child of the namespace's
+ * init (our child).  Its pid out here is what users see in ps: wait for it
+ * to appear (init creates it at once; bounded), and send it to the program
+ * through outer_fd, for its images' headers.  0 if it does not appear.
  */
-static void announce_outer_pid(pid_t init)
+static pid_t pass_outer_pid(pid_t init, int outer_fd)
 {
-	char path[64], buf[64], line[64];
-	struct sockaddr_un a;
-	pid_t prog = 0;
-	FILE *f;
-	int n, fd = -1;
+	char path[64];
+	int32_t prog = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", init, init);
-	f = fopen(path, "re");
-	if (!f || fscanf(f, "%d", &prog) != 1 || prog <= 0) {
-		if (f)
-			fclose(f);
-		return;
+	for (int i = 0; i < 5000 && prog <= 0; i++) {
+		FILE *f = fopen(path, "re");
+		if (!f)
+			break; /* init is gone */
+		if (fscanf(f, "%d", &prog) != 1)
+			prog = 0;
+		fclose(f);
+		if (prog <= 0) {
+			struct timespec ts = { 0, 1000 * 1000 };
+			nanosleep(&ts, NULL);
+		}
 	}
-	fclose(f);
-	memset(&a, 0, sizeof(a));
-	a.sun_family = AF_UNIX;
-	n = snprintf(a.sun_path + 1, sizeof(a.sun_path) - 1, MTCP_CTL_NAME_FMT, (int)getpid());
-	/* the control thread listens again shortly after the restore */
-	for (int i = 0; i < 200; i++) {
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0)
-			return;
-		if (!connect(fd, (struct sockaddr *)&a,
-			     (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n)))
-			break;
-		close(fd);
-		fd = -1;
-		struct timespec ts = { 0, 10 * 1000 * 1000 };
-		nanosleep(&ts, NULL);
-	}
-	if (fd < 0)
-		return;
-	n = snprintf(line, sizeof(line), "%s%d\n", MTCP_CTL_ALIAS, (int)prog);
-	if (write(fd, line, (size_t)n) == n)
-		(void)!read(fd, buf, sizeof(buf));
-	close(fd);
+	if (write(outer_fd, &prog, sizeof(prog)) != (ssize_t)sizeof(prog))
+		prog = 0;
+	close(outer_fd);
+	return prog > 0 ? prog : 0;
 }
 
+/* Waits for the child, passing signals on.  Returns its wait status. */
 static int supervise(pid_t child, const sigset_t *fwd)
 {
 	int status = 0;
@@ -201,6 +186,8 @@ int main(int argc, char **argv)
 	struct image img;
 	char err[1024];
 	int verify = 0, list = 0, same_pid = 1, in_userns = 0, restored, c, rc, pipefd[2], status;
+	int outer[2] = { -1, -1 };
+	pid_t prog_outer = 0;
 	const char *path;
 	sigset_t fwd, old;
 	pid_t child;
@@ -245,6 +232,20 @@ int main(int argc, char **argv)
 		image_free(&img);
 		return 0;
 	}
+	memset(&ro, 0, sizeof(ro));
+	if (!rc && !img.restartable && !verify) {
+		snprintf(err, sizeof(err), "image format version %u can be checked (--verify, "
+			 "--list) but not restarted by this mtcp_restart: restarting needs "
+			 "version %u (written by libmtcp-fast %s)", img.hdr.version,
+			 MTCP_IMG_VERSION_RESTART, MTCP_VERSION_STRING);
+		rc = -EPROTO;
+	}
+	/* who may restart it, and as whom: decided before any path the image
+	 * names is looked at, and from then on looked at with the writer's ids */
+	if (!rc && img.restartable)
+		rc = priv_check(&img, &ro.ids, err, sizeof(err));
+	if (!rc)
+		rc = priv_enter_fs(&img, &ro.ids, err, sizeof(err));
 	if (!rc)
 		rc = image_check_files(&img, err, sizeof(err));
 	if (!rc)
@@ -263,10 +264,11 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
-	memset(&ro, 0, sizeof(ro));
 	ro.tid_offset = glibc_tid_offset();
 	glibc_rseq(&ro.rseq_offset, &ro.rseq_size);
 	ro.aliases[0] = getpid();
+	ro.broker_fd = -1;
+	ro.outer_pid_fd = -1;
 
 	/* Every signal that can be caught waits for the child. */
 	sigfillset(&fwd);
@@ -298,9 +300,15 @@ int main(int argc, char **argv)
 	if (in_userns) {
 		/* The namespace's pid 1 reaps and passes signals on; the
 		 * restored program is its child with the old pid. */
+		ro.in_pidns = 1;
+		if (pipe2(outer, O_CLOEXEC)) {
+			fprintf(stderr, "mtcp_restart: pipe: %s\n", strerror(errno));
+			return 1;
+		}
 		child = clone_child(0);
 		if (child == 0) {
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			close(outer[1]);
 			if (userns_mount_proc(err, sizeof(err))) {
 				fprintf(stderr, "mtcp_restart: %s\n", err);
 				_exit(1);
@@ -314,13 +322,19 @@ int main(int argc, char **argv)
 			if (prog == 0) {
 				close(pipefd[0]);
 				ro.status_fd = pipefd[1];
+				ro.outer_pid_fd = outer[0];
 				restore_child(path, &img, &ro);
 			}
+			close(outer[0]);
 			close(pipefd[0]);
 			close(pipefd[1]);
 			image_free(&img);
 			status = supervise(prog, &fwd);
 			_exit(WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status));
+		}
+		if (child > 0) {
+			close(outer[0]);
+			prog_outer = pass_outer_pid(child, outer[1]);
 		}
 	} else {
 		child = clone_child(same_pid ? (pid_t)img.proc.pid : 0);
@@ -353,10 +367,16 @@ int main(int argc, char **argv)
 	}
 	close(pipefd[1]);
 	image_free(&img);
+	/* root restarting a user's image: from here on mtcp_restart is that
+	 * user too (the program exists; nothing of ours needs more) */
+	if (priv_drop_all(&ro.ids, err, sizeof(err))) {
+		fprintf(stderr, "mtcp_restart: %s: %s\n", path, err);
+		kill(child, SIGKILL);
+		_exit(1);
+	}
 	/* until the program runs (the restorer writes "R"), signals wait */
 	restored = read(pipefd[0], &r, 1) == 1 && r == 'R';
-	if (restored && in_userns)
-		announce_outer_pid(child);
+	(void)prog_outer;
 	status = supervise(child, &fwd);
 	/* _exit: nothing of ours is left to clean up, and in a user
 	 * namespace LeakSanitizer's exit-time scan cannot run (no ptrace) */

@@ -57,7 +57,6 @@ static int move_up(int fd, int base)
 
 static void close_others(int keep_from)
 {
-	/* everything but stdio and our helpers (all >= keep_from) */
 	if (keep_from > 3)
 		syscall(SYS_close_range, 3, keep_from - 1, 0);
 }
@@ -278,11 +277,27 @@ void __attribute__((noreturn)) restore_child(const char *path, struct image *img
 	}
 	img->fd = move_up(img->fd, base);
 	int status_fd = o->status_fd >= 0 ? move_up(o->status_fd, base) : -1;
-	int helper_lo = img->fd < status_fd || status_fd < 0 ? img->fd : status_fd;
-	int helper_hi = img->fd > status_fd ? img->fd : status_fd;
-	close_others(helper_lo);
+	int broker_fd = o->broker_fd >= 0 ? move_up(o->broker_fd, base) : -1;
+	int outer_fd = o->outer_pid_fd >= 0 ? move_up(o->outer_pid_fd, base) : -1;
+	int helper_hi = img->fd;
+	if (status_fd > helper_hi)
+		helper_hi = status_fd;
+	if (broker_fd > helper_hi)
+		helper_hi = broker_fd;
+	if (outer_fd > helper_hi)
+		helper_hi = outer_fd;
+	/* everything but stdio and our helpers (all >= base) */
+	close_others(base);
 	/* and whatever mtcp_restart inherited above them */
 	syscall(SYS_close_range, helper_hi + 1, ~0u, 0);
+	/* in a pid namespace: mtcp_restart outside says what our pid is there
+	 * (it sees us appear as its namespace's init's child) */
+	int32_t outer_pid = 0;
+	if (outer_fd >= 0) {
+		if (read(outer_fd, &outer_pid, sizeof(outer_pid)) != (ssize_t)sizeof(outer_pid))
+			outer_pid = 0;
+		close(outer_fd);
+	}
 	restore_fds(img);
 	if (img->cwd[0] && chdir(img->cwd))
 		die("cannot enter %s: %s", img->cwd, strerror(errno));
@@ -296,7 +311,13 @@ void __attribute__((noreturn)) restore_child(const char *path, struct image *img
 	/* raw extents written with O_DIRECT are page-aligned in the file: they
 	 * are read back the same way, straight into place, without a copy
 	 * through the page cache (where the file system refuses, plainly) */
-	direct_fd = open(image_path, O_RDONLY | O_DIRECT | O_CLOEXEC);
+	{
+		/* through our fd, not the path: as another user (root restarting
+		 * a user's image) the path may not be ours to walk */
+		char self_fd[64];
+		snprintf(self_fd, sizeof(self_fd), "/proc/self/fd/%d", img->fd);
+		direct_fd = open(self_fd, O_RDONLY | O_DIRECT | O_CLOEXEC);
+	}
 	if (direct_fd >= 0)
 		direct_fd = move_up(direct_fd, base);
 	if (direct_fd > helper_hi)
@@ -380,6 +401,13 @@ void __attribute__((noreturn)) restore_child(const char *path, struct image *img
 	memcpy(a->sigact, img->sigact, sizeof(a->sigact));
 	for (int i = 0; i < MTCP_MAX_ALIASES; i++)
 		a->aliases[i] = o->aliases[i];
+	if (outer_pid > 0)
+		a->aliases[1] = outer_pid;
+	a->in_pidns = o->in_pidns;
+	a->broker_fd = broker_fd;
+	memcpy(a->restored_from, img->hdr3.image_id, MTCP_ID_LEN);
+	memcpy(a->restored_lineage, img->hdr3.lineage_id, MTCP_ID_LEN);
+	a->ids = o->ids;
 	snprintf(a->image_path, sizeof(a->image_path), "%s", path);
 
 	char *arr = hbase + hp.arrays_off;

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "image-format.h"
+#include "rst-args.h"
 
 struct image;
 
@@ -16,6 +17,11 @@ struct restore_opts {
 	long rseq_offset;     /* glibc's rseq registration to drop */
 	unsigned rseq_size;
 	int32_t aliases[MTCP_MAX_ALIASES];
+	int in_pidns;         /* restored in a new pid namespace */
+	int broker_fd;        /* the program's end of the broker, or -1 */
+	int outer_pid_fd;     /* -1, or a pipe that brings the program's pid
+	                         outside its pid namespace (becomes aliases[1]) */
+	struct rst_ids ids;   /* privilege.h */
 };
 
 /* The image's [vvar][vvar_vclock][vdso] must match this kernel's. */

@@ -48,6 +48,21 @@ struct rst_vdso {
 	uint64_t stage;                /* a free spot in the hole for the move */
 };
 
+/*
+ * The ids the restored threads take (root restarting an image: the
+ * writer's ids, see src/restart/privilege.c).  Credentials are per thread
+ * in the kernel, and the restorer has no glibc to broadcast a change: each
+ * thread sets them itself, after the main thread has created every thread
+ * (clone3 set_tid needs the privilege that the change gives up).
+ */
+struct rst_ids {
+	int32_t set;            /* 1: every thread sets the ids below */
+	uint32_t uid[3];        /* real, effective, saved */
+	uint32_t gid[3];
+	uint32_t fsuid, fsgid;
+	int32_t dumpable;       /* PR_SET_DUMPABLE afterwards: 0 or 1; -1: leave */
+};
+
 struct rst_args {
 	uint64_t hole_start, hole_len;
 	int32_t image_fd;
@@ -72,6 +87,11 @@ struct rst_args {
 	struct mtcp_rec_proc proc;
 	struct mtcp_rec_sigact sigact[MTCP_NSIG];
 	int32_t aliases[MTCP_MAX_ALIASES];
+	int32_t in_pidns;    /* restored in a new pid namespace */
+	int32_t broker_fd;   /* the program's end of mtcp_restart's broker, or -1 */
+	uint8_t restored_from[MTCP_ID_LEN];    /* the image's image_id */
+	uint8_t restored_lineage[MTCP_ID_LEN]; /* its lineage_id */
+	struct rst_ids ids;
 	char image_path[512];      /* for messages, NUL-terminated */
 	/* synchronisation between the restorer's threads */
 	volatile int32_t ready;    /* threads done with their own state */

@@ -21,6 +21,9 @@
  *   7. create every other thread with clone3 (with its old tid when
  *      allowed), each restoring its own kernel state (fs, clear_child_tid,
  *      robust list, rseq, sigaltstack, name, affinity);
+ *      and, when root restarts another user's image, each thread then
+ *      takes the writer's ids (credentials are per thread); the main
+ *      thread last, after every clone3, then PR_SET_DUMPABLE as recorded;
  *   8. when all are ready: close the helper fds, tell mtcp_restart "R",
  *      re-raise pending signals, and resume: program threads through the
  *      library's resume stub (rt_sigreturn on their signal frame), the
@@ -308,6 +311,42 @@ static void thread_setup(struct rst_thread *t, int is_main)
 	sys_sched_setaffinity(0, sizeof(r->affinity), r->affinity);
 }
 
+/*
+ * This thread takes the writer's ids.  Groups and fsuid/fsgid were set by
+ * mtcp_restart before the fork and were inherited by every clone; the
+ * real, effective and saved ids are changed here, gid first (the uid
+ * change gives up the right to change gids).  Read back: a thread that
+ * kept root's ids must never run the program.
+ */
+static void take_ids(struct rst_args *a)
+{
+	const struct rst_ids *id = &a->ids;
+	uint32_t r, e, s;
+	long rc;
+
+	if (!id->set)
+		return;
+	rc = sys_setresgid(id->gid[0], id->gid[1], id->gid[2]);
+	if (rc < 0)
+		rst_die(a, "cannot take the image's group ids (setresgid)", id->gid[1], rc);
+	rc = sys_setresuid(id->uid[0], id->uid[1], id->uid[2]);
+	if (rc < 0)
+		rst_die(a, "cannot take the image's user ids (setresuid)", id->uid[1], rc);
+	/* setres*id set fsuid/fsgid to the effective ids; the writer's may
+	 * differ (setfsuid to one of our own ids needs no privilege) */
+	sys_setfsgid(id->fsgid);
+	sys_setfsuid(id->fsuid);
+	if (sys_getresuid(&r, &e, &s) < 0 || r != id->uid[0] || e != id->uid[1] ||
+	    s != id->uid[2])
+		rst_die(a, "a thread did not take the image's user ids", e, 0);
+	if (sys_getresgid(&r, &e, &s) < 0 || r != id->gid[0] || e != id->gid[1] ||
+	    s != id->gid[2])
+		rst_die(a, "a thread did not take the image's group ids", e, 0);
+	if ((uint32_t)sys_setfsuid(0xffffffffu) != id->fsuid ||
+	    (uint32_t)sys_setfsgid(0xffffffffu) != id->fsgid)
+		rst_die(a, "a thread did not take the image's file system ids", id->fsuid, 0);
+}
+
 static void __attribute__((noreturn)) thread_resume(struct rst_thread *t)
 {
 	struct rst_args *a = t->args;
@@ -337,6 +376,7 @@ static void thread_main(void *arg)
 	struct rst_thread *t = arg;
 
 	thread_setup(t, 0);
+	take_ids(t->args);
 	thread_wait_go(t->args);
 	thread_resume(t);
 }
@@ -406,9 +446,23 @@ void rst_main(struct rst_args *a)
 	ri->same_tids = a->same_tids;
 	for (int i = 0; i < MTCP_MAX_ALIASES; i++)
 		ri->aliases[i] = a->aliases[i];
+	ri->in_pidns = a->in_pidns;
+	ri->broker_fd = a->broker_fd;
+	for (int i = 0; i < MTCP_ID_LEN; i++) {
+		ri->restored_from[i] = a->restored_from[i];
+		ri->restored_lineage[i] = a->restored_lineage[i];
+	}
 
 	thread_setup(main_thread, 1);
 	create_threads(a);
+	take_ids(a);
+	if (a->ids.set) {
+		/* a change of credentials made the process undumpable and
+		 * cleared this thread's parent-death signal */
+		sys_prctl(PR_SET_PDEATHSIG, 9 /* SIGKILL */, 0, 0);
+	}
+	if (a->ids.dumpable >= 0)
+		sys_prctl(PR_SET_DUMPABLE, (uint64_t)a->ids.dumpable, 0, 0);
 	__atomic_fetch_add(&a->ready, 1, __ATOMIC_ACQ_REL);
 	for (;;) {
 		int32_t ready = __atomic_load_n(&a->ready, __ATOMIC_ACQUIRE);
@@ -417,7 +471,7 @@ void rst_main(struct rst_args *a)
 		sys_futex(&a->ready, FUTEX_WAIT, ready);
 	}
 	for (int fd = a->close_from; fd <= a->close_to; fd++)
-		if (fd != a->status_fd)
+		if (fd != a->status_fd && fd != a->broker_fd)
 			sys_close(fd);
 	if (a->status_fd >= 0) {
 		sys_write(a->status_fd, "R", 1);

@@ -55,6 +55,18 @@ static inline long sys_gettid(void)
 	return raw_syscall0(__NR_gettid);
 }
 
+/* int getresgid(gid_t *rgid, gid_t *egid, gid_t *sgid); */
+static inline long sys_getresgid(uint32_t *r, uint32_t *e, uint32_t *s)
+{
+	return raw_syscall3(__NR_getresgid, (long)r, (long)e, (long)s);
+}
+
+/* int getresuid(uid_t *ruid, uid_t *euid, uid_t *suid); */
+static inline long sys_getresuid(uint32_t *r, uint32_t *e, uint32_t *s)
+{
+	return raw_syscall3(__NR_getresuid, (long)r, (long)e, (long)s);
+}
+
 /* int kill(pid_t pid, int sig); */
 static inline long sys_kill(int pid, int sig)
 {
@@ -132,6 +144,30 @@ static inline long sys_sched_setaffinity(int pid, uint64_t len, const void *mask
 static inline long sys_setitimer(int which, const void *val)
 {
 	return raw_syscall3(__NR_setitimer, which, (long)val, 0);
+}
+
+/* int setfsgid(gid_t fsgid); -- returns the previous fsgid, never an error */
+static inline long sys_setfsgid(uint32_t gid)
+{
+	return raw_syscall1(__NR_setfsgid, (long)gid);
+}
+
+/* int setfsuid(uid_t fsuid); -- returns the previous fsuid, never an error */
+static inline long sys_setfsuid(uint32_t uid)
+{
+	return raw_syscall1(__NR_setfsuid, (long)uid);
+}
+
+/* int setresgid(gid_t rgid, gid_t egid, gid_t sgid); -- this thread only */
+static inline long sys_setresgid(uint32_t r, uint32_t e, uint32_t s)
+{
+	return raw_syscall3(__NR_setresgid, (long)r, (long)e, (long)s);
+}
+
+/* int setresuid(uid_t ruid, uid_t euid, uid_t suid); -- this thread only */
+static inline long sys_setresuid(uint32_t r, uint32_t e, uint32_t s)
+{
+	return raw_syscall3(__NR_setresuid, (long)r, (long)e, (long)s);
 }
 
 /* long set_robust_list(struct robust_list_head *head, size_t len); */

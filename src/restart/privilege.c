@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: MIT */
+/* privilege.c - see privilege.h. */
+#include "privilege.h"
+#include "image_reader.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fsuid.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* "alice (1000)" or "uid 1000" */
+static const char *user_name(uint32_t uid, char *buf, size_t len)
+{
+	struct passwd *pw = getpwuid((uid_t)uid);
+
+	if (pw && pw->pw_name)
+		snprintf(buf, len, "%s (%u)", pw->pw_name, (unsigned)uid);
+	else
+		snprintf(buf, len, "uid %u", (unsigned)uid);
+	return buf;
+}
+
+static int dumpable_of(uint32_t recorded)
+{
+	/* PR_SET_DUMPABLE takes 0 or 1; 2 (suid_dumpable's "root only") is
+	 * the kernel's to give, and is not more than 0 for us */
+	return recorded == 1 ? 1 : 0;
+}
+
+/* The caller's own groups differ from the image's: say so. */
+static void warn_groups(const struct image *img)
+{
+	const struct mtcp_img_header_v3 *h = &img->hdr3;
+	gid_t mine[256];
+	int n = getgroups(256, mine);
+	uid_t r, e, s;
+	int same = n >= 0 && (uint32_t)n == img->ngroups;
+
+	for (int i = 0; same && i < n; i++) {
+		int found = 0;
+		for (uint32_t j = 0; j < img->ngroups && !found; j++)
+			found = img->groups[j] == (uint32_t)mine[i];
+		same = found;
+	}
+	if (getresgid(&r, &e, &s) || r != h->gid[0] || e != h->gid[1] || s != h->gid[2])
+		same = 0;
+	if (!same)
+		fprintf(stderr, "mtcp_restart: warning: the image was written with group ids "
+			"%u/%u/%u and %u supplementary groups; it runs with yours (only root can "
+			"restore other groups)\n", h->gid[0], h->gid[1], h->gid[2], img->ngroups);
+}
+
+int priv_check(const struct image *img, struct rst_ids *ids, char *err, size_t errlen)
+{
+	const struct mtcp_img_header_v3 *h = &img->hdr3;
+	char a[96], b[96];
+	struct stat st;
+	uid_t me = geteuid();
+
+	memset(ids, 0, sizeof(*ids));
+	ids->dumpable = dumpable_of(h->dumpable);
+	if (fstat(img->fd, &st)) {
+		snprintf(err, errlen, "cannot stat the image: %s", strerror(errno));
+		return -errno;
+	}
+	if (me != 0) {
+		if (st.st_uid != me) {
+			snprintf(err, errlen, "the image file belongs to %s; only its owner or "
+				 "root may restart it", user_name(st.st_uid, a, sizeof(a)));
+			return -EACCES;
+		}
+		if (h->uid[0] != me || h->uid[1] != me || h->uid[2] != me || getuid() != me) {
+			snprintf(err, errlen, "the image was written with user ids %u/%u/%u "
+				 "(real/effective/saved); only root may restart it with ids "
+				 "other than your own", h->uid[0], h->uid[1], h->uid[2]);
+			return -EPERM;
+		}
+		warn_groups(img);
+		return 0;
+	}
+	/* root: the file must be the writer's own (an image is trusted only
+	 * as far as its writer is), and the program gets the writer's ids */
+	if ((uint32_t)st.st_uid != h->fsuid) {
+		snprintf(err, errlen, "the image file belongs to %s, but the image says it "
+			 "was written by %s: refused", user_name(st.st_uid, a, sizeof(a)),
+			 user_name(h->fsuid, b, sizeof(b)));
+		return -EPERM;
+	}
+	ids->set = 1;
+	memcpy(ids->uid, h->uid, sizeof(ids->uid));
+	memcpy(ids->gid, h->gid, sizeof(ids->gid));
+	ids->fsuid = h->fsuid;
+	ids->fsgid = h->fsgid;
+	return 0;
+}
+
+int priv_enter_fs(const struct image *img, const struct rst_ids *ids, char *err, size_t errlen)
+{
+	gid_t *g;
+
+	if (!ids->set)
+		return 0;
+	g = malloc((img->ngroups ? img->ngroups : 1) * sizeof(*g));
+	if (!g) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < img->ngroups; i++)
+		g[i] = (gid_t)img->groups[i];
+	if (setgroups(img->ngroups, g)) {
+		int e = errno;
+		free(g);
+		snprintf(err, errlen, "cannot take the image's %u supplementary groups: %s",
+			 img->ngroups, strerror(e));
+		return -e;
+	}
+	free(g);
+	setfsgid((gid_t)ids->fsgid);
+	setfsuid((uid_t)ids->fsuid);
+	/* setfsuid reports the id it had, never an error: read it back */
+	if ((uint32_t)setfsgid((gid_t)-1) != ids->fsgid ||
+	    (uint32_t)setfsuid((uid_t)-1) != ids->fsuid) {
+		snprintf(err, errlen, "cannot take the image's file system ids %u/%u", ids->fsuid,
+			 ids->fsgid);
+		return -EPERM;
+	}
+	return 0;
+}
+
+int priv_drop_all(const struct rst_ids *ids, char *err, size_t errlen)
+{
+	uid_t r, e, s;
+	gid_t gr, ge, gs;
+
+	if (!ids->set)
+		return 0;
+	/* glibc broadcasts these to every thread of mtcp_restart */
+	if (setresgid(ids->gid[0], ids->gid[1], ids->gid[2]) ||
+	    setresuid(ids->uid[0], ids->uid[1], ids->uid[2]) || getresuid(&r, &e, &s) ||
+	    getresgid(&gr, &ge, &gs) || r != ids->uid[0] || e != ids->uid[1] ||
+	    s != ids->uid[2] || gr != ids->gid[0] || ge != ids->gid[1] || gs != ids->gid[2]) {
+		snprintf(err, errlen, "cannot take the image's ids: %s", strerror(errno));
+		return -EPERM;
+	}
+	return 0;
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * privilege.h - who may restart an image, and with which ids it runs
+ * (docs/security.md, "Restarting an image").
+ *
+ *   a user restarts:  only an image file the user owns, written with the
+ *                     user's own real, effective and saved uid; the
+ *                     restored program has the user's ids
+ *   root restarts:    any image whose file is owned by the uid that wrote
+ *                     it (its fsuid at the checkpoint); the restored
+ *                     program has exactly the writer's ids and groups, and
+ *                     every path the image names is opened with them
+ */
+#ifndef MTCP_PRIVILEGE_H
+#define MTCP_PRIVILEGE_H
+
+#include <stddef.h>
+#include "rst-args.h"
+
+struct image;
+
+/*
+ * Decides whether the caller may restart img, and fills ids with what the
+ * restored threads must become (ids->set = 0 when they keep the caller's).
+ * 0, or -EPERM/-EACCES with a one-line reason.  Warnings (a non-root
+ * restart that cannot restore the writer's groups) go to stderr.
+ */
+int priv_check(const struct image *img, struct rst_ids *ids, char *err, size_t errlen);
+
+/*
+ * Root only, before any path from the image is looked at: the writer's
+ * supplementary groups, fsgid and fsuid for this (single-threaded)
+ * process.  File access is then the writer's (setfsuid away from 0 drops
+ * the file capabilities: CAP_DAC_OVERRIDE, CAP_FOWNER, ...); the other
+ * privileges stay for clone3 set_tid and PR_SET_MM, until the restorer's
+ * threads take the full ids.  No-op when ids->set is 0.
+ */
+int priv_enter_fs(const struct image *img, const struct rst_ids *ids, char *err, size_t errlen);
+
+/* mtcp_restart itself, once the restored program exists: the same ids,
+ * so that it holds no more right than the program it supervises. */
+int priv_drop_all(const struct rst_ids *ids, char *err, size_t errlen);
+
+#endif
