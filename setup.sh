@@ -5,14 +5,16 @@
 #   demo: build/ (optimised), then examples/demo.sh
 #   test: build-test/ with AddressSanitizer and UBSan on the unit tests and
 #         the tools (the preloaded library, the restorer and the programs
-#         run under the checkpointer are built without them), then every
-#         test; the last line says "N passed, N failed".
+#         run under the checkpointer are built without them), build-fuzz/
+#         (clang-14, -Dfuzz=true: the image validator's libFuzzer target,
+#         which the test fuzz-image runs for 60 s), then every test; the
+#         last line says "N passed, N failed".
 set -eu
 cd "$(dirname "$0")"
 what=${1:-}
 case "$what" in demo|test) ;; *) echo "usage: $0 demo|test" >&2; exit 2 ;; esac
 
-packages="meson ninja-build gcc g++ pkg-config libc6-dev binutils python3 libcmocka-dev util-linux liburing-dev liblz4-dev libbenchmark-dev python3-matplotlib"
+packages="meson ninja-build gcc g++ pkg-config libc6-dev binutils python3 libcmocka-dev util-linux liburing-dev liblz4-dev libbenchmark-dev python3-matplotlib clang-14 libclang-rt-14-dev"
 missing=
 for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
@@ -34,8 +36,12 @@ fi
 
 [ -d build-test ] || meson setup build-test -Db_sanitize=address,undefined >/dev/null
 ninja -C build-test >/dev/null
+# the fuzz target: its own build directory (tests/fuzz/README.md); the
+# test fuzz-image fails, not skips, without it (MTCP_FUZZ_REQUIRED)
+[ -d build-fuzz ] || CC=clang-14 meson setup build-fuzz -Dfuzz=true >/dev/null
+ninja -C build-fuzz >/dev/null
 set +e
-ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 MTCP_FUZZ_REQUIRED=1 \
 	meson test -C build-test --print-errorlogs --num-processes 1
 rc=$?
 set -e

@@ -5,9 +5,9 @@
  *
  *   start helpers -> suspend_all -> open the image, the ring -> header,
  *   SIGACT, THREAD, FD records -> save own context -> REGION/EXTENT
- *   records (memory.c's stream) -> PROC (reserved at the start) -> END
- *   -> header again (with what the scan used) -> stop helpers, close the
- *   ring -> fsync, rename, prune -> release
+ *   records (memory.c's stream) -> PROC (reserved at the start) -> header
+ *   again (with what the scan used) -> END (its sum covers that header)
+ *   -> stop helpers, close the ring -> fsync, rename, prune -> release
  *   (MTCP_FSYNC=async: rename -> release -> fsync)
  *
  * After a restart the control thread comes back out of mtcp_ctx_save()
@@ -271,19 +271,13 @@ static uint64_t header_flags(const struct mtcp_config *c, int backend)
 	return f;
 }
 
-/* The header again, at offset 0, now that the scan back end is known. */
-static int rewrite_header(int fd, const struct mtcp_config *c, uint64_t flags, uint32_t pid,
-			  uint64_t created_ns)
+/* The header again, at offset 0, now that the scan back end is known:
+ * before END, whose image_sum covers the final header's crc. */
+static int rewrite_header(struct img_writer *w, const struct mtcp_config *c, uint64_t flags)
 {
-	struct img_writer hw;
 	struct iw_settings set = { (uint32_t)wk.nhelpers, CHUNK_MAX >> 10, (uint32_t)c->lz4_accel };
-	char buf[sizeof(struct mtcp_img_header)];
-	long n;
 
-	iw_init(&hw, fd, buf, sizeof(buf));
-	iw_header(&hw, pid, flags, created_ns, &set);
-	n = raw_syscall4(SYS_pwrite64, fd, (long)buf, (long)hw.used, 0);
-	return n == (long)hw.used ? 0 : n < 0 ? (int)n : -EIO;
+	return iw_rewrite_header(w, flags, &set);
 }
 
 static void stop_writer(void)
@@ -377,7 +371,7 @@ int checkpoint_run(char *err, size_t errlen)
 
 	created = (uint64_t)time(NULL) * 1000000000ull;
 	iw_init(&w, fd, e->scratch + SCRATCH_WBUF_OFF, SCRATCH_WBUF_LEN);
-	rc = iw_header(&w, (uint32_t)e->pid, 0, created, NULL);
+	rc = iw_header(&w, (uint32_t)e->pid, 0, created, NULL, NULL);
 	if (!rc)
 		rc = procstate_capture(&proc, cwd, exe, sigact, err, errlen);
 	if (!rc)
@@ -432,7 +426,7 @@ int checkpoint_run(char *err, size_t errlen)
 	rc = mem_write_regions(&m, err, errlen);
 	t[3] = util_now_ns();
 	if (!rc)
-		rc = iw_seek(&w, m.off, m.nrecords);
+		rc = iw_seek(&w, m.off, m.nrecords, m.sum);
 	if (!rc) {
 		static char both[2 * MTCP_MAX_PATH]; /* cwd, then the exe path */
 		proc.nregions = m.nregions;
@@ -441,15 +435,15 @@ int checkpoint_run(char *err, size_t errlen)
 		rc = iw_record_at(&w, proc_off, MTCP_REC_PROC, &proc, sizeof(proc), both,
 				  proc.cwd_len + proc.exe_len);
 	}
+	if (!rc) {
+		hflags = header_flags(c, m.st.backend);
+		rc = rewrite_header(&w, c, hflags);
+	}
 	if (!rc)
 		rc = iw_finish(&w);
 	/* memory.c made the file larger than needed: cut it to its end */
 	if (!rc && raw_syscall2(SYS_ftruncate, fd, (long)w.off) < 0)
 		rc = -EIO;
-	if (!rc) {
-		hflags = header_flags(c, m.st.backend);
-		rc = rewrite_header(fd, c, hflags, (uint32_t)e->pid, created);
-	}
 	if (rc)
 		goto out_abort;
 	stop_writer();

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* image_reader.c - read and validate an image (docs/format.md). */
+/*
+ * image_reader.c - read and validate an image (docs/format.md): the
+ * header, then one pass over the records in file order, each checked as
+ * it comes; the checks across records are in image_check.c.
+ */
 #include "image_reader.h"
 #include "lz4_block.h"
 #include "crc32c.h"
@@ -19,6 +23,10 @@
 		rc = (code);                              \
 		goto out;                                 \
 	} while (0)
+
+#define ULL(x) ((unsigned long long)(x))
+#define USER_TOP 0x800000000000ull /* x86_64 user addresses lie below */
+#define MAX_FD_NUMBER (1u << 20)   /* the kernel's NR_OPEN */
 
 static int read_at(int fd, void *buf, size_t len, uint64_t off)
 {
@@ -54,280 +62,609 @@ static char *dupn(const char *s, size_t n)
 	return d;
 }
 
-static int check_region_table(struct image *img, char *err, size_t errlen)
+/* A path of the image: at most MTCP_MAX_PATH bytes and no NUL inside
+ * (the name opened would not be the one shown). */
+static int path_ok(const char *p, uint64_t len)
 {
-	for (uint32_t i = 0; i < img->nregions; i++) {
-		const struct mtcp_rec_region *r = &img->regions[i].rec;
-		if (r->start & 4095 || r->end & 4095 || r->end <= r->start ||
-		    r->end > 0x800000000000ull || r->prot & ~7u || r->kind < MTCP_RGN_ANON ||
-		    r->kind > MTCP_RGN_VVAR_VCLOCK) {
-			snprintf(err, errlen, "corrupt: bad region %llx-%llx",
-				 (unsigned long long)r->start, (unsigned long long)r->end);
-			return -EINVAL;
-		}
-		if (i && r->start < img->regions[i - 1].rec.end) {
-			snprintf(err, errlen, "corrupt: regions overlap at %llx",
-				 (unsigned long long)r->start);
-			return -EINVAL;
-		}
+	return len <= MTCP_MAX_PATH && !memchr(p, '\0', (size_t)len);
+}
+
+static int all_zero(const void *p, size_t len)
+{
+	const unsigned char *c = p;
+	for (size_t i = 0; i < len; i++)
+		if (c[i])
+			return 0;
+	return 1;
+}
+
+static const char *rec_name(uint32_t type)
+{
+	switch (type) {
+	case MTCP_REC_PROC: return "PROC";
+	case MTCP_REC_SIGACT: return "SIGACT";
+	case MTCP_REC_THREAD: return "THREAD";
+	case MTCP_REC_FD: return "FD";
+	case MTCP_REC_REGION: return "REGION";
+	case MTCP_REC_EXTENT: return "EXTENT";
+	case MTCP_REC_GROUPS: return "GROUPS";
+	case MTCP_REC_END: return "END";
+	default: return "unknown";
+	}
+}
+
+/* The header: v1 and v2 have 64 bytes, v3 256. */
+static int load_header(struct image *img, char *err, size_t errlen)
+{
+	struct mtcp_img_header h;
+	struct mtcp_img_header_v3 *h3 = &img->hdr;
+	int rc = 0, crc2_ok, crc3_ok = 0;
+
+	if (img->size < sizeof(h))
+		FAIL(-EINVAL, "not a libmtcp-fast image (too short)");
+	rc = read_at(img->fd, &h, sizeof(h), 0);
+	if (rc)
+		FAIL(rc, "cannot read the header: %s", strerror(-rc));
+	if (memcmp(h.magic, MTCP_IMG_MAGIC, 8))
+		FAIL(-EINVAL, "not a libmtcp-fast image (bad magic)");
+	crc2_ok = crc32c(0, &h, offsetof(struct mtcp_img_header, header_crc)) == h.header_crc;
+	if (img->size >= sizeof(*h3)) {
+		rc = read_at(img->fd, h3, sizeof(*h3), 0);
+		if (rc)
+			FAIL(rc, "cannot read the header: %s", strerror(-rc));
+		crc3_ok = crc32c(0, h3, offsetof(struct mtcp_img_header_v3, header_crc)) ==
+			  h3->header_crc;
+	}
+	if (h.version < MTCP_IMG_VERSION_MIN || h.version > MTCP_IMG_VERSION) {
+		/* an unknown layout: its version is believed if either known
+		 * header checksum holds */
+		if (!crc2_ok && !crc3_ok)
+			FAIL(-EINVAL, "corrupt: header checksum mismatch");
+		FAIL(-EPROTO, "image format version %u; this mtcp_restart reads versions %u to %u",
+		     h.version, MTCP_IMG_VERSION_MIN, MTCP_IMG_VERSION);
+	}
+	if (h.version < 3) {
+		if (!crc2_ok)
+			FAIL(-EINVAL, "corrupt: header checksum mismatch");
+		memset(h3, 0, sizeof(*h3));
+		memcpy(h3, &h, offsetof(struct mtcp_img_header_v3, ngroups));
+	} else {
+		if (img->size < sizeof(*h3))
+			FAIL(-EINVAL, "truncated: %llu bytes, shorter than the %zu-byte header",
+			     ULL(img->size), sizeof(*h3));
+		if (!crc3_ok)
+			FAIL(-EINVAL, "corrupt: header checksum mismatch");
+	}
+	if (h3->arch != MTCP_IMG_ARCH_X86_64)
+		FAIL(-EPROTO, "image is for machine type %u; this one is x86_64 (62)", h3->arch);
+	if (h.header_size != (h.version < 3 ? sizeof(h) : sizeof(*h3)) || h.page_size != 4096)
+		FAIL(-EINVAL, "corrupt: unexpected header size or page size");
+	if (h.version < 3 && h.reserved2)
+		FAIL(-EINVAL, "corrupt: header reserved field (offset 56) is not zero");
+	if (h.version >= 3) {
+		if (!all_zero(h3->reserved, sizeof(h3->reserved)))
+			FAIL(-EINVAL, "corrupt: header reserved bytes (offsets 172..251) are not zero");
+		if (h3->ngroups > 65536)
+			FAIL(-EINVAL, "corrupt: header says %u supplementary groups (at most 65536)",
+			     h3->ngroups);
+		if (h3->dumpable > 2)
+			FAIL(-EINVAL, "corrupt: header dumpable is %u (0, 1 or 2)", h3->dumpable);
+	}
+	img->restartable = h.version >= MTCP_IMG_VERSION_RESTART;
+out:
+	return rc;
+}
+
+/* A REGION record's own fields, and its place after the previous one. */
+static int check_region(const struct image *img, const struct mtcp_rec_region *r,
+			const char *path, uint64_t off, char *err, size_t errlen)
+{
+	int file = r->kind == MTCP_RGN_FILE_PRIVATE || r->kind == MTCP_RGN_FILE_SHARED;
+	int rc = 0;
+
+	if (r->start & 4095 || r->end & 4095 || r->end <= r->start || r->end > USER_TOP ||
+	    r->prot & ~7u || r->kind < MTCP_RGN_ANON || r->kind > MTCP_RGN_VVAR_VCLOCK)
+		FAIL(-EINVAL, "corrupt: bad region %llx-%llx at offset %llu", ULL(r->start),
+		     ULL(r->end), ULL(off));
+	if (r->flags & ~(MTCP_RGNF_STACK | MTCP_RGNF_HEAP | MTCP_RGNF_DELETED | MTCP_RGNF_FILE_COPY))
+		FAIL(-EINVAL, "corrupt: region %llx-%llx has unknown flags %#x", ULL(r->start),
+		     ULL(r->end), r->flags);
+	if (r->reserved)
+		FAIL(-EINVAL, "corrupt: region %llx-%llx: reserved field is not zero",
+		     ULL(r->start), ULL(r->end));
+	if (file && (r->file_offset & 4095 || r->path_len == 0 || path[0] != '/'))
+		FAIL(-EINVAL, "corrupt: file region %llx-%llx: file offset %#llx not page aligned "
+		     "or no absolute path", ULL(r->start), ULL(r->end), ULL(r->file_offset));
+	if (img->nregions && r->start < img->regions[img->nregions - 1].rec.end)
+		FAIL(-EINVAL, "corrupt: regions overlap or are out of order at %llx",
+		     ULL(r->start));
+out:
+	return rc;
+}
+
+/* An EXTENT's descriptor (its padding follows in buf), inside region g. */
+static int check_extent(const struct image *img, const struct mtcp_rec *r,
+			const struct mtcp_rec_extent *x, const unsigned char *pad,
+			const struct img_region *g, uint64_t off, char *err, size_t errlen)
+{
+	uint32_t k = g->rec.kind;
+	int rc = 0;
+	int raw_ok = x->encoding == MTCP_EXT_RAW && x->data_len == x->len;
+	/* an lz4 block is never longer than its bound (LZ4_COMPRESSBOUND) */
+	int lz4_ok = x->encoding == MTCP_EXT_LZ4 && img->hdr.version >= 2 && x->data_len &&
+		     x->data_len <= x->len + x->len / 255 + 16;
+
+	/* addr below USER_TOP and len at most 4 MiB: addr + len cannot wrap */
+	if (!(raw_ok || lz4_ok) || x->len > MTCP_EXTENT_MAX || !x->len || x->addr & 4095 ||
+	    x->len & 4095 || x->addr >= USER_TOP || x->pad >= 4096 ||
+	    r->len != sizeof(*x) + x->pad + x->data_len)
+		FAIL(-EINVAL, "corrupt: bad extent at offset %llu", ULL(off));
+	if (x->addr < g->rec.start || x->addr + x->len > g->rec.end)
+		FAIL(-EINVAL, "corrupt: extent %llx+%llx at offset %llu lies outside its region "
+		     "%llx-%llx", ULL(x->addr), ULL(x->len), ULL(off), ULL(g->rec.start),
+		     ULL(g->rec.end));
+	if (img->nextents > g->first_extent) {
+		const struct rst_extent *prev = &img->extents[img->nextents - 1];
+		if (x->addr < prev->addr + prev->len)
+			FAIL(-EINVAL, "corrupt: extent %llx at offset %llu overlaps or precedes the "
+			     "one before it", ULL(x->addr), ULL(off));
+	}
+	/* the restorer fills only memory it maps itself, privately or anew */
+	if (k != MTCP_RGN_ANON && k != MTCP_RGN_FILE_PRIVATE && k != MTCP_RGN_SHARED_ANON)
+		FAIL(-EINVAL, "corrupt: extent at offset %llu in region %llx-%llx of kind %u, "
+		     "which holds no data", ULL(off), ULL(g->rec.start), ULL(g->rec.end), k);
+	if (!all_zero(pad, x->pad))
+		FAIL(-EINVAL, "corrupt: extent padding at offset %llu is not zero",
+		     ULL(off + sizeof(*x)));
+out:
+	return rc;
+}
+
+/* The whole payload of an FD record, read in pieces: its checksum. */
+static int fd_payload_crc(int fd, uint64_t off, uint64_t len, uint32_t *crc)
+{
+	char buf[65536];
+	int rc;
+
+	*crc = 0;
+	for (uint64_t o = 0; o < len;) {
+		size_t n = len - o < sizeof(buf) ? (size_t)(len - o) : sizeof(buf);
+		rc = read_at(fd, buf, n, off + o);
+		if (rc)
+			return rc;
+		*crc = crc32c(*crc, buf, n);
+		o += n;
 	}
 	return 0;
 }
 
-int image_load(const char *path, struct image *img, char *err, size_t errlen)
+static int load_fd(struct image *img, const struct mtcp_rec *r, uint64_t off, char *err,
+		   size_t errlen)
+{
+	struct mtcp_rec_fd fr;
+	struct img_fd *f;
+	uint32_t crc;
+	char *p = NULL;
+	int rc;
+
+	if (r->len < sizeof(fr))
+		FAIL(-EINVAL, "corrupt: short fd record at offset %llu", ULL(off));
+	if (img->nfds >= MTCP_MAX_FDS)
+		FAIL(-EINVAL, "corrupt: more than %u fd records", MTCP_MAX_FDS);
+	rc = read_at(img->fd, &fr, sizeof(fr), off);
+	if (rc)
+		FAIL(rc, "cannot read at %llu", ULL(off));
+	/* data_len bounded first: the sum below cannot wrap */
+	if (fr.path_len > MTCP_MAX_PATH || fr.data_len > MTCP_MAX_FILEDATA ||
+	    r->len != sizeof(fr) + fr.path_len + fr.data_len)
+		FAIL(-EINVAL, "corrupt: bad fd record at offset %llu", ULL(off));
+	if (fr.kind < MTCP_FD_REGULAR || fr.kind > MTCP_FD_OTHER || fr.fd >= MAX_FD_NUMBER ||
+	    (fr.data_len && fr.kind != MTCP_FD_DELETED))
+		FAIL(-EINVAL, "corrupt: fd record at offset %llu: fd %u of kind %u", ULL(off),
+		     fr.fd, fr.kind);
+	if (fr.reserved)
+		FAIL(-EINVAL, "corrupt: fd %u: reserved field is not zero", fr.fd);
+	rc = fd_payload_crc(img->fd, off, r->len, &crc);
+	if (rc)
+		FAIL(rc, "cannot read the fd record at %llu: %s", ULL(off), strerror(-rc));
+	if (crc != r->payload_crc)
+		FAIL(-EINVAL, "corrupt: checksum mismatch in fd record at offset %llu", ULL(off));
+	p = malloc(fr.path_len + 1);
+	if (!p)
+		FAIL(-ENOMEM, "out of memory");
+	rc = read_at(img->fd, p, fr.path_len, off + sizeof(fr));
+	if (rc)
+		FAIL(rc, "cannot read the fd record at %llu: %s", ULL(off), strerror(-rc));
+	if (!path_ok(p, fr.path_len))
+		FAIL(-EINVAL, "corrupt: fd %u: its path holds a NUL byte", fr.fd);
+	p[fr.path_len] = '\0';
+	img->fds = grow(img->fds, img->nfds, sizeof(*img->fds));
+	if (!img->fds)
+		FAIL(-ENOMEM, "out of memory");
+	f = &img->fds[img->nfds++];
+	f->rec = fr;
+	f->path = p;
+	p = NULL;
+	f->data_off = off + sizeof(fr) + fr.path_len;
+out:
+	free(p);
+	return rc;
+}
+
+/* Pending signals a restored program must not get back: SIGKILL and the
+ * stop signals (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU). */
+#define BAD_PENDING ((1ull << (9 - 1)) | (1ull << (19 - 1)) | (1ull << (20 - 1)) | \
+		     (1ull << (21 - 1)) | (1ull << (22 - 1)))
+
+static int load_proc(struct image *img, const struct mtcp_rec *r, const void *payload,
+		     char *err, size_t errlen)
+{
+	struct mtcp_rec_proc *p = &img->proc;
+	const char *strs;
+	int rc = 0;
+
+	if (r->len < sizeof(*p))
+		FAIL(-EINVAL, "corrupt: bad process record");
+	memcpy(p, payload, sizeof(*p));
+	strs = (const char *)payload + sizeof(*p);
+	if (p->cwd_len > MTCP_MAX_PATH || p->exe_len > MTCP_MAX_PATH ||
+	    r->len != sizeof(*p) + p->cwd_len + p->exe_len || !path_ok(strs, p->cwd_len) ||
+	    !path_ok(strs + p->cwd_len, p->exe_len))
+		FAIL(-EINVAL, "corrupt: process record: bad cwd or executable path");
+	if (!p->nthreads)
+		FAIL(-EINVAL, "corrupt: process record: 0 threads");
+	if (p->auxv_words > MTCP_AUXV_WORDS || p->nthreads > MTCP_MAX_THREADS ||
+	    p->nfds > MTCP_MAX_FDS || p->nregions > MTCP_MAX_REGIONS)
+		FAIL(-EINVAL, "corrupt: bad process record");
+	if (p->pending_shared & BAD_PENDING)
+		FAIL(-EINVAL, "corrupt: process record: pending signals %#llx include SIGKILL or "
+		     "a stop signal", ULL(p->pending_shared));
+	img->cwd = dupn(strs, p->cwd_len);
+	img->exe = dupn(strs + p->cwd_len, p->exe_len);
+	if (!img->cwd || !img->exe)
+		FAIL(-ENOMEM, "out of memory");
+out:
+	return rc;
+}
+
+static int load_thread(struct image *img, const struct mtcp_rec *r, const void *payload,
+		       char *err, size_t errlen)
+{
+	struct mtcp_rec_thread *t;
+	int rc = 0;
+
+	if (r->len != sizeof(*t) || img->nthreads >= MTCP_MAX_THREADS)
+		FAIL(-EINVAL, "corrupt: bad thread record");
+	img->threads = grow(img->threads, img->nthreads, sizeof(*t));
+	if (!img->threads)
+		FAIL(-ENOMEM, "out of memory");
+	t = &img->threads[img->nthreads++];
+	memcpy(t, payload, sizeof(*t));
+	if (t->flags & ~(MTCP_THREADF_MAIN | MTCP_THREADF_CTL) ||
+	    t->flags == (MTCP_THREADF_MAIN | MTCP_THREADF_CTL))
+		FAIL(-EINVAL, "corrupt: thread %u: bad flags %#x", t->tid, t->flags);
+	if (!t->tid || t->tid > (1u << 22)) /* PID_MAX_LIMIT */
+		FAIL(-EINVAL, "corrupt: thread id %u", t->tid);
+	if (t->pending_count)
+		FAIL(-EINVAL, "corrupt: thread %u: pending_count is not zero", t->tid);
+	if (t->pending & BAD_PENDING)
+		FAIL(-EINVAL, "corrupt: thread %u: pending signals %#llx include SIGKILL or a "
+		     "stop signal", t->tid, ULL(t->pending));
+out:
+	return rc;
+}
+
+static int load_region(struct image *img, const struct mtcp_rec *r, const void *payload,
+		       uint64_t off, char *err, size_t errlen)
+{
+	const struct mtcp_rec_region *rr = payload;
+	const char *path;
+	struct img_region *g;
+	int rc = 0;
+
+	if (r->len < sizeof(*rr) || rr->path_len > MTCP_MAX_PATH ||
+	    r->len != sizeof(*rr) + rr->path_len)
+		FAIL(-EINVAL, "corrupt: bad region record at offset %llu", ULL(off));
+	path = (const char *)payload + sizeof(*rr);
+	if (!path_ok(path, rr->path_len))
+		FAIL(-EINVAL, "corrupt: bad region record at offset %llu", ULL(off));
+	if (img->nregions >= MTCP_MAX_REGIONS)
+		FAIL(-EINVAL, "corrupt: more than %u regions", MTCP_MAX_REGIONS);
+	rc = check_region(img, rr, path, off, err, errlen);
+	if (rc)
+		goto out;
+	img->regions = grow(img->regions, img->nregions, sizeof(*img->regions));
+	if (!img->regions)
+		FAIL(-ENOMEM, "out of memory");
+	g = &img->regions[img->nregions++];
+	g->rec = *rr;
+	g->path = dupn(path, rr->path_len);
+	g->first_extent = img->nextents;
+	if (!g->path)
+		FAIL(-ENOMEM, "out of memory");
+out:
+	return rc;
+}
+
+static int load_extent(struct image *img, const struct mtcp_rec *r, uint64_t off, char *err,
+		       size_t errlen)
+{
+	/* the descriptor and its padding, in one read */
+	unsigned char buf[sizeof(struct mtcp_rec_extent) + 4096];
+	struct mtcp_rec_extent x;
+	struct img_region *g = img->nregions ? &img->regions[img->nregions - 1] : NULL;
+	struct rst_extent *e;
+	uint64_t want;
+	int rc;
+
+	if (r->len < sizeof(x))
+		FAIL(-EINVAL, "corrupt: short extent at offset %llu", ULL(off));
+	rc = read_at(img->fd, &x, sizeof(x), off);
+	if (rc)
+		FAIL(rc, "cannot read at %llu", ULL(off));
+	if (crc32c(0, &x, offsetof(struct mtcp_rec_extent, desc_crc)) != x.desc_crc)
+		FAIL(-EINVAL, "corrupt: extent checksum mismatch at offset %llu", ULL(off));
+	want = sizeof(x) + (x.pad < 4096 ? x.pad : 0);
+	if (want > r->len)
+		FAIL(-EINVAL, "corrupt: bad extent at offset %llu", ULL(off));
+	rc = read_at(img->fd, buf, (size_t)want, off);
+	if (rc)
+		FAIL(rc, "cannot read at %llu", ULL(off));
+	rc = check_extent(img, r, &x, buf + sizeof(x), g, off, err, errlen);
+	if (rc)
+		goto out;
+	img->extents = grow(img->extents, img->nextents, sizeof(*img->extents));
+	if (!img->extents)
+		FAIL(-ENOMEM, "out of memory");
+	e = &img->extents[img->nextents++];
+	e->addr = x.addr;
+	e->len = x.len;
+	e->file_off = off + sizeof(x) + x.pad;
+	e->crc = r->payload_crc;
+	e->enc = x.encoding;
+	e->data_len = x.data_len;
+	e->pad = 0;
+	img->data_bytes += x.data_len;
+	img->mem_bytes += x.len;
+	if (x.encoding == MTCP_EXT_LZ4) {
+		img->lz4_extents++;
+		if (x.data_len > img->lz4_max)
+			img->lz4_max = x.data_len;
+	}
+out:
+	return rc;
+}
+
+/* Record order: [GROUPS (v3)] PROC SIGACT THREAD... FD... then only
+ * REGIONs, each followed by exactly its nextents EXTENTs, then END.  The
+ * writer fills PROC in last, but at its reserved place after GROUPS. */
+enum phase { PH_START, PH_STATE, PH_MEMORY };
+
+struct walk {
+	enum phase phase;
+	uint64_t nrec;        /* records before the current one */
+	uint64_t sum;         /* image_sum so far */
+	int have_proc, have_sigact, have_ctl, have_main, have_groups;
+};
+
+/* Closes the region being read: its extent count must be what it said. */
+static int close_region(struct image *img, char *err, size_t errlen)
+{
+	const struct img_region *g;
+	int rc = 0;
+
+	if (!img->nregions)
+		return 0;
+	g = &img->regions[img->nregions - 1];
+	if (img->nextents - g->first_extent != g->rec.nextents)
+		FAIL(-EINVAL, "corrupt: region %llx-%llx announces %u extents, %u follow",
+		     ULL(g->rec.start), ULL(g->rec.end), g->rec.nextents,
+		     img->nextents - g->first_extent);
+out:
+	return rc;
+}
+
+static int check_order(struct image *img, struct walk *wk, uint32_t type, uint64_t off,
+		       char *err, size_t errlen)
+{
+	int rc = 0;
+
+	if (img->hdr.version >= 3 && wk->nrec == 0 && type != MTCP_REC_GROUPS)
+		FAIL(-EINVAL, "corrupt: the first record (offset %llu) is %s, not GROUPS",
+		     ULL(off), rec_name(type));
+	if (type == MTCP_REC_GROUPS && (img->hdr.version < 3 || wk->nrec != 0))
+		FAIL(-EINVAL, "corrupt: misplaced GROUPS record at offset %llu", ULL(off));
+	if (type == MTCP_REC_EXTENT && wk->phase != PH_MEMORY)
+		FAIL(-EINVAL, "corrupt: misplaced extent at offset %llu (no region before it)",
+		     ULL(off));
+	if (wk->phase == PH_MEMORY && type != MTCP_REC_EXTENT && type != MTCP_REC_REGION &&
+	    type != MTCP_REC_END)
+		FAIL(-EINVAL, "corrupt: %s record at offset %llu after the memory records",
+		     rec_name(type), ULL(off));
+	if (type == MTCP_REC_REGION || type == MTCP_REC_END) {
+		rc = close_region(img, err, errlen);
+		if (type == MTCP_REC_REGION)
+			wk->phase = PH_MEMORY;
+	} else if (type != MTCP_REC_EXTENT && type != MTCP_REC_GROUPS) {
+		wk->phase = PH_STATE;
+	}
+out:
+	return rc;
+}
+
+/* END, whose record header is at off. */
+static int load_end(struct image *img, struct walk *wk, const struct mtcp_rec *r,
+		    const void *payload, uint64_t off, char *err, size_t errlen)
+{
+	struct mtcp_rec_end_v3 e = { 0, 0, 0 };
+	size_t want = img->hdr.version >= 3 ? sizeof(struct mtcp_rec_end_v3)
+					    : sizeof(struct mtcp_rec_end);
+	int rc = 0;
+
+	if (r->len != want)
+		FAIL(-EINVAL, "corrupt: END record at offset %llu has %llu bytes, not %zu",
+		     ULL(off), ULL(r->len), want);
+	memcpy(&e, payload, want);
+	if (e.nrecords != wk->nrec || e.file_size != off + sizeof(*r) + r->len)
+		FAIL(-EINVAL, "corrupt: END record does not match the image");
+	if (img->size != e.file_size)
+		FAIL(-EINVAL, "corrupt: %llu bytes of garbage after the END record",
+		     ULL(img->size - e.file_size));
+	if (img->hdr.version >= 3 && e.image_sum != wk->sum)
+		FAIL(-EINVAL, "corrupt: the image's sum (END record) does not match its records "
+		     "(%016llx, computed %016llx)", ULL(e.image_sum), ULL(wk->sum));
+	img->image_sum = e.image_sum;
+out:
+	return rc;
+}
+
+/* A record other than EXTENT and FD: its payload (at most 1 MiB) read and
+ * checked whole. */
+static int load_meta(struct image *img, struct walk *wk, const struct mtcp_rec *r,
+		     uint64_t off, char *err, size_t errlen)
+{
+	void *payload = NULL;
+	int rc = 0;
+
+	if (r->len > MTCP_MAX_META_PAYLOAD)
+		FAIL(-EINVAL, "corrupt: record of %llu bytes at offset %llu", ULL(r->len),
+		     ULL(off));
+	payload = malloc(r->len ? r->len : 1);
+	if (!payload)
+		FAIL(-ENOMEM, "out of memory");
+	rc = read_at(img->fd, payload, r->len, off);
+	if (rc)
+		FAIL(rc, "cannot read at %llu", ULL(off));
+	if (crc32c(0, payload, r->len) != r->payload_crc)
+		FAIL(-EINVAL, "corrupt: checksum mismatch in record at offset %llu", ULL(off));
+	switch (r->type) {
+	case MTCP_REC_GROUPS:
+		if (r->len != (uint64_t)img->hdr.ngroups * sizeof(uint32_t))
+			FAIL(-EINVAL, "corrupt: GROUPS record has %llu bytes for %u groups",
+			     ULL(r->len), img->hdr.ngroups);
+		img->groups = payload;
+		payload = NULL;
+		wk->have_groups = 1;
+		break;
+	case MTCP_REC_PROC:
+		if (wk->have_proc)
+			FAIL(-EINVAL, "corrupt: a second process record at offset %llu", ULL(off));
+		rc = load_proc(img, r, payload, err, errlen);
+		wk->have_proc = 1;
+		break;
+	case MTCP_REC_SIGACT:
+		if (wk->have_sigact || r->len != sizeof(img->sigact))
+			FAIL(-EINVAL, "corrupt: bad signal record");
+		memcpy(img->sigact, payload, sizeof(img->sigact));
+		wk->have_sigact = 1;
+		break;
+	case MTCP_REC_THREAD:
+		rc = load_thread(img, r, payload, err, errlen);
+		if (!rc && (img->threads[img->nthreads - 1].flags & MTCP_THREADF_CTL))
+			wk->have_ctl++;
+		if (!rc && (img->threads[img->nthreads - 1].flags & MTCP_THREADF_MAIN))
+			wk->have_main++;
+		break;
+	case MTCP_REC_REGION:
+		rc = load_region(img, r, payload, off, err, errlen);
+		break;
+	case MTCP_REC_END:
+		rc = load_end(img, wk, r, payload, off - sizeof(*r), err, errlen);
+		break;
+	default:
+		FAIL(-EINVAL, "corrupt: unknown record type %u at offset %llu", r->type,
+		     ULL(off - sizeof(*r)));
+	}
+out:
+	free(payload);
+	return rc;
+}
+
+/* Opens the image without blocking on a FIFO or a device, and only if
+ * it is a regular file. */
+static int open_image(const char *path, struct image *img, char *err, size_t errlen)
 {
 	struct stat st;
-	uint64_t off;
-	int rc = 0, have_proc = 0, have_sigact = 0, have_end = 0, have_ctl = 0, have_main = 0;
-	uint64_t nrec = 0;
-	struct img_region *cur = NULL;
-	void *payload = NULL;
+	int rc = 0, fl;
 
-	memset(img, 0, sizeof(*img));
-	img->fd = open(path, O_RDONLY | O_CLOEXEC);
+	img->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (img->fd < 0)
 		FAIL(-errno, "%s", strerror(errno));
 	if (fstat(img->fd, &st))
 		FAIL(-errno, "%s", strerror(errno));
 	if (!S_ISREG(st.st_mode))
 		FAIL(-EINVAL, "not a regular file");
+	fl = fcntl(img->fd, F_GETFL);
+	if (fl < 0 || fcntl(img->fd, F_SETFL, fl & ~O_NONBLOCK))
+		FAIL(-errno, "%s", strerror(errno));
 	img->size = (uint64_t)st.st_size;
-	if (img->size < sizeof(img->hdr))
-		FAIL(-EINVAL, "not a libmtcp-fast image (too short)");
-	rc = read_at(img->fd, &img->hdr, sizeof(img->hdr), 0);
-	if (rc)
-		FAIL(rc, "cannot read the header: %s", strerror(-rc));
-	if (memcmp(img->hdr.magic, MTCP_IMG_MAGIC, 8))
-		FAIL(-EINVAL, "not a libmtcp-fast image (bad magic)");
-	if (crc32c(0, &img->hdr, offsetof(struct mtcp_img_header, header_crc)) !=
-	    img->hdr.header_crc)
-		FAIL(-EINVAL, "corrupt: header checksum mismatch");
-	if (img->hdr.version < MTCP_IMG_VERSION_MIN || img->hdr.version > MTCP_IMG_VERSION)
-		FAIL(-EPROTO, "image format version %u; this mtcp_restart reads versions %u to %u",
-		     img->hdr.version, MTCP_IMG_VERSION_MIN, MTCP_IMG_VERSION);
-	if (img->hdr.arch != MTCP_IMG_ARCH_X86_64)
-		FAIL(-EPROTO, "image is for machine type %u; this one is x86_64 (62)",
-		     img->hdr.arch);
-	if (img->hdr.header_size != sizeof(img->hdr) || img->hdr.page_size != 4096)
-		FAIL(-EINVAL, "corrupt: unexpected header size or page size");
+out:
+	return rc;
+}
 
-	for (off = sizeof(img->hdr); !have_end;) {
+int image_load(const char *path, struct image *img, char *err, size_t errlen)
+{
+	struct walk wk;
+	uint64_t off;
+	int rc = 0, have_end = 0;
+
+	memset(img, 0, sizeof(*img));
+	memset(&wk, 0, sizeof(wk));
+	rc = open_image(path, img, err, errlen);
+	if (!rc)
+		rc = load_header(img, err, errlen);
+	if (rc)
+		goto out;
+	wk.sum = mtcp_sum_term(0, img->hdr.header_crc);
+
+	for (off = img->hdr.header_size; !have_end;) {
 		struct mtcp_rec r;
 		if (off + sizeof(r) > img->size)
 			FAIL(-EINVAL, "truncated: ends at byte %llu without its END record",
-			     (unsigned long long)img->size);
+			     ULL(img->size));
 		rc = read_at(img->fd, &r, sizeof(r), off);
 		if (rc)
-			FAIL(rc, "cannot read record at %llu: %s", (unsigned long long)off,
-			     strerror(-rc));
+			FAIL(rc, "cannot read record at %llu: %s", ULL(off), strerror(-rc));
 		if (crc32c(0, &r, offsetof(struct mtcp_rec, header_crc)) != r.header_crc)
 			FAIL(-EINVAL, "corrupt: record header checksum mismatch at offset %llu",
-			     (unsigned long long)off);
+			     ULL(off));
 		if (r.len > img->size - off - sizeof(r))
 			FAIL(-EINVAL, "truncated: record at offset %llu runs past the end",
-			     (unsigned long long)off);
-		off += sizeof(r);
-
-		if (r.type == MTCP_REC_EXTENT) {
-			struct mtcp_rec_extent x;
-			struct rst_extent *e;
-			if (!cur || r.len < sizeof(x))
-				FAIL(-EINVAL, "corrupt: misplaced extent at offset %llu",
-				     (unsigned long long)off);
-			rc = read_at(img->fd, &x, sizeof(x), off);
-			if (rc)
-				FAIL(rc, "cannot read at %llu", (unsigned long long)off);
-			if (crc32c(0, &x, offsetof(struct mtcp_rec_extent, desc_crc)) != x.desc_crc)
-				FAIL(-EINVAL, "corrupt: extent checksum mismatch at offset %llu",
-				     (unsigned long long)off);
-			int raw_ok = x.encoding == MTCP_EXT_RAW && x.data_len == x.len;
-			/* an lz4 block is never longer than its bound (LZ4_COMPRESSBOUND) */
-			int lz4_ok = x.encoding == MTCP_EXT_LZ4 && img->hdr.version >= 2 &&
-				     x.data_len && x.data_len <= x.len + x.len / 255 + 16;
-			if (!(raw_ok || lz4_ok) ||
-			    x.len > MTCP_EXTENT_MAX || !x.len || x.addr & 4095 || x.len & 4095 ||
-			    x.pad >= 4096 || r.len != sizeof(x) + x.pad + x.data_len ||
-			    x.addr < cur->rec.start ||
-			    x.addr + x.len > cur->rec.end)
-				FAIL(-EINVAL, "corrupt: bad extent at offset %llu",
-				     (unsigned long long)off);
-			img->extents = grow(img->extents, img->nextents, sizeof(*img->extents));
-			if (!img->extents)
-				FAIL(-ENOMEM, "out of memory");
-			e = &img->extents[img->nextents++];
-			e->addr = x.addr;
-			e->len = x.len;
-			e->file_off = off + sizeof(x) + x.pad;
-			e->crc = r.payload_crc;
-			e->enc = x.encoding;
-			e->data_len = x.data_len;
-			e->pad = 0;
-			img->data_bytes += x.data_len;
-			img->mem_bytes += x.len;
-			if (x.encoding == MTCP_EXT_LZ4) {
-				img->lz4_extents++;
-				if (x.data_len > img->lz4_max)
-					img->lz4_max = x.data_len;
-			}
-			off += r.len;
-			nrec++;
-			continue;
-		}
-		if (r.type == MTCP_REC_FD) {
-			/* deleted files carry their contents: read only the head */
-			struct img_fd *f;
-			struct mtcp_rec_fd fr;
-			char *p;
-			if (r.len < sizeof(fr))
-				FAIL(-EINVAL, "corrupt: short fd record at offset %llu",
-				     (unsigned long long)off);
-			rc = read_at(img->fd, &fr, sizeof(fr), off);
-			if (rc)
-				FAIL(rc, "cannot read at %llu", (unsigned long long)off);
-			if (fr.path_len > MTCP_MAX_PATH ||
-			    r.len != sizeof(fr) + fr.path_len + fr.data_len)
-				FAIL(-EINVAL, "corrupt: bad fd record at offset %llu",
-				     (unsigned long long)off);
-			/* checksum over the whole payload, read in pieces */
-			{
-				uint32_t crc = 0;
-				char buf[65536];
-				for (uint64_t o = 0; o < r.len;) {
-					size_t n = r.len - o < sizeof(buf) ? (size_t)(r.len - o)
-									 : sizeof(buf);
-					rc = read_at(img->fd, buf, n, off + o);
-					if (rc)
-						FAIL(rc, "cannot read at %llu",
-						     (unsigned long long)(off + o));
-					crc = crc32c(crc, buf, n);
-					o += n;
-				}
-				if (crc != r.payload_crc)
-					FAIL(-EINVAL,
-					     "corrupt: checksum mismatch in fd record at offset %llu",
-					     (unsigned long long)off);
-			}
-			p = malloc(fr.path_len + 1);
-			if (!p)
-				FAIL(-ENOMEM, "out of memory");
-			rc = read_at(img->fd, p, fr.path_len, off + sizeof(fr));
-			p[fr.path_len] = '\0';
-			img->fds = grow(img->fds, img->nfds, sizeof(*img->fds));
-			if (rc || !img->fds) {
-				free(p);
-				FAIL(rc ? rc : -ENOMEM, "cannot read fd record");
-			}
-			f = &img->fds[img->nfds++];
-			f->rec = fr;
-			f->path = p;
-			f->data_off = off + sizeof(fr) + fr.path_len;
-			off += r.len;
-			nrec++;
-			continue;
-		}
-		if (r.len > MTCP_MAX_META_PAYLOAD)
-			FAIL(-EINVAL, "corrupt: record of %llu bytes at offset %llu",
-			     (unsigned long long)r.len, (unsigned long long)off);
-		free(payload);
-		payload = malloc(r.len ? r.len : 1);
-		if (!payload)
-			FAIL(-ENOMEM, "out of memory");
-		rc = read_at(img->fd, payload, r.len, off);
+			     ULL(off));
+		if (r.flags)
+			FAIL(-EINVAL, "corrupt: record at offset %llu has flags %#x (must be zero)",
+			     ULL(off), r.flags);
+		rc = check_order(img, &wk, r.type, off, err, errlen);
 		if (rc)
-			FAIL(rc, "cannot read at %llu", (unsigned long long)off);
-		if (crc32c(0, payload, r.len) != r.payload_crc)
-			FAIL(-EINVAL, "corrupt: checksum mismatch in record at offset %llu",
-			     (unsigned long long)off);
-		switch (r.type) {
-		case MTCP_REC_PROC:
-			if (have_proc || r.len < sizeof(img->proc))
-				FAIL(-EINVAL, "corrupt: bad process record");
-			memcpy(&img->proc, payload, sizeof(img->proc));
-			if (r.len != sizeof(img->proc) + img->proc.cwd_len + img->proc.exe_len ||
-			    img->proc.auxv_words > MTCP_AUXV_WORDS ||
-			    img->proc.nthreads > MTCP_MAX_THREADS || !img->proc.nthreads ||
-			    img->proc.nfds > MTCP_MAX_FDS || img->proc.nregions > MTCP_MAX_REGIONS)
-				FAIL(-EINVAL, "corrupt: bad process record");
-			img->cwd = dupn((char *)payload + sizeof(img->proc), img->proc.cwd_len);
-			img->exe = dupn((char *)payload + sizeof(img->proc) + img->proc.cwd_len,
-					img->proc.exe_len);
-			if (!img->cwd || !img->exe)
-				FAIL(-ENOMEM, "out of memory");
-			have_proc = 1;
-			break;
-		case MTCP_REC_SIGACT:
-			if (have_sigact || r.len != sizeof(img->sigact))
-				FAIL(-EINVAL, "corrupt: bad signal record");
-			memcpy(img->sigact, payload, sizeof(img->sigact));
-			have_sigact = 1;
-			break;
-		case MTCP_REC_THREAD: {
-			struct mtcp_rec_thread *t;
-			if (r.len != sizeof(*t) || img->nthreads >= MTCP_MAX_THREADS)
-				FAIL(-EINVAL, "corrupt: bad thread record");
-			img->threads = grow(img->threads, img->nthreads, sizeof(*t));
-			if (!img->threads)
-				FAIL(-ENOMEM, "out of memory");
-			t = &img->threads[img->nthreads++];
-			memcpy(t, payload, sizeof(*t));
-			if (t->flags & MTCP_THREADF_CTL)
-				have_ctl++;
-			if (t->flags & MTCP_THREADF_MAIN)
-				have_main++;
-			break;
-		}
-		case MTCP_REC_REGION: {
-			struct mtcp_rec_region *rr = payload;
-			if (r.len < sizeof(*rr) || r.len != sizeof(*rr) + rr->path_len ||
-			    rr->path_len > MTCP_MAX_PATH)
-				FAIL(-EINVAL, "corrupt: bad region record at offset %llu",
-				     (unsigned long long)off);
-			img->regions = grow(img->regions, img->nregions, sizeof(*img->regions));
-			if (!img->regions)
-				FAIL(-ENOMEM, "out of memory");
-			cur = &img->regions[img->nregions++];
-			cur->rec = *rr;
-			cur->path = dupn((char *)payload + sizeof(*rr), rr->path_len);
-			cur->first_extent = img->nextents;
-			if (!cur->path)
-				FAIL(-ENOMEM, "out of memory");
-			break;
-		}
-		case MTCP_REC_END: {
-			struct mtcp_rec_end e;
-			if (r.len != sizeof(e))
-				FAIL(-EINVAL, "corrupt: bad END record");
-			memcpy(&e, payload, sizeof(e));
-			if (e.nrecords != nrec || e.file_size != off + r.len)
-				FAIL(-EINVAL, "corrupt: END record does not match the image");
-			if (img->size != e.file_size)
-				FAIL(-EINVAL, "corrupt: %llu bytes of garbage after the END record",
-				     (unsigned long long)(img->size - e.file_size));
+			goto out;
+		if (r.type != MTCP_REC_END)
+			wk.sum += mtcp_sum_term(off, r.header_crc);
+		off += sizeof(r);
+		if (r.type == MTCP_REC_EXTENT)
+			rc = load_extent(img, &r, off, err, errlen);
+		else if (r.type == MTCP_REC_FD)
+			rc = load_fd(img, &r, off, err, errlen);
+		else
+			rc = load_meta(img, &wk, &r, off, err, errlen);
+		if (rc)
+			goto out;
+		if (r.type == MTCP_REC_END)
 			have_end = 1;
-			nrec--; /* END does not count itself */
-			break;
-		}
-		default:
-			FAIL(-EINVAL, "corrupt: unknown record type %u at offset %llu", r.type,
-			     (unsigned long long)off);
-		}
+		else
+			wk.nrec++;
 		off += r.len;
-		nrec++;
 	}
-	if (!have_proc || !have_sigact)
+	if (img->hdr.version >= 3 && !wk.have_groups)
+		FAIL(-EINVAL, "corrupt: GROUPS record missing");
+	if (!wk.have_proc || !wk.have_sigact)
 		FAIL(-EINVAL, "corrupt: process or signal record missing");
 	if (img->nthreads != img->proc.nthreads || img->nfds != img->proc.nfds ||
 	    img->nregions != img->proc.nregions)
 		FAIL(-EINVAL, "corrupt: record counts do not match the process record");
-	if (have_ctl != 1 || have_main != 1)
+	if (wk.have_ctl != 1 || wk.have_main != 1)
 		FAIL(-EINVAL, "corrupt: thread table lacks the main or the control thread");
-	for (uint32_t i = 0; i < img->nthreads; i++)
-		if ((img->threads[i].flags & MTCP_THREADF_MAIN) &&
-		    img->threads[i].tid != img->proc.pid)
-			FAIL(-EINVAL, "corrupt: main thread's tid is not the pid");
-	rc = check_region_table(img, err, errlen);
+	rc = image_check_pointers(img, err, errlen);
 out:
-	free(payload);
 	if (rc)
 		image_free(img);
 	return rc;
@@ -360,16 +697,15 @@ int image_verify_data(const struct image *img, char *err, size_t errlen)
 		rc = read_at(img->fd, buf, e->data_len, e->file_off);
 		if (rc)
 			snprintf(err, errlen, "cannot read memory data at offset %llu: %s",
-				 (unsigned long long)e->file_off, strerror(-rc));
+				 ULL(e->file_off), strerror(-rc));
 		else if (crc32c(0, buf, e->data_len) != e->crc) {
 			snprintf(err, errlen, "corrupt: checksum mismatch in memory data at offset %llu",
-				 (unsigned long long)e->file_off);
+				 ULL(e->file_off));
 			rc = -EINVAL;
 		} else if (e->enc == MTCP_EXT_LZ4 &&
 			   lz4_block_decode(buf, e->data_len, plain, e->len) != (long)e->len) {
 			snprintf(err, errlen, "corrupt: lz4 data at offset %llu does not decode to "
-				 "%llu bytes", (unsigned long long)e->file_off,
-				 (unsigned long long)e->len);
+				 "%llu bytes", ULL(e->file_off), ULL(e->len));
 			rc = -EINVAL;
 		}
 	}
@@ -384,21 +720,33 @@ int image_check_files(const struct image *img, char *err, size_t errlen)
 
 	for (uint32_t i = 0; i < img->nregions; i++) {
 		const struct img_region *g = &img->regions[i];
-		uint64_t mt;
+		uint64_t mt, in_file;
 		if (g->rec.kind != MTCP_RGN_FILE_PRIVATE && g->rec.kind != MTCP_RGN_FILE_SHARED)
 			continue;
 		if (stat(g->path, &st)) {
 			snprintf(err, errlen, "file %s (mapped at %llx) is gone: %s", g->path,
-				 (unsigned long long)g->rec.start, strerror(errno));
+				 ULL(g->rec.start), strerror(errno));
 			return -ENOENT;
 		}
 		mt = (uint64_t)st.st_mtim.tv_sec * 1000000000ull + (uint64_t)st.st_mtim.tv_nsec;
-		if (g->rec.kind == MTCP_RGN_FILE_PRIVATE &&
-		    (st.st_dev != g->rec.dev || st.st_ino != g->rec.ino ||
-		     (uint64_t)st.st_size != g->rec.file_size || mt != g->rec.mtime_ns)) {
+		if (g->rec.kind != MTCP_RGN_FILE_PRIVATE)
+			continue;
+		if (st.st_dev != g->rec.dev || st.st_ino != g->rec.ino ||
+		    (uint64_t)st.st_size != g->rec.file_size || mt != g->rec.mtime_ns) {
 			snprintf(err, errlen, "file %s (mapped at %llx) has changed since the "
-				 "checkpoint", g->path, (unsigned long long)g->rec.start);
+				 "checkpoint", g->path, ULL(g->rec.start));
 			return -ESTALE;
+		}
+		/* past the file's last page, touching the mapping is SIGBUS:
+		 * the restorer writes its saved pages there */
+		in_file = ((uint64_t)st.st_size + 4095) & ~4095ull;
+		if (g->rec.file_offset > in_file ||
+		    g->rec.end - g->rec.start > in_file - g->rec.file_offset) {
+			snprintf(err, errlen, "corrupt: region %llx-%llx maps %s from offset %llu, "
+				 "past the end of the file (%llu bytes)", ULL(g->rec.start),
+				 ULL(g->rec.end), g->path, ULL(g->rec.file_offset),
+				 ULL(st.st_size));
+			return -EINVAL;
 		}
 	}
 	for (uint32_t i = 0; i < img->nfds; i++) {
@@ -429,6 +777,7 @@ void image_free(struct image *img)
 	free(img->fds);
 	free(img->threads);
 	free(img->extents);
+	free(img->groups);
 	free(img->cwd);
 	free(img->exe);
 	if (img->fd >= 0)

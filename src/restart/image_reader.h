@@ -1,10 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * image_reader.h - reads and validates an image before the point of no
- * return: header, every record header and metadata checksum, every extent
- * descriptor, counts, address ranges and the END record.  The page data's
+ * return (docs/format.md, "The validator"): header, every record header
+ * and metadata checksum, every extent descriptor and its zero padding,
+ * record order and counts, address ranges, every address the restorer
+ * will use, and (v3) the END record's whole-image sum.  The page data's
  * checksums are checked while the restorer reads it into place (or all at
  * once with image_verify_data()).
+ *
+ * Versions MTCP_IMG_VERSION_MIN..MTCP_IMG_VERSION are read; only
+ * images with `restartable` set may be restarted (v1 and v2 carry no
+ * writer credentials, and their library's struct mtcp_restart_info has an
+ * older layout).
  */
 #ifndef MTCP_IMAGE_READER_H
 #define MTCP_IMAGE_READER_H
@@ -17,7 +24,8 @@
 struct img_region {
 	struct mtcp_rec_region rec;
 	char *path;            /* NUL-terminated, "" for anonymous */
-	uint32_t first_extent; /* index into image.extents */
+	uint32_t first_extent; /* index into image.extents; its rec.nextents
+	                          extents follow (checked) */
 };
 
 struct img_fd {
@@ -29,11 +37,14 @@ struct img_fd {
 struct image {
 	int fd;
 	uint64_t size;
-	struct mtcp_img_header hdr;
-	struct mtcp_img_header_v3 hdr3; /* v3: the whole header; older: zero */
-	uint32_t *groups;      /* v3: the writer's supplementary groups */
-	uint32_t ngroups;
-	int restartable;       /* version >= MTCP_IMG_VERSION_RESTART */
+	/* The header.  v3: as on disk: the writer's credentials (uid[3],
+	 * gid[3], fsuid, fsgid, dumpable), image_id, lineage_id, parent_id,
+	 * launch_id, seq, outer_pid.  v1, v2: their first 56 bytes, every
+	 * v3 field zero. */
+	struct mtcp_img_header_v3 hdr;
+	int restartable;       /* hdr.version >= MTCP_IMG_VERSION_RESTART */
+	uint32_t *groups;      /* hdr.ngroups supplementary groups (GROUPS record) */
+	uint64_t image_sum;    /* v3: END's whole-image sum (checked) */
 	struct mtcp_rec_proc proc;
 	char *cwd, *exe;
 	struct mtcp_rec_sigact sigact[MTCP_NSIG];
@@ -51,13 +62,21 @@ struct image {
 	uint32_t lz4_max;      /* largest lz4 extent, stored bytes */
 };
 
-/* 0, or -errno with a one-line reason in err (without the image path). */
+/* 0, or -errno with a one-line reason in err (without the image path).
+ * A FIFO or device is refused without blocking. */
 int image_load(const char *path, struct image *img, char *err, size_t errlen);
 /* Reads every extent and checks its checksum. */
 int image_verify_data(const struct image *img, char *err, size_t errlen);
 /* The files the image maps or had open must still be there, unchanged
- * where mapped (device, inode, size, mtime). */
+ * where mapped (device, inode, size, mtime), and a private file mapping
+ * must not reach past its file's last page (the restorer would fault
+ * writing into it). */
 int image_check_files(const struct image *img, char *err, size_t errlen);
 void image_free(struct image *img);
+
+/* The checks across records that image_load runs last (image_check.c):
+ * every address the restorer or the resumed threads use lies in a saved
+ * region with the right protection, pending signals, handlers, tids. */
+int image_check_pointers(const struct image *img, char *err, size_t errlen);
 
 #endif

@@ -129,7 +129,9 @@ static int supervise(pid_t child, const sigset_t *fwd)
 	}
 }
 
-/* The memory map of an image, for people and tests (--list). */
+/* The memory map of an image, for people and tests (--list).  A region's
+ * extents are the ones up to the next region's first (image_load checked
+ * that their number is the region's nextents). */
 static void print_list(const struct image *img)
 {
 	static const char *const kinds[] = { "?", "anon", "file-private", "file-shared",
@@ -138,12 +140,14 @@ static void print_list(const struct image *img)
 	for (uint32_t i = 0; i < img->nregions; i++) {
 		const struct img_region *g = &img->regions[i];
 		uint32_t k = g->rec.kind < 8 ? g->rec.kind : 0;
+		uint32_t last = i + 1 < img->nregions ? img->regions[i + 1].first_extent
+						      : img->nextents;
 
 		printf("region %llx %llx %s %x %x%s%s\n", (unsigned long long)g->rec.start,
 		       (unsigned long long)g->rec.end, kinds[k], g->rec.flags, g->rec.prot,
 		       g->path[0] ? " " : "", g->path);
-		for (uint32_t x = 0; x < g->rec.nextents; x++) {
-			const struct rst_extent *e = &img->extents[g->first_extent + x];
+		for (uint32_t x = g->first_extent; x < last && x < img->nextents; x++) {
+			const struct rst_extent *e = &img->extents[x];
 			printf("extent %llx %llu %s %u\n", (unsigned long long)e->addr,
 			       (unsigned long long)e->len, e->enc == MTCP_EXT_LZ4 ? "lz4" : "raw",
 			       e->data_len);
@@ -151,14 +155,22 @@ static void print_list(const struct image *img)
 	}
 }
 
-/* One line a script can parse: what the image holds and how it was written. */
+static void hex_id(char out[2 * MTCP_ID_LEN + 1], const uint8_t id[MTCP_ID_LEN])
+{
+	for (int i = 0; i < MTCP_ID_LEN; i++)
+		snprintf(out + 2 * i, 3, "%02x", id[i]);
+}
+
+/* One line a script can parse: what the image holds and how it was
+ * written; for v3 then who wrote it and where it comes from. */
 static void print_verified(const char *path, const struct image *img)
 {
 	uint64_t f = img->hdr.flags;
+	const struct mtcp_img_header_v3 *h = &img->hdr;
 
 	printf("%s: ok: pid %u, %u threads, %u fds, %u regions, %u extents (%u lz4), "
 	       "%llu bytes of memory in %llu bytes of data, program %s; format %u, written with "
-	       "%s%s%s%s%s%s, %u helper threads, fsync %s\n",
+	       "%s%s%s%s%s%s, %u helper threads, fsync %s",
 	       path, img->proc.pid, img->nthreads, img->nfds, img->nregions, img->nextents,
 	       img->lz4_extents, (unsigned long long)img->mem_bytes,
 	       (unsigned long long)img->data_bytes, img->exe, img->hdr.version,
@@ -170,6 +182,22 @@ static void print_verified(const char *path, const struct image *img)
 	       (f & MTCP_IMGF_PAGEMAP) ? ", pagemap" : "",
 	       (f & MTCP_IMGF_FILE_PAGES) ? ", file pages" : "",
 	       img->hdr.helpers, (f & MTCP_IMGF_FSYNC_ASYNC) ? "async" : "sync");
+	if (!img->restartable) {
+		printf("; not restartable by this version (format %u and later)\n",
+		       MTCP_IMG_VERSION_RESTART);
+		return;
+	}
+	char image[2 * MTCP_ID_LEN + 1], lineage[2 * MTCP_ID_LEN + 1];
+	char parent[2 * MTCP_ID_LEN + 1], launch[2 * MTCP_ID_LEN + 1];
+	hex_id(image, h->image_id);
+	hex_id(lineage, h->lineage_id);
+	hex_id(parent, h->parent_id);
+	hex_id(launch, h->launch_id);
+	printf("; writer uid %u/%u/%u gid %u/%u/%u fsuid %u fsgid %u, %u groups, dumpable %u, "
+	       "outer pid %u; image %s, lineage %s, parent %s, launch %s, seq %llu\n",
+	       h->uid[0], h->uid[1], h->uid[2], h->gid[0], h->gid[1], h->gid[2], h->fsuid,
+	       h->fsgid, h->ngroups, h->dumpable, h->outer_pid, image, lineage, parent, launch,
+	       (unsigned long long)h->seq);
 }
 
 int main(int argc, char **argv)

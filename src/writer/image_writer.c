@@ -56,27 +56,79 @@ static void rec_fill(struct mtcp_rec *r, uint32_t type, uint64_t len, uint32_t c
 	r->header_crc = crc32c(0, r, offsetof(struct mtcp_rec, header_crc));
 }
 
-int iw_header(struct img_writer *w, uint32_t pid, uint64_t flags, uint64_t created_ns,
-	      const struct iw_settings *set)
+static void header_fill(struct mtcp_img_header_v3 *h)
 {
-	struct mtcp_img_header h;
+	h->header_crc = crc32c(0, h, offsetof(struct mtcp_img_header_v3, header_crc));
+}
 
-	memset(&h, 0, sizeof(h));
-	memcpy(h.magic, MTCP_IMG_MAGIC, 8);
-	h.version = MTCP_IMG_VERSION;
-	h.arch = MTCP_IMG_ARCH_X86_64;
-	h.header_size = sizeof(h);
-	h.page_size = 4096;
-	h.flags = flags;
-	h.created_ns = created_ns;
-	h.pid = pid;
-	if (set) {
-		h.helpers = set->helpers;
-		h.chunk_kib = set->chunk_kib;
-		h.lz4_accel = set->lz4_accel;
+static void header_settings(struct mtcp_img_header_v3 *h, const struct iw_settings *set)
+{
+	h->helpers = set ? set->helpers : 0;
+	h->chunk_kib = set ? set->chunk_kib : 0;
+	h->lz4_accel = set ? set->lz4_accel : 0;
+}
+
+int iw_header(struct img_writer *w, uint32_t pid, uint64_t flags, uint64_t created_ns,
+	      const struct iw_settings *set, const struct iw_identity *id)
+{
+	struct mtcp_img_header_v3 *h = &w->hdr;
+	int rc;
+
+	memset(h, 0, sizeof(*h));
+	memcpy(h->magic, MTCP_IMG_MAGIC, 8);
+	h->version = MTCP_IMG_VERSION;
+	h->arch = MTCP_IMG_ARCH_X86_64;
+	h->header_size = sizeof(*h);
+	h->page_size = 4096;
+	h->flags = flags;
+	h->created_ns = created_ns;
+	h->pid = pid;
+	header_settings(h, set);
+	if (id) {
+		if (id->ngroups > IW_MAX_GROUPS)
+			return -EINVAL;
+		h->ngroups = id->ngroups;
+		h->dumpable = id->dumpable;
+		memcpy(h->uid, id->uid, sizeof(h->uid));
+		memcpy(h->gid, id->gid, sizeof(h->gid));
+		h->fsuid = id->fsuid;
+		h->fsgid = id->fsgid;
+		memcpy(h->image_id, id->image_id, MTCP_ID_LEN);
+		memcpy(h->lineage_id, id->lineage_id, MTCP_ID_LEN);
+		memcpy(h->parent_id, id->parent_id, MTCP_ID_LEN);
+		memcpy(h->launch_id, id->launch_id, MTCP_ID_LEN);
+		h->seq = id->seq;
+		h->outer_pid = id->outer_pid;
 	}
-	h.header_crc = crc32c(0, &h, offsetof(struct mtcp_img_header, header_crc));
-	return put(w, &h, sizeof(h));
+	header_fill(h);
+	rc = put(w, h, sizeof(*h));
+	/* the GROUPS record is always there, first, possibly empty */
+	if (!rc)
+		rc = iw_record(w, MTCP_REC_GROUPS, id ? id->groups : NULL,
+			       id ? id->ngroups * sizeof(uint32_t) : 0, NULL, 0);
+	return rc;
+}
+
+int iw_rewrite_header(struct img_writer *w, uint64_t flags, const struct iw_settings *set)
+{
+	struct mtcp_img_header_v3 *h = &w->hdr;
+
+	h->flags = flags;
+	header_settings(h, set);
+	header_fill(h);
+	/* the first header may still sit in the buffer */
+	int rc = iw_flush(w);
+	if (!rc)
+		rc = io_pwrite_all(w->fd, h, sizeof(*h), 0);
+	return rc;
+}
+
+uint64_t iw_sum_term_of(uint64_t off, const void *rec_header)
+{
+	uint32_t crc;
+
+	memcpy(&crc, (const char *)rec_header + offsetof(struct mtcp_rec, header_crc), sizeof(crc));
+	return mtcp_sum_term(off, crc);
 }
 
 int iw_record(struct img_writer *w, uint32_t type, const void *p1, size_t l1,
@@ -88,6 +140,7 @@ int iw_record(struct img_writer *w, uint32_t type, const void *p1, size_t l1,
 
 	crc = crc32c(crc, p2, l2);
 	rec_fill(&r, type, l1 + l2, crc);
+	w->sum += mtcp_sum_term(w->off, r.header_crc);
 	rc = put(w, &r, sizeof(r));
 	if (!rc && l1)
 		rc = put(w, p1, l1);
@@ -115,12 +168,13 @@ int iw_reserve(struct img_writer *w, size_t payload_len, uint64_t *off)
 }
 
 int iw_pwrite_record(int fd, uint64_t off, uint32_t type, const void *p1, size_t l1,
-		     const void *p2, size_t l2)
+		     const void *p2, size_t l2, uint64_t *sum)
 {
 	struct mtcp_rec r;
 	int rc;
 
 	rec_fill(&r, type, l1 + l2, crc32c(crc32c(0, p1, l1), p2, l2));
+	*sum += mtcp_sum_term(off, r.header_crc);
 	rc = io_pwrite_all(fd, &r, sizeof(r), off);
 	if (!rc && l1)
 		rc = io_pwrite_all(fd, p1, l1, off + sizeof(r));
@@ -136,7 +190,7 @@ int iw_record_at(struct img_writer *w, uint64_t off, uint32_t type, const void *
 	int rc = iw_flush(w);
 
 	if (!rc)
-		rc = iw_pwrite_record(w->fd, off, type, p1, l1, p2, l2);
+		rc = iw_pwrite_record(w->fd, off, type, p1, l1, p2, l2, &w->sum);
 	if (!rc)
 		w->nrecords++;
 	return rc;
@@ -169,6 +223,7 @@ int iw_end(struct img_writer *w)
 	if (rc)
 		return rc;
 	rec_fill(&r, w->rec_type, w->rec_len, w->rec_crc);
+	w->sum += mtcp_sum_term(w->rec_off, r.header_crc);
 	rc = io_pwrite_all(w->fd, &r, sizeof(r), w->rec_off);
 	if (!rc)
 		w->nrecords++;
@@ -232,13 +287,14 @@ int iw_extent_from(struct img_writer *w, uint64_t addr, uint64_t len, const void
 			return -EIO;
 		done += (size_t)n;
 	}
+	w->sum += mtcp_sum_term(w->off, h.r.header_crc);
 	w->off += total;
 	w->data_bytes += len;
 	w->nrecords++;
 	return 0;
 }
 
-int iw_seek(struct img_writer *w, uint64_t off, uint64_t nrecords)
+int iw_seek(struct img_writer *w, uint64_t off, uint64_t nrecords, uint64_t sum)
 {
 	int rc = iw_flush(w);
 
@@ -248,15 +304,18 @@ int iw_seek(struct img_writer *w, uint64_t off, uint64_t nrecords)
 		return -EIO;
 	w->off = off;
 	w->nrecords += nrecords;
+	w->sum += sum;
 	return 0;
 }
 
 int iw_finish(struct img_writer *w)
 {
-	struct mtcp_rec_end end;
+	struct mtcp_rec_end_v3 end;
 
 	end.nrecords = w->nrecords;
 	end.file_size = w->off + sizeof(struct mtcp_rec) + sizeof(end);
+	/* END's own term is not part of the sum it carries */
+	end.image_sum = mtcp_sum_term(0, w->hdr.header_crc) + w->sum;
 	int rc = iw_record(w, MTCP_REC_END, &end, sizeof(end), NULL, 0);
 	if (!rc)
 		rc = iw_flush(w);

@@ -145,6 +145,9 @@ static int write_job(struct stream *st)
 	for (uint32_t i = 0; i < j->npieces; i++) {
 		struct chunk_piece *p = &j->pieces[i];
 		if (!p->direct) {
+			/* the helper made the header; its place is known only here
+			 * (one thread writes jobs, in order: a plain sum will do) */
+			m->sum += iw_sum_term_of(off, j->out + p->out_off);
 			span_len += p->out_len;
 			off += p->out_len;
 		} else {
@@ -153,10 +156,11 @@ static int write_job(struct stream *st)
 							  FILE_ALIGN) : 0;
 			chunk_fill_header(j->out + p->out_off, p->addr, p->len, MTCP_EXT_RAW, pad,
 					  p->data_len, p->crc);
+			m->sum += iw_sum_term_of(off, j->out + p->out_off);
 			span_len += CHUNK_HDR_LEN;
 			off += CHUNK_HDR_LEN;
 			sink_write(s, 0, j->out + span_start, span_len, span_off, slot);
-			if (pad)
+			if (pad) /* zero: the image's checks require it */
 				sink_write(s, 0, zero_pad, pad, off, -1);
 			off += pad;
 			sink_write(s, direct, (const void *)(uintptr_t)p->addr, p->len, off, -1);
@@ -419,7 +423,7 @@ static void classify(const struct maps_entry *e, struct region_job *j, uint32_t 
 static int write_region_record(struct mem_ctx *m, uint64_t off, const struct region_job *j)
 {
 	int rc = iw_pwrite_record(m->sink->fd, off, MTCP_REC_REGION, &j->rec, sizeof(j->rec),
-				  j->path, j->rec.path_len);
+				  j->path, j->rec.path_len, &m->sum);
 
 	if (!rc)
 		m->nrecords++;
@@ -453,6 +457,7 @@ int mem_write_regions(struct mem_ctx *m, char *err, size_t errlen)
 
 	m->nregions = 0;
 	m->nrecords = 0;
+	m->sum = 0;
 	memset(&m->st, 0, sizeof(m->st));
 	if (len < 0) {
 		snprintf(err, errlen, "cannot read /proc/self/maps: %s", strerror((int)-len));

@@ -57,6 +57,8 @@ struct mem_ctx {
 	/* out */
 	uint32_t nregions;
 	uint64_t nrecords;                /* REGION and EXTENT records written */
+	uint64_t sum;                     /* their image_sum terms, added up
+	                                     (image-format.h, mtcp_sum_term) */
 	struct mem_stats st;
 };
 
