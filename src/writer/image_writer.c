@@ -57,10 +57,11 @@ static void rec_fill(struct mtcp_rec *r, uint32_t type, uint64_t len, uint32_t c
 }
 
 int iw_header(struct img_writer *w, uint32_t pid, uint64_t flags, uint64_t created_ns,
-	      const struct iw_settings *set)
+	      const struct iw_settings *set, const struct iw_identity *id)
 {
 	struct mtcp_img_header h;
 
+	(void)id; /* placeholder until the v3 header (the fmt branch) */
 	memset(&h, 0, sizeof(h));
 	memcpy(h.magic, MTCP_IMG_MAGIC, 8);
 	h.version = MTCP_IMG_VERSION;

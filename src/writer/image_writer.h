@@ -44,7 +44,7 @@ struct iw_identity {
 	uint32_t outer_pid;
 };
 int iw_header(struct img_writer *w, uint32_t pid, uint64_t flags, uint64_t created_ns,
-	      const struct iw_settings *set);
+	      const struct iw_settings *set, const struct iw_identity *id);
 /* A whole record whose payload is p1 followed by p2 (either may be empty). */
 int iw_record(struct img_writer *w, uint32_t type, const void *p1, size_t l1,
 	      const void *p2, size_t l2);

@@ -43,7 +43,7 @@ static void write_image(void)
 		region[i] = (unsigned char)(i * 7 + 3);
 
 	iw_init(&w, f, buf, sizeof(buf));
-	assert_int_equal(iw_header(&w, 1234, 0, 1, NULL), 0);
+	assert_int_equal(iw_header(&w, 1234, 0, 1, NULL, NULL), 0);
 	memset(&proc, 0, sizeof(proc));
 	proc.pid = 1234;
 	proc.nthreads = 2;
