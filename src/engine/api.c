@@ -33,8 +33,8 @@ __thread int mtcp_deferred_slot;
 
 static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* The names of the images this process lineage keeps: in the library's
- * bss, so that a restarted process knows them too. */
+/* The names of the images this lineage keeps (a restart empties the list:
+ * the images before it belong to another lineage). */
 static char kept_images[1000][MTCP_MAX_PATH];
 
 static int own_data_cb(struct dl_phdr_info *info, size_t size, void *arg)
