@@ -97,7 +97,7 @@ struct mtcp_options {
  *            an image directory other users can write (not sticky), or the
  *            error of creating a file in it; or another -errno if the
  *            control thread could not be started.  The library prints why,
- *            in one line, and no control thread runs after a failure.
+ *            in one line; a first call that fails starts no control thread.
  *  Note 1 : calling it again (or after the preloaded library initialised
  *           itself) applies the options given and returns 0: a library both
  *           linked and preloaded initialises once.
