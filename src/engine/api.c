@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -232,6 +233,14 @@ __attribute__((constructor)) static void mtcp_constructor(void)
 		return;
 	if (!(inherit && *inherit == '1'))
 		strip_preload(self);
+	/* A setuid program preloaded (a trusted library): its environment is
+	 * not its own, so nothing starts from it, and the program is not
+	 * stopped for that; it may still call mtcp_init() with a directory. */
+	if (getauxval(AT_SECURE)) {
+		util_log("not started in a setuid or setgid program: it must call mtcp_init() "
+			 "with an image directory");
+		return;
+	}
 	if (engine_init(NULL, 1))
 		_exit(2);
 }
