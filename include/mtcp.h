@@ -54,7 +54,9 @@ MTCP_API int mtcp_version_number(void);
 
 /* Bits of mtcp_options.set: which fields of the struct are meant.  A field
  * whose bit is clear is taken from the environment (MTCP_DIR,
- * MTCP_INTERVAL, MTCP_SIGNAL, MTCP_KEEP), or else from the default. */
+ * MTCP_INTERVAL, MTCP_SIGNAL, MTCP_KEEP), or else from the default.  A
+ * setuid or setgid program (AT_SECURE) ignores the environment, and has no
+ * default image directory: mtcp_init() fails unless MTCP_OPT_DIR is set. */
 #define MTCP_OPT_DIR (1u << 0)
 #define MTCP_OPT_INTERVAL (1u << 1)
 #define MTCP_OPT_SIGNAL (1u << 2)
@@ -69,12 +71,13 @@ MTCP_API int mtcp_version_number(void);
 
 struct mtcp_options {
 	unsigned set;         /* MTCP_OPT_* bits: which of the fields below are given */
-	const char *dir;      /* image directory; default "." (the current directory at init) */
+	const char *dir;      /* image directory; default "." (the current directory at init);
+	                         required in a setuid or setgid program, which ignores MTCP_* */
 	double interval;      /* seconds between checkpoints, may be fractional; 0: on demand only */
 	int signal;           /* checkpoint signal number: SIGRTMIN..SIGRTMAX (34..64), or
 	                         1..31 except SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGILL,
 	                         SIGFPE, SIGABRT, SIGTRAP, SIGCHLD, SIGCONT */
-	int keep;             /* how many images to keep, >= 1; default 2 */
+	int keep;             /* how many images of this lineage to keep, >= 1; default 2 */
 	unsigned reserved[8]; /* must be zero for forward compatibility */
 };
 
@@ -90,8 +93,11 @@ struct mtcp_options {
  *  from the environment and the defaults).  Options given here win over
  *  the environment, which wins over the defaults.
  *  @return : 0 on success; -EINVAL for an option out of range (nothing
- *            changed), or another -errno if the control thread could not
- *            be started.
+ *            changed) or no image directory in a setuid program; -EPERM for
+ *            an image directory other users can write (not sticky), or the
+ *            error of creating a file in it; or another -errno if the
+ *            control thread could not be started.  The library prints why,
+ *            in one line; a first call that fails starts no control thread.
  *  Note 1 : calling it again (or after the preloaded library initialised
  *           itself) applies the options given and returns 0: a library both
  *           linked and preloaded initialises once.

@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: MIT
 # ckpt_enospc.sh LAUNCH CHECKPOINT RESTART PROGRAM: a checkpoint that fails
 # half-way (the file system fills up) leaves the earlier images whole and
-# restartable, says why, and the program goes on.  Needs root (a small
-# tmpfs); skipped otherwise.
+# restartable, says why, naming the image it could not write, and the
+# program goes on.  Twice: the memory does not fit, then not even the
+# first records (a file fills the rest).  Needs root (a small tmpfs);
+# skipped otherwise.
 set -u
 launch=$1 ckpt=$2 restart=$3 prog=$4
 [ "$(id -u)" = 0 ] || { echo "skip: needs root to mount a small tmpfs"; exit 77; }
@@ -33,6 +35,19 @@ if out=$("$ckpt" --wait --timeout 60 "$pid" 2>&1); then
 fi
 echo "third checkpoint refused as it should be: $out"
 case $out in *"No space left"*) ;; *) echo "FAIL: the reason is not ENOSPC"; exit 1 ;; esac
+# the message names the image and what was being written
+stem=${img2%.2.mtcp}
+[[ $out == *"cannot write $stem.3.mtcp: No space left on device (while saving the memory map)"* ]] ||
+	{ echo "FAIL: the message does not name $stem.3.mtcp and the memory map"; exit 1; }
+# a file takes the rest: now the first records (before any memory) fail
+dd if=/dev/zero of="$dir/fs/filler" bs=1M > /dev/null 2>&1
+if out=$("$ckpt" --wait --timeout 60 "$pid" 2>&1); then
+	echo "FAIL: a checkpoint fit in a full file system?"; exit 1
+fi
+echo "fourth checkpoint refused as it should be: $out"
+[[ $out =~ "cannot write $stem.4.mtcp: No space left on device (while saving fd "[0-9]+")" ]] ||
+	{ echo "FAIL: the message does not name $stem.4.mtcp and the fd being saved"; exit 1; }
+rm -f "$dir/fs/filler"
 grep -q "checkpoint failed" "$dir/out" || { echo "FAIL: no message on the program's stderr"; exit 1; }
 if ls -a "$dir/fs" | grep -q '\.tmp$'; then echo "FAIL: temporary file left behind"; exit 1; fi
 kill -0 "$pid" || { echo "FAIL: the program died"; exit 1; }

@@ -7,6 +7,8 @@
 #define MTCP_BUILDING_LIBRARY 1
 #include "mtcp.h"
 #include "engine.h"
+#include "commit.h"
+#include "identity.h"
 #include "syscall.h"
 #include "crc32c.h"
 #include "glibc-facts.h"
@@ -18,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -31,8 +34,8 @@ __thread int mtcp_deferred_slot;
 
 static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* The names of the images this process lineage keeps: in the library's
- * bss, so that a restarted process knows them too. */
+/* The names of the images this lineage keeps (a restart empties the list:
+ * the images before it belong to another lineage). */
 static char kept_images[1000][MTCP_MAX_PATH];
 
 static int own_data_cb(struct dl_phdr_info *info, size_t size, void *arg)
@@ -77,44 +80,42 @@ static void atfork_child(void)
 	mtcp_engine.nlisten = 0;
 }
 
-int engine_init(const void *opts, int from_constructor)
+/* A second mtcp_init(), or one after the preloaded library started. */
+static int reinit(struct engine *e, const void *opts, char *err, size_t errlen)
 {
-	struct engine *e = &mtcp_engine;
-	char err[512];
+	struct mtcp_config old = e->cfg;
+	int rc = config_apply_options(&e->cfg, opts, err, errlen);
+
+	if (!rc && strcmp(old.dir, e->cfg.dir))
+		rc = config_check_dir(&e->cfg, err, errlen);
+	if (!rc && e->cfg.signal != old.signal) {
+		rc = suspend_install_handler(e->cfg.signal);
+		if (rc)
+			snprintf(err, errlen, "cannot install the checkpoint signal handler: %s",
+				 strerror(-rc));
+	}
+	if (rc)
+		e->cfg = old;
+	return rc;
+}
+
+static int first_init(struct engine *e, const void *opts, char *err, size_t errlen)
+{
 	int rc;
 
-	pthread_mutex_lock(&init_lock);
-	if (e->initialised) {
-		int old_sig = e->cfg.signal;
-		rc = config_apply_options(&e->cfg, opts, err, sizeof(err));
-		if (rc)
-			util_log("mtcp_init: %s", err);
-		else if (e->cfg.signal != old_sig)
-			rc = suspend_install_handler(e->cfg.signal);
-		pthread_mutex_unlock(&init_lock);
-		if (!rc)
-			ctl_wake(); /* a new interval takes effect now */
-		return rc;
-	}
-	if (e->inert) {
-		pthread_mutex_unlock(&init_lock);
-		return -ECHILD;
-	}
 	if (!crc32c_supported()) {
-		util_log("this CPU lacks SSE4.2 (crc32); checkpointing disabled");
-		pthread_mutex_unlock(&init_lock);
+		snprintf(err, errlen, "this CPU lacks SSE4.2 (crc32); checkpointing disabled");
 		return -ENOTSUP;
 	}
-	rc = config_from_env(&e->cfg, err, sizeof(err));
+	rc = config_from_env(&e->cfg, err, errlen);
 	if (!rc)
-		rc = config_apply_options(&e->cfg, opts, err, sizeof(err));
-	if (rc) {
-		util_log("%s%s", from_constructor ? "" : "mtcp_init: ", err);
-		pthread_mutex_unlock(&init_lock);
+		rc = config_apply_options(&e->cfg, opts, err, errlen);
+	if (!rc)
+		rc = config_check_dir(&e->cfg, err, errlen);
+	if (rc)
 		return rc;
-	}
 	e->pid = getpid();
-	e->verbose = getenv("MTCP_VERBOSE") && *getenv("MTCP_VERBOSE") == '1';
+	e->verbose = secure_getenv("MTCP_VERBOSE") && *secure_getenv("MTCP_VERBOSE") == '1';
 	glibc_rseq(&e->rseq_offset, &e->rseq_size);
 	e->tid_offset = glibc_tid_offset();
 	util_reserve((void **)&e->slots, sizeof(struct thread_slot) * MTCP_MAX_THREADS);
@@ -123,28 +124,52 @@ int engine_init(const void *opts, int from_constructor)
 	e->kept = kept_images;
 	find_own_data(e);
 	if (!e->slots || !e->scratch || checkpoint_init()) {
-		util_log("cannot reserve memory for the checkpointer");
-		pthread_mutex_unlock(&init_lock);
+		snprintf(err, errlen, "cannot reserve memory for the checkpointer");
 		return -ENOMEM;
 	}
 	rc = interpose_init();
 	if (!rc)
 		rc = suspend_install_handler(e->cfg.signal);
 	if (rc) {
-		util_log("cannot install the checkpoint signal handler: %s", strerror(-rc));
-		pthread_mutex_unlock(&init_lock);
+		snprintf(err, errlen, "cannot install the checkpoint signal handler: %s",
+			 strerror(-rc));
 		return rc;
 	}
+	/* a new launch: a new lineage; temporaries of dead writers go */
+	identity_init();
+	commit_clean_stale(e->cfg.dir);
 	pthread_atfork(NULL, NULL, atfork_child);
 	rc = ctl_start();
-	if (rc) {
-		util_log("cannot start the control thread: %s", strerror(-rc));
+	if (rc)
+		snprintf(err, errlen, "cannot start the control thread: %s", strerror(-rc));
+	return rc;
+}
+
+/* Errors are one line: "mtcp: mtcp_init: why", or from the constructor
+ * "mtcp: why; the program was not run". */
+int engine_init(const void *opts, int from_constructor)
+{
+	struct engine *e = &mtcp_engine;
+	char err[512];
+	int rc, again;
+
+	pthread_mutex_lock(&init_lock);
+	if (e->inert) {
 		pthread_mutex_unlock(&init_lock);
-		return rc;
+		return -ECHILD;
 	}
-	e->initialised = 1;
+	again = e->initialised;
+	err[0] = '\0';
+	rc = again ? reinit(e, opts, err, sizeof(err)) : first_init(e, opts, err, sizeof(err));
+	if (!rc)
+		e->initialised = 1;
 	pthread_mutex_unlock(&init_lock);
-	return 0;
+	if (rc)
+		util_log("%s%s%s", from_constructor ? "" : "mtcp_init: ", err,
+			 from_constructor ? "; the program was not run" : "");
+	else if (again)
+		ctl_wake(); /* a new interval takes effect now */
+	return rc;
 }
 
 MTCP_API int mtcp_init(const struct mtcp_options *opts)
@@ -202,16 +227,22 @@ static void strip_preload(const char *self)
 __attribute__((constructor)) static void mtcp_constructor(void)
 {
 	char self[4096];
-	const char *inherit = getenv("MTCP_INHERIT");
+	const char *inherit = secure_getenv("MTCP_INHERIT");
 
 	if (!loaded_by_preload(self, sizeof(self)))
 		return;
 	if (!(inherit && *inherit == '1'))
 		strip_preload(self);
-	if (engine_init(NULL, 1)) {
-		util_log("not started; the program was not run");
-		_exit(2);
+	/* A setuid program preloaded (a trusted library): its environment is
+	 * not its own, so nothing starts from it, and the program is not
+	 * stopped for that; it may still call mtcp_init() with a directory. */
+	if (getauxval(AT_SECURE)) {
+		util_log("not started in a setuid or setgid program: it must call mtcp_init() "
+			 "with an image directory");
+		return;
 	}
+	if (engine_init(NULL, 1))
+		_exit(2);
 }
 
 MTCP_API int mtcp_checkpoint(void)

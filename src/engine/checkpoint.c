@@ -7,8 +7,12 @@
  *   SIGACT, THREAD, FD records -> save own context -> REGION/EXTENT
  *   records (memory.c's stream) -> PROC (reserved at the start) -> header
  *   again (with what the scan used) -> END (its sum covers that header)
- *   -> stop helpers, close the ring -> fsync, rename, prune -> release
- *   (MTCP_FSYNC=async: rename -> release -> fsync)
+ *   -> stop helpers, close the ring -> fsync, link, prune -> release
+ *   (MTCP_FSYNC=async: link -> release -> fsync -> prune)
+ *
+ * The image is written into an unnamed file and linked under its name
+ * PROG.PID.LINEAGE.SEQ.mtcp only when whole (commit.h); the lineage part
+ * (identity.h) keeps two processes with one pid apart.
  *
  * After a restart the control thread comes back out of mtcp_ctx_save()
  * with 1 and takes the restart path instead.
@@ -18,6 +22,7 @@
 #include "memory.h"
 #include "commit.h"
 #include "chunk.h"
+#include "identity.h"
 #include "page_scan.h"
 #include "sink.h"
 #include "syscall.h"
@@ -51,6 +56,11 @@ static struct wk_memory wk_mem;
 static char *wk_base;
 static struct iovec wk_bufs[WK_NSLOTS];
 static int dfd_open = -1;
+
+/* The image being written, and who writes it (256 KiB with the groups:
+ * never on a stack). */
+static struct commit_file cf = { .fd = -1 };
+static struct iw_identity ident;
 
 int checkpoint_owns_fd(int fd)
 {
@@ -194,6 +204,12 @@ static int after_restart(void)
 
 	e->pid = (pid_t)raw_syscall0(SYS_getpid);
 	e->ctl_tid = (pid_t)raw_syscall0(SYS_gettid);
+	/* A new lineage: its own ids, names and kept images.  The images of
+	 * the lineage it came from are not its to prune (another restart of
+	 * the same image, or the original, may be running). */
+	identity_new_lineage(ri->restored_from);
+	e->seq = 0;
+	e->nkept = 0;
 	/* The library's fds of the checkpointed process do not exist here,
 	 * and their numbers may now be the program's: forget, never close. */
 	e->nlisten = 0;
@@ -203,6 +219,10 @@ static int after_restart(void)
 	memset(&wk, 0, sizeof(wk));
 	memset(&sink, 0, sizeof(sink));
 	dfd_open = -1;
+	/* the writer's fds stayed there too; the file system may be another */
+	cf.fd = -1;
+	cf.named = 0;
+	e->cfg.dir_tmpfile = 1;
 	if (util_reserve_again())
 		util_log("cannot reserve memory after restart; checkpoints will fail");
 	/* Once every thread has left the restorer's area, unmap it. */
@@ -215,6 +235,9 @@ static int after_restart(void)
 	if (ri->hole_len)
 		munmap((void *)(uintptr_t)ri->hole_start, ri->hole_len);
 	ri->hole_start = ri->hole_len = 0;
+	/* a start, like a launch: temporaries of dead writers go (the
+	 * process restored from may have died in a checkpoint) */
+	commit_clean_stale(e->cfg.dir);
 	if (wk_base) {
 		wk_memory_carve(&wk_mem, wk_base);
 		wk_memory_guard(&wk_mem);
@@ -296,7 +319,7 @@ int checkpoint_run(char *err, size_t errlen)
 	static struct mtcp_rec_proc proc;
 	static struct mtcp_rec_sigact sigact[MTCP_NSIG];
 	static char cwd[MTCP_MAX_PATH], exe[MTCP_MAX_PATH];
-	static char final[MTCP_MAX_PATH], tmp[MTCP_MAX_PATH];
+	static char final[MTCP_MAX_PATH], stem[128];
 	static struct img_writer w;
 	static struct mem_ctx m;
 	struct mem_range ex[MAX_EXCLUDED + 4];
@@ -328,22 +351,31 @@ int checkpoint_run(char *err, size_t errlen)
 	if (rc)
 		goto out_release;
 
-	rc = commit_names(c->dir, prog_name, e->pid, e->seq + 1, final, tmp, sizeof(final));
-	if (rc) {
-		snprintf(err, errlen, "image path too long");
-		goto out_release;
+	{
+		char lineage[9];
+		uint64_t nonce;
+		identity_lineage_hex(lineage);
+		snprintf(stem, sizeof(stem), "%s.%d.%s", prog_name, (int)e->pid, lineage);
+		rc = commit_name(final, sizeof(final), c->dir, stem, e->seq + 1);
+		if (rc) {
+			snprintf(err, errlen, "image path too long");
+			goto out_release;
+		}
+		identity_random(&nonce, sizeof(nonce));
+		fd = commit_open(&cf, c->dir, stem, nonce, c->dir_tmpfile);
 	}
-	fd = commit_open_tmp(tmp);
 	if (fd < 0) {
 		rc = fd;
-		snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(-rc));
+		snprintf(err, errlen, "cannot create a file in %s for %s: %s", c->dir, final,
+			 strerror(-rc));
 		goto out_release;
 	}
+	if (cf.named)
+		c->dir_tmpfile = 0; /* not on this file system: no need to ask again */
+	/* a name is used once, whatever becomes of this checkpoint: a file
+	 * planted under it blocks one checkpoint, not all that follow */
 	e->seq++;
-	/* the restored process must know this image is one of its own */
-	if (e->nkept == 1000)
-		commit_prune(e->kept, &e->nkept, 999);
-	snprintf(e->kept[e->nkept++], MTCP_MAX_PATH, "%s", final);
+	identity_fill(&ident, e->seq);
 
 	/* raw extents go to the disk straight from memory where the file
 	 * system allows O_DIRECT, and where there is enough of them: below
@@ -352,8 +384,7 @@ int checkpoint_run(char *err, size_t errlen)
 	resident = resident_bytes();
 	if (c->direct == CFG_DIRECT_ALWAYS ||
 	    (c->direct == CFG_DIRECT_AUTO && resident >= DIRECT_MIN_RESIDENT)) {
-		dfd_open = (int)raw_syscall4(SYS_openat, AT_FDCWD, (long)tmp,
-					     O_WRONLY | O_DIRECT | O_CLOEXEC, 0);
+		dfd_open = commit_reopen(&cf, O_WRONLY | O_DIRECT | O_CLOEXEC);
 		if (dfd_open < 0)
 			dfd_open = -1;
 	}
@@ -371,7 +402,7 @@ int checkpoint_run(char *err, size_t errlen)
 
 	created = (uint64_t)time(NULL) * 1000000000ull;
 	iw_init(&w, fd, e->scratch + SCRATCH_WBUF_OFF, SCRATCH_WBUF_LEN);
-	rc = iw_header(&w, (uint32_t)e->pid, 0, created, NULL, NULL);
+	rc = iw_header(&w, (uint32_t)e->pid, 0, created, NULL, &ident);
 	if (!rc)
 		rc = procstate_capture(&proc, cwd, exe, sigact, err, errlen);
 	if (!rc)
@@ -381,7 +412,7 @@ int checkpoint_run(char *err, size_t errlen)
 	if (!rc)
 		rc = write_threads(&w, &proc.nthreads);
 	if (!rc)
-		rc = fds_write_all(&w, &proc.nfds, err, errlen);
+		rc = fds_write_all(&w, final, &proc.nfds, err, errlen);
 	if (!rc)
 		rc = iw_flush(&w);
 	if (rc)
@@ -425,6 +456,9 @@ int checkpoint_run(char *err, size_t errlen)
 	t[2] = util_now_ns();
 	rc = mem_write_regions(&m, err, errlen);
 	t[3] = util_now_ns();
+	if (rc && !err[0]) /* a write failed: memory.c leaves naming the image to us */
+		snprintf(err, errlen, "cannot write %s: %s (while saving the memory map)", final,
+			 strerror(-rc));
 	if (!rc)
 		rc = iw_seek(&w, m.off, m.nrecords, m.sum);
 	if (!rc) {
@@ -449,28 +483,34 @@ int checkpoint_run(char *err, size_t errlen)
 	stop_writer();
 	t[4] = util_now_ns();
 	if (c->fsync_async)
-		rc = commit_rename_first(fd, tmp, final);
+		rc = commit_link_first(&cf, final);
 	else
-		rc = commit_finish(fd, tmp, final, c->dir);
+		rc = commit_finish(&cf, final, c->dir);
 	t[5] = util_now_ns();
+	if (rc == -EEXIST) {
+		snprintf(err, errlen, "cannot commit %s: a file of that name exists already (not "
+			 "ours: it was left as it is, and this image was dropped)", final);
+		goto out_release;
+	}
 	if (rc) {
-		fd = -1;
 		snprintf(err, errlen, "cannot commit %s: %s", final, strerror(-rc));
-		e->nkept--;
 		goto out_release;
 	}
 	snprintf(e->last_image, sizeof(e->last_image), "%s", final);
+	/* this lineage's own images, the oldest first */
+	if (e->nkept == 1000)
+		commit_prune(e->kept, &e->nkept, 999);
+	snprintf(e->kept[e->nkept++], MTCP_MAX_PATH, "%s", final);
 	suspend_release_all();
 	/* after the pause: reading /proc/locks waits for an RCU grace period */
 	warn_unsupported();
 	if (c->fsync_async) {
 		/* the program runs; the image becomes durable now, and only then
 		 * may older images go */
-		rc = commit_settle(fd, c->dir);
+		rc = commit_settle(&cf, c->dir);
 		if (rc)
 			util_log("fsync of %s failed: %s", final, strerror(-rc));
 	}
-	fd = -1;
 	commit_prune(e->kept, &e->nkept, c->keep);
 	if (e->verbose)
 		util_log("checkpoint %s: %llu bytes of memory in %llu bytes (zero %llu, lz4 %llu->%llu), "
@@ -483,16 +523,15 @@ int checkpoint_run(char *err, size_t errlen)
 			 m.st.backend == PS_BACKEND_SCAN_IOCTL ? "PAGEMAP_SCAN" : "pagemap",
 			 (hflags & MTCP_IMGF_URING) ? ", io_uring" : ", pwrite",
 			 (t[1] - t[0]) / 1e6, (t[2] - t[1]) / 1e6, (t[3] - t[2]) / 1e6,
-			 (t[4] - t[3]) / 1e6, c->fsync_async ? "rename" : "fsync+rename",
+			 (t[4] - t[3]) / 1e6, c->fsync_async ? "link" : "fsync+link",
 			 (t[5] - t[4]) / 1e6);
 	return MTCP_CHECKPOINTED;
 
 out_abort:
 	stop_writer();
 	if (!err[0])
-		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(-rc));
-	commit_abort(fd, tmp);
-	e->nkept--;
+		snprintf(err, errlen, "cannot write %s: %s", final, strerror(-rc));
+	commit_abort(&cf);
 out_release:
 	stop_writer();
 	suspend_release_all();

@@ -6,8 +6,14 @@
  * The writer's settings come from the environment only (docs/tools.md):
  * MTCP_WRITE, MTCP_SCAN, MTCP_COMPRESS, MTCP_LZ4_ACCEL, MTCP_HELPERS,
  * MTCP_FILE_PAGES, MTCP_FSYNC, MTCP_DIRECT.
+ *
+ * In a setuid or setgid program (AT_SECURE) the environment belongs to
+ * whoever ran it: every MTCP_* variable is ignored (secure_getenv), and
+ * the image directory must come from mtcp_init() (the invoker's current
+ * directory is no default there either).
  */
 #include "engine.h"
+#include "imgdir.h"
 #include "options.h"
 #include "mtcp.h"
 
@@ -16,8 +22,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* NULL for every variable in a setuid or setgid program. */
+static const char *env(const char *name)
+{
+	return secure_getenv(name);
+}
 
 static int set_dir(struct mtcp_config *cfg, const char *dir, const char *what,
 		   char *err, size_t errlen)
@@ -49,7 +62,7 @@ static int set_dir(struct mtcp_config *cfg, const char *dir, const char *what,
 static int env_word(const char *name, const char *const *words, int *out, const char *expect,
 		    char *err, size_t errlen)
 {
-	const char *v = getenv(name);
+	const char *v = env(name);
 
 	if (v && *v && opt_parse_word(v, words, out)) {
 		snprintf(err, errlen, "%s=%s: expected %s", name, v, expect);
@@ -60,7 +73,7 @@ static int env_word(const char *name, const char *const *words, int *out, const 
 
 static int env_int(const char *name, int lo, int hi, int *out, char *err, size_t errlen)
 {
-	const char *v = getenv(name);
+	const char *v = env(name);
 
 	if (v && *v && opt_parse_int(v, lo, hi, out)) {
 		snprintf(err, errlen, "%s=%s: not an integer from %d to %d", name, v, lo, hi);
@@ -115,21 +128,24 @@ int config_from_env(struct mtcp_config *cfg, char *err, size_t errlen)
 	cfg->interval = 0;
 	cfg->signal = MTCP_DEFAULT_SIGNAL;
 	cfg->keep = MTCP_DEFAULT_KEEP;
-	v = getenv("MTCP_DIR");
-	rc = set_dir(cfg, v && *v ? v : ".", "MTCP_DIR", err, errlen);
-	if (rc)
-		return rc;
-	v = getenv("MTCP_INTERVAL");
+	/* a setuid program gets no default: config_check_dir() says so */
+	v = env("MTCP_DIR");
+	if (!getauxval(AT_SECURE)) {
+		rc = set_dir(cfg, v && *v ? v : ".", "MTCP_DIR", err, errlen);
+		if (rc)
+			return rc;
+	}
+	v = env("MTCP_INTERVAL");
 	if (v && *v && opt_parse_interval(v, &cfg->interval)) {
 		snprintf(err, errlen, "MTCP_INTERVAL=%s: not a number of seconds >= 0", v);
 		return -EINVAL;
 	}
-	v = getenv("MTCP_SIGNAL");
+	v = env("MTCP_SIGNAL");
 	if (v && *v && opt_parse_signal(v, &cfg->signal)) {
 		snprintf(err, errlen, "MTCP_SIGNAL=%s: not a usable signal", v);
 		return -EINVAL;
 	}
-	v = getenv("MTCP_KEEP");
+	v = env("MTCP_KEEP");
 	if (v && *v && opt_parse_keep(v, &cfg->keep)) {
 		snprintf(err, errlen, "MTCP_KEEP=%s: not an integer from 1 to 1000", v);
 		return -EINVAL;
@@ -185,4 +201,15 @@ int config_apply_options(struct mtcp_config *cfg, const void *opts_, char *err, 
 	}
 	*cfg = n;
 	return 0;
+}
+
+int config_check_dir(struct mtcp_config *cfg, char *err, size_t errlen)
+{
+	if (!cfg->dir[0]) {
+		snprintf(err, errlen, "this program runs setuid or setgid, so MTCP_* environment "
+			 "variables are ignored and it must name its image directory in "
+			 "mtcp_init() (mtcp_options.dir)");
+		return -EINVAL;
+	}
+	return imgdir_check(cfg->dir, &cfg->dir_tmpfile, err, errlen);
 }

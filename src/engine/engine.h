@@ -16,7 +16,8 @@
 #define LOG_PREFIX_ENGINE "mtcp: "
 
 struct mtcp_config {
-	char dir[MTCP_MAX_PATH]; /* absolute image directory */
+	char dir[MTCP_MAX_PATH]; /* absolute image directory ("" until given, under AT_SECURE) */
+	int dir_tmpfile;         /* 1: O_TMPFILE works in dir (probed by config_check_dir) */
 	double interval;         /* seconds, 0: on demand only */
 	int signal;              /* checkpoint signal */
 	int keep;                /* images kept */
@@ -57,7 +58,7 @@ struct engine {
 	struct mtcp_config cfg;
 	pid_t pid;
 	pid_t ctl_tid;
-	uint64_t seq;              /* images written by this process lineage */
+	uint64_t seq;              /* images written by this lineage (identity.h) */
 
 	/* suspension */
 	volatile uint32_t parked;      /* futex: threads parked */
@@ -73,8 +74,9 @@ struct engine {
 	int listen_fd[1 + MTCP_MAX_ALIASES];
 	int nlisten;
 
-	/* kept images: a ring of the last `keep` paths */
-	char (*kept)[MTCP_MAX_PATH];   /* 1000 entries, saved with the image */
+	/* kept images: a ring of this lineage's last `keep` paths (emptied
+	 * by a restart: a new lineage prunes only its own images) */
+	char (*kept)[MTCP_MAX_PATH];   /* 1000 entries */
 	int nkept;
 	char last_image[MTCP_MAX_PATH];
 
@@ -103,6 +105,9 @@ int engine_init(const void *opts, int from_constructor);
 /* config.c */
 int config_from_env(struct mtcp_config *cfg, char *err, size_t errlen);
 int config_apply_options(struct mtcp_config *cfg, const void *opts, char *err, size_t errlen);
+/* The image directory is usable: given (AT_SECURE), not writable by
+ * others unless sticky, a file can be created in it.  Sets dir_tmpfile. */
+int config_check_dir(struct mtcp_config *cfg, char *err, size_t errlen);
 
 /* interpose.c */
 int interpose_init(void);
@@ -136,7 +141,9 @@ uint64_t procstate_sigset_from_status(const char *status, const char *key);
 
 /* fds.c */
 struct img_writer;
-int fds_write_all(struct img_writer *w, uint32_t *nfds, char *err, size_t errlen);
+/* image: the image's name, for messages */
+int fds_write_all(struct img_writer *w, const char *image, uint32_t *nfds, char *err,
+		  size_t errlen);
 int fds_is_library_fd(int fd);
 int ctl_owns_fd(int fd);
 void ctl_forget_fds(void);

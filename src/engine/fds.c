@@ -50,7 +50,9 @@ static void warn_once(int fd, const char *what)
 		 "as /dev/null", fd, what);
 }
 
-static int write_fd(struct img_writer *w, int fd, char *err, size_t errlen)
+/* Errors name the image when writing it failed (ENOSPC, EIO, EFBIG...),
+ * and the fd when reading the fd's own file did. */
+static int write_fd(struct img_writer *w, const char *image, int fd, char *err, size_t errlen)
 {
 	struct engine *e = &mtcp_engine;
 	char link[64], path[MTCP_MAX_PATH];
@@ -105,7 +107,7 @@ static int write_fd(struct img_writer *w, int fd, char *err, size_t errlen)
 	}
 	r.path_len = (uint32_t)strlen(path);
 
-	int rc = iw_begin(w, MTCP_REC_FD);
+	int rc = iw_begin(w, MTCP_REC_FD), read_rc = 0;
 	if (!rc)
 		rc = iw_append(w, &r, sizeof(r));
 	if (!rc)
@@ -120,7 +122,7 @@ static int write_fd(struct img_writer *w, int fd, char *err, size_t errlen)
 			if (got == -EINTR)
 				continue;
 			if (got < 0) {
-				rc = (int)got;
+				rc = read_rc = (int)got;
 				break;
 			}
 			if (got == 0) { /* shrank meanwhile: keep the recorded size */
@@ -133,12 +135,17 @@ static int write_fd(struct img_writer *w, int fd, char *err, size_t errlen)
 	}
 	if (!rc)
 		rc = iw_end(w);
-	if (rc)
-		snprintf(err, errlen, "cannot save fd %d (%s): %s", fd, path, strerror(-rc));
+	if (read_rc)
+		snprintf(err, errlen, "cannot save fd %d (%s) into %s: reading it: %s", fd, path,
+			 image, strerror(-rc));
+	else if (rc)
+		snprintf(err, errlen, "cannot write %s: %s (while saving fd %d)", image,
+			 strerror(-rc), fd);
 	return rc;
 }
 
-int fds_write_all(struct img_writer *w, uint32_t *nfds, char *err, size_t errlen)
+int fds_write_all(struct img_writer *w, const char *image, uint32_t *nfds, char *err,
+		  size_t errlen)
 {
 	char buf[4096];
 	long dfd = raw_syscall4(SYS_openat, AT_FDCWD, (long)"/proc/self/fd",
@@ -169,7 +176,7 @@ int fds_write_all(struct img_writer *w, uint32_t *nfds, char *err, size_t errlen
 				fd = fd * 10 + (*c - '0');
 			if (fd == (int)dfd || fds_is_library_fd(fd) || fd == w->fd || checkpoint_owns_fd(fd))
 				continue;
-			rc = write_fd(w, fd, err, errlen);
+			rc = write_fd(w, image, fd, err, errlen);
 			if (!rc)
 				(*nfds)++;
 		}

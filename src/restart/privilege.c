@@ -35,15 +35,15 @@ static int dumpable_of(uint32_t recorded)
 /* The caller's own groups differ from the image's: say so. */
 static void warn_groups(const struct image *img)
 {
-	const struct mtcp_img_header_v3 *h = &img->hdr3;
+	const struct mtcp_img_header_v3 *h = &img->hdr;
 	gid_t mine[256];
 	int n = getgroups(256, mine);
 	uid_t r, e, s;
-	int same = n >= 0 && (uint32_t)n == img->ngroups;
+	int same = n >= 0 && (uint32_t)n == img->hdr.ngroups;
 
 	for (int i = 0; same && i < n; i++) {
 		int found = 0;
-		for (uint32_t j = 0; j < img->ngroups && !found; j++)
+		for (uint32_t j = 0; j < img->hdr.ngroups && !found; j++)
 			found = img->groups[j] == (uint32_t)mine[i];
 		same = found;
 	}
@@ -52,12 +52,12 @@ static void warn_groups(const struct image *img)
 	if (!same)
 		fprintf(stderr, "mtcp_restart: warning: the image was written with group ids "
 			"%u/%u/%u and %u supplementary groups; it runs with yours (only root can "
-			"restore other groups)\n", h->gid[0], h->gid[1], h->gid[2], img->ngroups);
+			"restore other groups)\n", h->gid[0], h->gid[1], h->gid[2], img->hdr.ngroups);
 }
 
 int priv_check(const struct image *img, struct rst_ids *ids, char *err, size_t errlen)
 {
-	const struct mtcp_img_header_v3 *h = &img->hdr3;
+	const struct mtcp_img_header_v3 *h = &img->hdr;
 	char a[96], b[96];
 	struct stat st;
 	uid_t me = geteuid();
@@ -105,18 +105,18 @@ int priv_enter_fs(const struct image *img, const struct rst_ids *ids, char *err,
 
 	if (!ids->set)
 		return 0;
-	g = malloc((img->ngroups ? img->ngroups : 1) * sizeof(*g));
+	g = malloc((img->hdr.ngroups ? img->hdr.ngroups : 1) * sizeof(*g));
 	if (!g) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	for (uint32_t i = 0; i < img->ngroups; i++)
+	for (uint32_t i = 0; i < img->hdr.ngroups; i++)
 		g[i] = (gid_t)img->groups[i];
-	if (setgroups(img->ngroups, g)) {
+	if (setgroups(img->hdr.ngroups, g)) {
 		int e = errno;
 		free(g);
 		snprintf(err, errlen, "cannot take the image's %u supplementary groups: %s",
-			 img->ngroups, strerror(e));
+			 img->hdr.ngroups, strerror(e));
 		return -e;
 	}
 	free(g);

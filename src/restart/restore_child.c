@@ -405,8 +405,8 @@ void __attribute__((noreturn)) restore_child(const char *path, struct image *img
 		a->aliases[1] = outer_pid;
 	a->in_pidns = o->in_pidns;
 	a->broker_fd = broker_fd;
-	memcpy(a->restored_from, img->hdr3.image_id, MTCP_ID_LEN);
-	memcpy(a->restored_lineage, img->hdr3.lineage_id, MTCP_ID_LEN);
+	memcpy(a->restored_from, img->hdr.image_id, MTCP_ID_LEN);
+	memcpy(a->restored_lineage, img->hdr.lineage_id, MTCP_ID_LEN);
 	a->ids = o->ids;
 	snprintf(a->image_path, sizeof(a->image_path), "%s", path);
 

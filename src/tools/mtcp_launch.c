@@ -13,6 +13,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "imgdir.h"
 #include "options.h"
 
 /* Meson passes these; the fallbacks only serve a standalone compile. */
@@ -29,6 +30,7 @@
 #define PROG "mtcp_launch"
 #define LIB_NAME "libmtcp-fast.so"
 
+#define EXIT_REFUSED_DIR 1
 #define EXIT_USAGE 2
 #define EXIT_CANNOT_EXEC 126
 #define EXIT_NOT_FOUND 127
@@ -73,8 +75,10 @@ static void usage(FILE *f)
 		"      --version      show the version and exit\n"
 		"\n"
 		"Options not given leave the environment variable alone.\n"
-		"Exit status: PROGRAM's own; 2 for a usage error, 126 if PROGRAM\n"
-		"cannot be run under the checkpointer, 127 if it is not found.\n");
+		"Exit status: PROGRAM's own; 1 if the image directory is refused (writable\n"
+		"by other users and not sticky, or no file can be created in it), 2 for a\n"
+		"usage error, 126 if PROGRAM cannot be run under the checkpointer, 127 if\n"
+		"it is not found.\n");
 }
 
 static void die(int status, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
@@ -325,6 +329,25 @@ static void check_dir(const char *dir, char *out)
 		die(EXIT_USAGE, "--dir %s: not writable: %s", dir, strerror(errno));
 }
 
+/* The directory the library will write into (--dir, else MTCP_DIR, else
+ * the current one) passes the library's own checks now, or the program
+ * does not run: the same line the library would print at start-up. */
+static void check_image_dir(const char *dir)
+{
+	char err[PATH_MAX + 256], real[PATH_MAX];
+	int tmpfile_ok;
+
+	if (!dir) {
+		const char *env = getenv("MTCP_DIR");
+		const char *d = env && *env ? env : ".";
+		if (!realpath(d, real))
+			die(EXIT_REFUSED_DIR, "image directory %s: %s", d, strerror(errno));
+		dir = real;
+	}
+	if (imgdir_check(dir, &tmpfile_ok, err, sizeof(err)))
+		die(EXIT_REFUSED_DIR, "%s", err);
+}
+
 int main(int argc, char **argv)
 {
 	static char dir[PATH_MAX], lib[PATH_MAX], prog[PATH_MAX];
@@ -386,6 +409,7 @@ int main(int argc, char **argv)
 		die(EXIT_USAGE, "no PROGRAM given (see --help)");
 	if (dir_arg)
 		check_dir(dir_arg, dir);
+	check_image_dir(dir_arg ? dir : NULL);
 
 	if (getenv("MTCP_LIBRARY") && *getenv("MTCP_LIBRARY")) {
 		const char *env = getenv("MTCP_LIBRARY");

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* commit.c - temporary file, fsync, rename, keep the last N. */
+/* commit.c - the image's file: unnamed until whole, linked, never replacing. */
 #include "commit.h"
 #include "syscall.h"
 
@@ -7,88 +7,190 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 
-int commit_names(const char *dir, const char *prog, int pid, uint64_t seq,
-		 char *final, char *tmp, size_t len)
+#ifndef O_TMPFILE
+#define O_TMPFILE (020000000 | O_DIRECTORY)
+#endif
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE (1 << 0)
+#endif
+
+static const char tmp_suffix[] = ".mtcp.tmp";
+
+int commit_name(char *final, size_t len, const char *dir, const char *stem, uint64_t seq)
 {
-	int a = snprintf(final, len, "%s/%s.%d.%llu.mtcp", dir, prog, pid,
-			 (unsigned long long)seq);
-	int b = snprintf(tmp, len, "%s/.%s.%d.%llu.mtcp.tmp", dir, prog, pid,
-			 (unsigned long long)seq);
-	if (a < 0 || b < 0 || (size_t)a >= len || (size_t)b >= len)
-		return -ENAMETOOLONG;
-	return 0;
+	int n = snprintf(final, len, "%s/%s.%llu.mtcp", dir, stem, (unsigned long long)seq);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-int commit_open_tmp(const char *tmp)
+int commit_tmpfile_unsupported(int err)
 {
-	long fd;
-
-	/* a temporary left by a checkpoint that died is ours to replace */
-	raw_syscall3(SYS_unlinkat, AT_FDCWD, (long)tmp, 0);
-	fd = raw_syscall4(SYS_openat, AT_FDCWD, (long)tmp,
-			  O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	return (int)fd;
+	/* EISDIR: a kernel without O_TMPFILE sees O_DIRECTORY|O_WRONLY */
+	return err == -EOPNOTSUPP || err == -EISDIR || err == -EINVAL;
 }
 
-int commit_finish(int fd, const char *tmp, const char *final, const char *dir)
+static int same_file(const struct stat *a, const struct stat *b)
 {
-	long rc = raw_syscall1(SYS_fsync, fd);
-	long dfd;
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
 
-	if (rc) {
-		commit_abort(fd, tmp);
+/* A new named temporary, created here and locked by us: 0, or -errno. */
+static int open_named(struct commit_file *f, const char *dir, const char *stem, uint64_t nonce)
+{
+	for (int attempt = 0; attempt < 4; attempt++) {
+		struct stat fst, nst;
+		long fd;
+		int n = snprintf(f->tmp, sizeof(f->tmp), "%s/.%s.%016llx%s", dir, stem,
+				 (unsigned long long)nonce, tmp_suffix);
+
+		if (n < 0 || (size_t)n >= sizeof(f->tmp))
+			return -ENAMETOOLONG;
+		fd = raw_syscall4(SYS_openat, AT_FDCWD, (long)f->tmp,
+				  O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return (int)fd;
+		/* Another process's start-up cleaning may have opened it in the
+		 * moment before the lock: then it is gone or going, and a new
+		 * name is taken.  Locked and still ours under its name, it
+		 * stays ours. */
+		if (!raw_syscall2(SYS_flock, fd, LOCK_EX | LOCK_NB) &&
+		    !raw_syscall2(SYS_fstat, fd, (long)&fst) &&
+		    !raw_syscall4(SYS_newfstatat, AT_FDCWD, (long)f->tmp, (long)&nst,
+				  AT_SYMLINK_NOFOLLOW) &&
+		    same_file(&fst, &nst)) {
+			f->fd = (int)fd;
+			f->named = 1;
+			return (int)fd;
+		}
+		raw_syscall1(SYS_close, fd);
+		/* splitmix64's step: another name */
+		nonce += 0x9e3779b97f4a7c15ull;
+		nonce = (nonce ^ (nonce >> 30)) * 0xbf58476d1ce4e5b9ull;
+	}
+	return -EBUSY;
+}
+
+int commit_open(struct commit_file *f, const char *dir, const char *stem, uint64_t nonce,
+		int try_tmpfile)
+{
+	f->fd = -1;
+	f->named = 0;
+	f->tmp[0] = '\0';
+	if (try_tmpfile) {
+		long fd = raw_syscall4(SYS_openat, AT_FDCWD, (long)dir,
+				       O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+		if (fd >= 0) {
+			f->fd = (int)fd;
+			return (int)fd;
+		}
+		if (!commit_tmpfile_unsupported((int)fd))
+			return (int)fd;
+	}
+	return open_named(f, dir, stem, nonce);
+}
+
+int commit_reopen(const struct commit_file *f, int flags)
+{
+	char self[64];
+
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", f->fd);
+	return (int)raw_syscall4(SYS_openat, AT_FDCWD, (long)self, flags, 0);
+}
+
+/* The file gets its final name; an existing one is never replaced. */
+static int link_final(struct commit_file *f, const char *final)
+{
+	char self[64];
+	long rc;
+
+	if (f->named) {
+		rc = raw_syscall5(SYS_renameat2, AT_FDCWD, (long)f->tmp, AT_FDCWD, (long)final,
+				  RENAME_NOREPLACE);
+		if (rc != -EINVAL && rc != -ENOSYS)
+			return (int)rc;
+		/* no RENAME_NOREPLACE on this file system: link() never
+		 * replaces either */
+		rc = raw_syscall5(SYS_linkat, AT_FDCWD, (long)f->tmp, AT_FDCWD, (long)final, 0);
+		if (!rc)
+			raw_syscall3(SYS_unlinkat, AT_FDCWD, (long)f->tmp, 0);
 		return (int)rc;
 	}
-	raw_syscall1(SYS_close, fd);
-	rc = raw_syscall4(SYS_renameat, AT_FDCWD, (long)tmp, AT_FDCWD, (long)final);
-	if (rc) {
-		raw_syscall3(SYS_unlinkat, AT_FDCWD, (long)tmp, 0);
-		return (int)rc;
-	}
-	/* the rename itself must survive a crash */
-	dfd = raw_syscall4(SYS_openat, AT_FDCWD, (long)dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-	if (dfd >= 0) {
-		raw_syscall1(SYS_fsync, dfd);
-		raw_syscall1(SYS_close, dfd);
-	}
-	return 0;
-}
-
-int commit_rename_first(int fd, const char *tmp, const char *final)
-{
-	long rc = raw_syscall4(SYS_renameat, AT_FDCWD, (long)tmp, AT_FDCWD, (long)final);
-
-	if (rc) {
-		commit_abort(fd, tmp);
-		return (int)rc;
-	}
-	return 0;
-}
-
-int commit_settle(int fd, const char *dir)
-{
-	long rc = raw_syscall1(SYS_fsync, fd);
-	long dfd;
-
-	raw_syscall1(SYS_close, fd);
-	dfd = raw_syscall4(SYS_openat, AT_FDCWD, (long)dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-	if (dfd >= 0) {
-		raw_syscall1(SYS_fsync, dfd);
-		raw_syscall1(SYS_close, dfd);
-	}
+	/* AT_EMPTY_PATH would need CAP_DAC_READ_SEARCH on many kernels; the
+	 * /proc link does not.  Without /proc, try it anyway. */
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", f->fd);
+	rc = raw_syscall5(SYS_linkat, AT_FDCWD, (long)self, AT_FDCWD, (long)final,
+			  AT_SYMLINK_FOLLOW);
+	if (rc == -ENOENT && raw_syscall3(SYS_faccessat, AT_FDCWD, (long)"/proc/self/fd", F_OK))
+		rc = raw_syscall5(SYS_linkat, f->fd, (long)"", AT_FDCWD, (long)final,
+				  AT_EMPTY_PATH);
 	return (int)rc;
 }
 
-void commit_abort(int fd, const char *tmp)
+static void fsync_dir(const char *dir)
 {
-	if (fd >= 0)
-		raw_syscall1(SYS_close, fd);
-	raw_syscall3(SYS_unlinkat, AT_FDCWD, (long)tmp, 0);
+	long dfd = raw_syscall4(SYS_openat, AT_FDCWD, (long)dir,
+				O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+
+	if (dfd >= 0) {
+		raw_syscall1(SYS_fsync, dfd);
+		raw_syscall1(SYS_close, dfd);
+	}
 }
 
-void commit_prune(char (*ring)[4096], int *n, int keep)
+int commit_finish(struct commit_file *f, const char *final, const char *dir)
+{
+	long rc = raw_syscall1(SYS_fsync, f->fd);
+
+	if (!rc)
+		rc = link_final(f, final);
+	if (rc) {
+		commit_abort(f);
+		return (int)rc;
+	}
+	raw_syscall1(SYS_close, f->fd);
+	f->fd = -1;
+	/* the new name itself must survive a crash */
+	fsync_dir(dir);
+	return 0;
+}
+
+int commit_link_first(struct commit_file *f, const char *final)
+{
+	int rc = link_final(f, final);
+
+	if (rc)
+		commit_abort(f);
+	return rc;
+}
+
+int commit_settle(struct commit_file *f, const char *dir)
+{
+	long rc = raw_syscall1(SYS_fsync, f->fd);
+
+	raw_syscall1(SYS_close, f->fd);
+	f->fd = -1;
+	fsync_dir(dir);
+	return (int)rc;
+}
+
+void commit_abort(struct commit_file *f)
+{
+	/* unlinked first: while we hold the lock, no cleaner takes it for
+	 * a dead writer's */
+	if (f->named && f->tmp[0])
+		raw_syscall3(SYS_unlinkat, AT_FDCWD, (long)f->tmp, 0);
+	if (f->fd >= 0)
+		raw_syscall1(SYS_close, f->fd);
+	f->fd = -1;
+	f->named = 0;
+	f->tmp[0] = '\0';
+}
+
+void commit_prune(char (*ring)[COMMIT_PATH_MAX], int *n, int keep)
 {
 	int drop = *n - keep;
 
@@ -98,4 +200,57 @@ void commit_prune(char (*ring)[4096], int *n, int keep)
 		raw_syscall3(SYS_unlinkat, AT_FDCWD, (long)ring[i], 0);
 	memmove(ring[0], ring[drop], (size_t)(*n - drop) * sizeof(ring[0]));
 	*n -= drop;
+}
+
+static int is_tmp_name(const char *name)
+{
+	size_t l = strlen(name), s = sizeof(tmp_suffix) - 1;
+
+	return name[0] == '.' && l > s + 1 && !memcmp(name + l - s, tmp_suffix, s);
+}
+
+/* One candidate: ours, a regular file, unlocked, still under that name. */
+static int clean_one(long dfd, const char *name, long euid)
+{
+	struct stat fst, nst;
+	long fd = raw_syscall4(SYS_openat, dfd, (long)name,
+			       O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0);
+	int removed = 0;
+
+	if (fd < 0)
+		return 0;
+	if (!raw_syscall2(SYS_fstat, fd, (long)&fst) && S_ISREG(fst.st_mode) &&
+	    (long)fst.st_uid == euid && !raw_syscall2(SYS_flock, fd, LOCK_EX | LOCK_NB) &&
+	    !raw_syscall4(SYS_newfstatat, dfd, (long)name, (long)&nst, AT_SYMLINK_NOFOLLOW) &&
+	    same_file(&fst, &nst))
+		removed = raw_syscall3(SYS_unlinkat, dfd, (long)name, 0) == 0;
+	raw_syscall1(SYS_close, fd);
+	return removed;
+}
+
+int commit_clean_stale(const char *dir)
+{
+	char buf[4096];
+	long dfd = raw_syscall4(SYS_openat, AT_FDCWD, (long)dir,
+				O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	long euid = raw_syscall0(SYS_geteuid);
+	int removed = 0;
+
+	if (dfd < 0)
+		return (int)dfd;
+	for (;;) {
+		long got = raw_syscall3(SYS_getdents64, dfd, (long)buf, sizeof(buf));
+		if (got <= 0)
+			break;
+		for (long off = 0; off < got;) {
+			unsigned short reclen;
+			const char *name = buf + off + 19; /* struct linux_dirent64's d_name */
+			memcpy(&reclen, buf + off + 16, sizeof(reclen));
+			off += reclen;
+			if (is_tmp_name(name))
+				removed += clean_one(dfd, name, euid);
+		}
+	}
+	raw_syscall1(SYS_close, dfd);
+	return removed;
 }

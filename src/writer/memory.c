@@ -525,7 +525,6 @@ int mem_write_regions(struct mem_ctx *m, char *err, size_t errlen)
 		if (!rc)
 			rc = drc;
 	}
-	if (rc && !*err)
-		snprintf(err, errlen, "cannot write the memory map: %s", strerror(-rc));
+	/* rc without err: writing the image failed; the caller names it */
 	return rc;
 }

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #ifndef MADV_PAGEOUT
@@ -201,13 +202,16 @@ static size_t present_pages(const unsigned char *p, size_t len)
 	return n;
 }
 
-/* The newest image of this process in MTCP_DIR. */
+/* The newest image of this process in MTCP_DIR (PROG.PID.LINEAGE.SEQ.mtcp):
+ * the last one written, whatever its lineage (a chain of restarts leaves
+ * one lineage per round, each counting from 1). */
 static void find_image(char *out, size_t len)
 {
 	const char *dir = getenv("MTCP_DIR");
-	char pat[64];
+	char pat[64], path[PATH_MAX];
 	struct dirent *d;
-	long best = -1;
+	struct stat st;
+	long long best = -1;
 	DIR *dp;
 
 	if (!dir)
@@ -221,10 +225,13 @@ static void find_image(char *out, size_t len)
 		size_t l = strlen(d->d_name);
 		if (d->d_name[0] == '.' || !p || l < 5 || strcmp(d->d_name + l - 5, ".mtcp"))
 			continue;
-		long seq = strtol(p + strlen(pat), NULL, 10);
-		if (seq > best) {
-			best = seq;
-			snprintf(out, len, "%s/%s", dir, d->d_name);
+		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
+		if (stat(path, &st))
+			continue;
+		long long t = (long long)st.st_mtim.tv_sec * 1000000000ll + st.st_mtim.tv_nsec;
+		if (t > best) {
+			best = t;
+			snprintf(out, len, "%s", path);
 		}
 	}
 	closedir(dp);

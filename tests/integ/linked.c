@@ -3,6 +3,13 @@
  * linked.c - a program linked with libmtcp-fast: mtcp_init(),
  * mtcp_checkpoint() returning twice, mtcp_disable()/mtcp_enable().
  * Run with run_integ.sh --mode selfckpt --linked.
+ *
+ * `integ_linked init [DIR]` only starts the library and takes one
+ * checkpoint: mtcp_init() with the image directory DIR as an option, or
+ * with no options at all (everything from the environment).  It prints
+ * "image PATH" and exits 0, or exits 1 after the library's message.  The
+ * image-directory tests (tests/imgdir.sh) and a setuid copy (AT_SECURE:
+ * MTCP_DIR must be ignored, so `init` without DIR must fail) use it.
  */
 #include "mt_test.h"
 #include "mtcp.h"
@@ -112,6 +119,27 @@ static void check_image(const char *when)
 		fail("%s: image %s missing or not mode 0600", when, path);
 }
 
+static int init_only(const char *dir)
+{
+	struct mtcp_options opts = MTCP_OPTIONS_INIT;
+	char image[4096];
+	int rc;
+
+	if (dir) {
+		opts.set = MTCP_OPT_DIR;
+		opts.dir = dir;
+	}
+	if ((rc = mtcp_init(dir ? &opts : NULL)))
+		return 1; /* the library said why */
+	if ((rc = mtcp_checkpoint()) != MTCP_CHECKPOINTED) {
+		fprintf(stderr, "integ_linked: mtcp_checkpoint() returned %d\n", rc);
+		return 1;
+	}
+	mtcp_last_image(image, sizeof(image));
+	printf("image %s\n", image);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct mtcp_options opts = MTCP_OPTIONS_INIT;
@@ -120,6 +148,8 @@ int main(int argc, char **argv)
 	uint64_t before;
 	int rc;
 
+	if (argc > 1 && !strcmp(argv[1], "init"))
+		return init_only(argc > 2 ? argv[2] : NULL);
 	mt_test_init(argc, argv);
 
 	/* setup: before mtcp_init() nothing works */

@@ -291,10 +291,14 @@ accept_restart_parent() {
 }
 
 LAST_SEQ=0
+LAST_LINEAGE=
+OLD_LINEAGES=" "
 # checkpoint PID: takes CHECKPOINTS checkpoints with mtcp_checkpoint
-# --wait; sets IMG to the last one and checks it.
+# --wait; sets IMG to the last one and checks it.  Names are
+# PROG.PID.LINEAGE.SEQ.mtcp: a restart starts a new lineage (never one
+# seen before) whose SEQ counts from 1 again.
 checkpoint() {
-	local target=$1 i out rc seq
+	local target=$1 i out rc seq lineage
 	for ((i = 1; i <= CHECKPOINTS; i++)); do
 		out=$("${RUNAS[@]}" "$MTCP_CHECKPOINT" --wait --timeout "$WAIT_S" "$target" \
 			2>"$TMP/ckpt.err" 3>&-)
@@ -307,8 +311,17 @@ checkpoint() {
 	if [[ -n $AS_USER ]]; then
 		[[ $(stat -c %u "$IMG") == "$AS_USER" ]] || failed "image $IMG is not owned by uid $AS_USER"
 	fi
-	[[ $IMG =~ \.([0-9]+)\.([0-9]+)\.mtcp$ ]] || failed "image name '$IMG' is not NAME.PID.SEQ.mtcp"
-	seq=$((10#${BASH_REMATCH[2]}))
+	[[ $IMG =~ \.([0-9]+)\.([0-9a-f]{8})\.([0-9]+)\.mtcp$ ]] ||
+		failed "image name '$IMG' is not NAME.PID.LINEAGE.SEQ.mtcp"
+	lineage=${BASH_REMATCH[2]}
+	seq=$((10#${BASH_REMATCH[3]}))
+	if [[ $lineage != "$LAST_LINEAGE" ]]; then
+		[[ $OLD_LINEAGES != *" $lineage "* ]] || failed "lineage $lineage written again after a restart"
+		[[ -z $LAST_LINEAGE ]] || say "new lineage $lineage (was $LAST_LINEAGE)"
+		OLD_LINEAGES+="$lineage "
+		LAST_LINEAGE=$lineage
+		LAST_SEQ=0
+	fi
 	((seq > LAST_SEQ)) || failed "image sequence $seq does not follow $LAST_SEQ"
 	if ((LAST_SEQ == 0)) && ((seq < CHECKPOINTS)); then
 		failed "image sequence $seq after $CHECKPOINTS checkpoints"
