@@ -60,20 +60,28 @@ static long scan_ioctl(struct page_scan *ps, uint64_t start, uint64_t end, uint6
 	return n;
 }
 
-/* The zero page's PFN, read from the pagemap entry of a page only read:
- * visible with CAP_SYS_ADMIN, 0 otherwise. */
+/* The zero page's PFN, read from the pagemap entries of two pages only
+ * read: visible with CAP_SYS_ADMIN, 0 otherwise.  Both must show the same
+ * PFN: a kernel that gives a read fault a page of its own (not every
+ * kernel maps the zero page there) would otherwise name a real page, which
+ * is freed at once and may then hold the program's data. */
 static uint64_t find_zero_pfn(int fd)
 {
-	long p = raw_syscall6(SYS_mmap, 0, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	uint64_t e = 0;
+	long p = raw_syscall6(SYS_mmap, 0, 2 * PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+			      0);
+	uint64_t e[2] = { 0, 0 };
 
 	if (p < 0 && p > -4096)
 		return 0;
 	(void)*(volatile const char *)p;
-	if (raw_syscall4(SYS_pread64, fd, (long)&e, 8, (long)((uint64_t)p / PAGE * 8)) != 8)
-		e = 0;
-	raw_syscall2(SYS_munmap, p, PAGE);
-	return (e & PM_PRESENT) ? (e & PM_PFN_MASK) : 0;
+	(void)*(volatile const char *)(p + PAGE);
+	if (raw_syscall4(SYS_pread64, fd, (long)e, 16, (long)((uint64_t)p / PAGE * 8)) != 16)
+		e[0] = e[1] = 0;
+	raw_syscall2(SYS_munmap, p, 2 * PAGE);
+	if (!(e[0] & PM_PRESENT) || !(e[1] & PM_PRESENT) ||
+	    (e[0] & PM_PFN_MASK) != (e[1] & PM_PFN_MASK))
+		return 0;
+	return e[0] & PM_PFN_MASK;
 }
 
 int ps_open(struct page_scan *ps, int force_pagemap, void *buf, size_t buflen)
