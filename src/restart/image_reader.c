@@ -291,10 +291,12 @@ out:
 	return rc;
 }
 
-/* Pending signals a restored program must not get back: SIGKILL and the
- * stop signals (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU). */
-#define BAD_PENDING ((1ull << (9 - 1)) | (1ull << (19 - 1)) | (1ull << (20 - 1)) | \
-		     (1ull << (21 - 1)) | (1ull << (22 - 1)))
+/* Pending signals no checkpointed program can have had: SIGKILL and
+ * SIGSTOP cannot be blocked, so a process with one pending was dying or
+ * stopped, never checkpointed; a restored program with one would die or
+ * stop at once.  (SIGTSTP, SIGTTIN and SIGTTOU may be blocked and pending:
+ * they are kept, as the program had them.) */
+#define BAD_PENDING ((1ull << (9 - 1)) | (1ull << (19 - 1)))
 
 static int load_proc(struct image *img, const struct mtcp_rec *r, const void *payload,
 		     char *err, size_t errlen)
@@ -318,7 +320,7 @@ static int load_proc(struct image *img, const struct mtcp_rec *r, const void *pa
 		FAIL(-EINVAL, "corrupt: bad process record");
 	if (p->pending_shared & BAD_PENDING)
 		FAIL(-EINVAL, "corrupt: process record: pending signals %#llx include SIGKILL or "
-		     "a stop signal", ULL(p->pending_shared));
+		     "SIGSTOP", ULL(p->pending_shared));
 	img->cwd = dupn(strs, p->cwd_len);
 	img->exe = dupn(strs + p->cwd_len, p->exe_len);
 	if (!img->cwd || !img->exe)
@@ -348,8 +350,8 @@ static int load_thread(struct image *img, const struct mtcp_rec *r, const void *
 	if (t->pending_count)
 		FAIL(-EINVAL, "corrupt: thread %u: pending_count is not zero", t->tid);
 	if (t->pending & BAD_PENDING)
-		FAIL(-EINVAL, "corrupt: thread %u: pending signals %#llx include SIGKILL or a "
-		     "stop signal", t->tid, ULL(t->pending));
+		FAIL(-EINVAL, "corrupt: thread %u: pending signals %#llx include SIGKILL or "
+		     "SIGSTOP", t->tid, ULL(t->pending));
 out:
 	return rc;
 }
