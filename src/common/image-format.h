@@ -9,8 +9,9 @@
  * structs are the format (x86_64 only, which is little-endian).
  *
  *   file offset 0      +----------------------------+
- *                      | struct mtcp_img_header 64B |  magic, version, arch, crc
- *                      +----------------------------+
+ *                      | mtcp_img_header_v3 256 B   |  magic, version, arch, writer's
+ *                      +----------------------------+  credentials, ids, crc
+ *                      | rec GROUPS (v3)            |
  *                      | rec PROC                   |  each record:
  *                      | rec SIGACT                 |    struct mtcp_rec (24 B)
  *                      | rec THREAD  x nthreads     |    payload (len bytes)
@@ -18,7 +19,7 @@
  *                      | rec REGION                 |  a region, then its extents:
  *                      |   rec EXTENT (RAW|LZ4) ... |    only pages holding data
  *                      | rec REGION ...             |
- *                      | rec END                    |  record count, file size
+ *                      | rec END                    |  record count, file size, sum
  *                      +----------------------------+
  *
  *   memory of one region:  |----+++++---000--++----------+++|

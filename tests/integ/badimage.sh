@@ -9,8 +9,11 @@
 # line "mtcp_restart: ..." on stderr and no crash (status below 128):
 # missing file, not an image, truncated images, single flipped bytes
 # (header, record header, metadata, page data near the end: that one is
-# found only once the restorer runs), version 3 and machine 183 with a
-# correct header checksum, and a mapped file deleted before the restart.
+# found only once the restorer runs), version 4 and machine 183 with a
+# correct header checksum, a region announcing a million extents with
+# every checksum recomputed (restart and --list), a FIFO given to
+# --verify (refused, not blocking), and a mapped file deleted before the
+# restart.
 # `mtcp_restart --verify` passes on the good image and the good image
 # restarts.
 #
@@ -67,9 +70,13 @@ def crc32c(data, crc=0):
             crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
     return crc ^ 0xFFFFFFFF
 
+def hsize(img):
+    """64 for format 1 and 2, 256 from 3 on."""
+    return 256 if struct.unpack_from('<I', img, 8)[0] >= 3 else 64
+
 def records(img):
     """(offset, type, payload length) of each record."""
-    off, out = 64, []
+    off, out = hsize(img), []
     while off + 24 <= len(img):
         typ, _flags, length = struct.unpack_from('<IIQ', img, off)
         out.append((off, typ, length))
@@ -77,6 +84,36 @@ def records(img):
             break
         off += 24 + length
     return out
+
+M64 = (1 << 64) - 1
+
+def sum_term(off, crc):
+    """image-format.h mtcp_sum_term: one record's share of END's image_sum."""
+    z = (((off << 32) | (off >> 32)) & M64) ^ crc ^ 0x9E3779B97F4A7C15
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
+    return z ^ (z >> 31)
+
+def fix_header(img):
+    at = hsize(img) - 4
+    struct.pack_into('<I', img, at, crc32c(bytes(img[:at])))
+
+def fix_record(img, off):
+    """Payload and header checksums of a non-EXTENT, non-FD record."""
+    length = struct.unpack_from('<Q', img, off + 8)[0]
+    struct.pack_into('<I', img, off + 16, crc32c(bytes(img[off + 24:off + 24 + length])))
+    struct.pack_into('<I', img, off + 20, crc32c(bytes(img[off:off + 20])))
+
+def fix_end(img):
+    """END's whole-image sum (v3), from the header and record header checksums."""
+    recs = records(img)
+    total = sum_term(0, struct.unpack_from('<I', img, hsize(img) - 4)[0])
+    for off, typ, _ in recs[:-1]:
+        total = (total + sum_term(off, struct.unpack_from('<I', img, off + 20)[0])) & M64
+    end = recs[-1][0]
+    if hsize(img) == 256:
+        struct.pack_into('<Q', img, end + 24 + 16, total)
+    fix_record(img, end)
 
 cmd = sys.argv[1]
 if cmd == 'selftest':
@@ -103,7 +140,13 @@ elif cmd == 'truncate':
     del img[int(sys.argv[4]):]
 elif cmd in ('version', 'arch'):
     struct.pack_into('<I', img, 8 if cmd == 'version' else 12, int(sys.argv[4]))
-    struct.pack_into('<I', img, 60, crc32c(bytes(img[:60])))
+    fix_header(img)
+elif cmd == 'nextents':
+    # the first REGION announces N extents; every checksum recomputed
+    off = [r for r in records(img) if r[1] == 5][0][0]
+    struct.pack_into('<I', img, off + 24 + 28, int(sys.argv[4]))  # nextents
+    fix_record(img, off)
+    fix_end(img)
 open(dst, 'wb').write(img)
 PY
 
@@ -157,7 +200,8 @@ say "image $IMG ($(stat -c %s "$IMG") bytes)"
 out=$(timeout -k 5 "$WAIT_S" "$MTCP_RESTART" --verify "$IMG" 2>&1 3>&-)
 rc=$?
 ((rc == 0)) || bad "mtcp_restart --verify on the good image: exit $rc: $out"
-[[ $out == *": ok: "* ]] || bad "mtcp_restart --verify printed '$out'"
+[[ $out == *": ok: "*"format 3"*"; writer uid "*", lineage "*", seq "* ]] ||
+	bad "mtcp_restart --verify printed '$out'"
 
 declare -A OFF
 while read -r k v; do OFF[$k]=$v; done < <(python3 "$TMP/img.py" offsets "$IMG")
@@ -217,10 +261,35 @@ if ((rc == 0 || rc >= 124)) || [[ $out != "mtcp_restart: "*checksum* ]]; then
 else
 	say "ok: --verify on flipped page data: exit $rc: $out"
 fi
-damage version "version3" 3
-expect_refused "format version 3" "$TMP/bad/version3" "version 3"
+damage version "version4" 4
+expect_refused "format version 4" "$TMP/bad/version4" "version 4"
 damage arch "arch183" 183
 expect_refused "machine 183" "$TMP/bad/arch183" "machine.*183|183.*machine"
+
+# a region announcing a million extents, every checksum (END's image sum
+# included) recomputed: refused by restart and by --list, which used to
+# read past its extent table
+damage nextents "nextents" 1000000
+expect_refused "a region announcing 1000000 extents" "$TMP/bad/nextents" \
+	"announces 1000000 extents"
+out=$(timeout -k 5 "$WAIT_S" "$MTCP_RESTART" --list "$TMP/bad/nextents" 2>&1 3>&-)
+rc=$?
+if ((rc != 1)) || [[ $out != "mtcp_restart: "*"announces 1000000 extents"* ]] ||
+	(($(grep -c '' <<<"$out") != 1)); then
+	bad "--list on a region announcing 1000000 extents: exit $rc: $out"
+else
+	say "ok: --list on a region announcing 1000000 extents: exit $rc: $out"
+fi
+
+# --verify of a FIFO: refused at once, not blocked in open()
+mkfifo "$TMP/bad/fifo" || fatal "mkfifo"
+out=$(timeout -k 5 10 "$MTCP_RESTART" --verify "$TMP/bad/fifo" 2>&1 3>&-)
+rc=$?
+if ((rc != 1)) || [[ $out != "mtcp_restart: "*"not a regular file"* ]]; then
+	bad "--verify on a FIFO: exit $rc (124: it blocked): $out"
+else
+	say "ok: --verify on a FIFO: exit $rc: $out"
+fi
 
 # ---- the good image still restarts ------------------------------------------
 "$MTCP_RESTART" "$IMG" </dev/null >"$TMP/restart.out" 2>"$TMP/restart.err" 3>&- &
