@@ -191,3 +191,18 @@ int image_check_pointers(const struct image *img, char *err, size_t errlen)
 	}
 	return check_sigact(img, err, errlen);
 }
+
+int image_check_tid_patch(const struct image *img, int tid_offset, char *err, size_t errlen)
+{
+	for (uint32_t i = 0; i < img->nthreads; i++) {
+		const struct mtcp_rec_thread *t = &img->threads[i];
+		if (tid_offset <= 0 || t->fs_base > USER_TOP - (uint64_t)tid_offset ||
+		    !covered(img, t->fs_base + (uint64_t)tid_offset, 4, NEED_WRITE)) {
+			snprintf(err, errlen, "corrupt: thread %u: its thread descriptor (fs base "
+				 "%llx + %d) is not inside a writable region", t->tid,
+				 ULL(t->fs_base), tid_offset);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}

@@ -78,5 +78,8 @@ void image_free(struct image *img);
  * every address the restorer or the resumed threads use lies in a saved
  * region with the right protection, pending signals, handlers, tids. */
 int image_check_pointers(const struct image *img, char *err, size_t errlen);
+/* Threads that get new tids: the restorer writes each new tid into glibc's
+ * thread descriptor at fs_base + tid_offset, which must be saved memory. */
+int image_check_tid_patch(const struct image *img, int tid_offset, char *err, size_t errlen);
 
 #endif

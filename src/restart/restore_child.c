@@ -262,6 +262,11 @@ void __attribute__((noreturn)) restore_child(const char *path, struct image *img
 	char *hbase;
 
 	image_path = path;
+	if (!o->same_tids && o->tid_offset > 0) {
+		char err[512];
+		if (image_check_tid_patch(img, o->tid_offset, err, sizeof(err)))
+			die("%s", err);
+	}
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 
