@@ -16,14 +16,15 @@
  *   4. read every extent into place (raw) or decode it there (lz4),
  *      checking its crc32c;
  *   5. set the final protections, the mm bookkeeping (PR_SET_MM_MAP: brk,
- *      arg/env/auxv, exe), signal dispositions, interval timers, rlimits;
+ *      arg/env/auxv, exe), signal dispositions, interval timers;
  *   6. tell the library it was restarted (struct mtcp_restart_info);
  *   7. create every other thread with clone3 (with its old tid when
  *      allowed), each restoring its own kernel state (fs, clear_child_tid,
  *      robust list, rseq, sigaltstack, name, affinity);
  *      and, when root restarts another user's image, each thread then
  *      takes the writer's ids (credentials are per thread); the main
- *      thread last, after every clone3, then PR_SET_DUMPABLE as recorded;
+ *      thread last, after every clone3, then the rlimits (as the writer:
+ *      no hard limit above what it could set) and PR_SET_DUMPABLE;
  *   8. when all are ready: close the helper fds, tell mtcp_restart "R",
  *      re-raise pending signals, and resume: program threads through the
  *      library's resume stub (rt_sigreturn on their signal frame), the
@@ -278,8 +279,15 @@ static void restore_process_state(struct rst_args *a)
 		it.value_usec = (long)(p->itimers[t].value_us % 1000000);
 		sys_setitimer(t, &it);
 	}
+}
+
+/* After take_ids(): with the writer's ids a hard limit can only be raised
+ * as far as the writer could have (a raise beyond just fails), even by a
+ * hand-made image that root restarts. */
+static void restore_rlimits(struct rst_args *a)
+{
 	for (int r = 0; r < MTCP_NRLIMITS; r++)
-		sys_prlimit(r, &p->rlimits[r]); /* a raise beyond our limits just fails */
+		sys_prlimit(r, &a->proc.rlimits[r]);
 }
 
 /* Kernel-held state each thread restores for itself. */
@@ -456,6 +464,7 @@ void rst_main(struct rst_args *a)
 	thread_setup(main_thread, 1);
 	create_threads(a);
 	take_ids(a);
+	restore_rlimits(a);
 	if (a->ids.set) {
 		/* a change of credentials made the process undumpable and
 		 * cleared this thread's parent-death signal */
