@@ -96,6 +96,8 @@ static int reinit(struct engine *e, const void *opts, char *err, size_t errlen)
 	}
 	if (rc)
 		e->cfg = old;
+	else if (strcmp(old.dir, e->cfg.dir))
+		commit_clean_stale(e->cfg.dir);
 	return rc;
 }
 
