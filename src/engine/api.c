@@ -156,11 +156,11 @@ int engine_init(const void *opts, int from_constructor)
 	int rc, again;
 
 	pthread_mutex_lock(&init_lock);
-	if (e->inert) {
+	again = e->initialised;
+	if (!again && e->inert) {
 		pthread_mutex_unlock(&init_lock);
 		return -ECHILD;
 	}
-	again = e->initialised;
 	err[0] = '\0';
 	rc = again ? reinit(e, opts, err, sizeof(err)) : first_init(e, opts, err, sizeof(err));
 	if (!rc)
