@@ -96,6 +96,8 @@ static int reinit(struct engine *e, const void *opts, char *err, size_t errlen)
 	}
 	if (rc)
 		e->cfg = old;
+	else if (strcmp(old.dir, e->cfg.dir))
+		commit_clean_stale(e->cfg.dir);
 	return rc;
 }
 
@@ -154,11 +156,11 @@ int engine_init(const void *opts, int from_constructor)
 	int rc, again;
 
 	pthread_mutex_lock(&init_lock);
-	if (e->inert) {
+	again = e->initialised;
+	if (!again && e->inert) {
 		pthread_mutex_unlock(&init_lock);
 		return -ECHILD;
 	}
-	again = e->initialised;
 	err[0] = '\0';
 	rc = again ? reinit(e, opts, err, sizeof(err)) : first_init(e, opts, err, sizeof(err));
 	if (!rc)
