@@ -352,6 +352,8 @@ sub_a() {
 	local w=$T/a d=/tmp/mtcp-$AUID fake_img=/tmp/FAKE-from-$BOB.mtcp P F msg who
 	mkdir -p "$w"
 	mkuserdir "$ALICE" "$w/img"
+	# (alice's own, from an earlier sub-test: her processes are gone)
+	rm -rf "$d"
 	# bob's directory at the name alice's processes use, open to all
 	as "$BOB" mkdir -m 0777 "$d" || { problem "setup: bob cannot create $d"; return 1; }
 	start_stopped "$w/prog.out" "$w/prog.err" "$ALICE" "$LAUNCH" --dir "$w/img" -- "$IDS" 1 ||
@@ -650,6 +652,7 @@ sub_d() {
 	bg "$w/d3.out" "$w/d3.err" sh -c 'cd "$1" && shift && exec "$@"' sh "$w/bobdir" \
 		"$AS" "$BOB" env MTCP_DIR="$w/bobdir" "$prog"
 	P3=$BG_PID
+	STALE_SOCKETS+=("/tmp/mtcp-0/ctl.$P3")
 	wait_line "$w/d3.out" '^ready' "$P3"
 	read -r _ rc path < <(grep -m1 '^checkpoint' "$w/d3.out")
 	line=$(grep -m1 '^init' "$w/d3.out")
@@ -694,6 +697,7 @@ sub_userns() {
 	mkuserdir "$owner" "$w/img"
 	bg "$w/prog.out" "$w/prog.err" "$AS" "$owner" "$LAUNCH" --dir "$w/img" -- "$IDS" 2
 	P=$BG_PID
+	STALE_SOCKETS+=("/tmp/mtcp-$(id -u "$owner")/ctl.$P")
 	wait_line "$w/prog.out" '^ready' "$P" || { problem "setup: $label's program did not start"; logs "$w/prog.err"; return 1; }
 	run_client "$owner" "$P" 60
 	img=$CL_OUT
