@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ids_prog.c [NTHREADS]: the program multiuser.sh checkpoints and
- * restarts. It starts NTHREADS (default 3) threads that sleep in a loop,
- * prints "ready PID", then "tick PID N" every 100 ms (so a restarted copy
- * shows that it runs). On SIGUSR1 it prints a report between "report-begin"
+ * ids_prog.c [NTHREADS [FILE]]: the program multiuser.sh checkpoints and
+ * restarts. It opens FILE for reading, if given, and keeps it open (so a
+ * restart must open it again). It starts NTHREADS (default 3) threads
+ * that sleep in a loop, prints "ready PID", then "tick PID N" every 100 ms
+ * (so a restarted copy shows that it runs). On SIGUSR1 it prints a report between "report-begin"
  * and "report-end": the Uid:, Gid:, Groups: and CapEff: lines of
  * /proc/self/status and of every thread's /proc/self/task/TID/status, and
  * whether /etc/shadow can be opened for reading ("shadow: opened" or
@@ -94,6 +95,10 @@ int main(int argc, char **argv)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_usr1;
 	sigaction(SIGUSR1, &sa, NULL);
+	if (argc > 2 && open(argv[2], O_RDONLY) < 0) {
+		printf("cannot open %s: %s\n", argv[2], strerror(errno));
+		return 1;
+	}
 	for (int i = 0; i < n && i < 64; i++) {
 		pthread_t t;
 		if (pthread_create(&t, NULL, sleeper, NULL)) {

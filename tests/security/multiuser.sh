@@ -16,7 +16,9 @@
 #      has alice's uids, gids and groups (as the original had) and no
 #      capability, and it cannot open /etc/shadow. A copy of the image that
 #      root chowned to bob is refused; bob restarting alice's image (made
-#      readable to him) is refused.
+#      readable to him) is refused. A file the image had open that alice
+#      can no longer read (root's now, 0600) is not opened for her when
+#      root restarts the image (the restart fails, or runs without it).
 #   c  a shared sticky (1777) directory where bob planted symlinks and
 #      files at every name he can guess: alice's checkpoints there keep
 #      succeeding, and nothing of bob's is written or replaced. A 0777
@@ -424,10 +426,15 @@ restart_refused() {
 	say "  $label: mtcp_restart by ${who/$BOB/bob}: exit $RC: $(head -n 1 "$w/$label.err")"
 }
 sub_b() {
-	local w=$T/b P img R Q orig now t bad=0 line
+	local w=$T/b P img R Q orig now t bad=0 line f
 	mkdir -p "$w"
 	mkuserdir "$ALICE" "$w/img"
-	bg "$w/prog.out" "$w/prog.err" "$AS" "$ALICE" "$LAUNCH" --dir "$w/img" -- "$IDS" 3
+	# a file alice's program keeps open (b4 takes it away from her);
+	# readable to bob, so that only the image's owner can stop b3
+	echo "alice's" >"$w/alice-file"
+	chown "$ALICE:" "$w/alice-file"
+	chmod 0644 "$w/alice-file"
+	bg "$w/prog.out" "$w/prog.err" "$AS" "$ALICE" "$LAUNCH" --dir "$w/img" -- "$IDS" 3 "$w/alice-file"
 	P=$BG_PID
 	wait_line "$w/prog.out" '^ready' "$P" || { problem "setup: alice's program did not start"; logs "$w/prog.err"; return 1; }
 	orig=$(ids_of "$P" | cut -d' ' -f2- | sort -u)
@@ -485,6 +492,31 @@ sub_b() {
 	# b3: bob restarts alice's image, made readable to him
 	cp -p "$img" "$w/readable.mtcp" && chmod 0644 "$w/readable.mtcp"
 	restart_refused "$BOB" "$w/readable.mtcp" "b3-bob"
+
+	# b4: the file alice's program had open is root's now (as /etc/shadow
+	# is): root's restart must open it as alice, that is, fail to
+	chown root:root "$w/alice-file"
+	chmod 0600 "$w/alice-file"
+	bg "$w/b4.out" "$w/b4.err" "$ASROOT" "$RESTART" "$img"
+	R=$BG_PID
+	if wait_line "$w/b4.out" '^tick' "$R"; then
+		Q=$(grep -m1 '^tick' "$w/b4.out" | cut -d' ' -f2)
+		track "$Q"
+		line="it runs without the file"
+		for f in /proc/"$Q"/fd/*; do
+			if [[ $(readlink "$f") == "$w/alice-file" ]]; then
+				line="it holds the file as fd ${f##*/}"
+				problem "b4: root restarted alice's image and opened $w/alice-file (root's, 0600)" \
+					"for her program (fd ${f##*/}): the image's paths must be opened as alice"
+			fi
+		done
+		kill -KILL "$Q"
+		reap "$R"
+		say "  b4: alice's file now root's 0600: root's restart ran the program; $line"
+	else
+		reap "$R"
+		say "  b4: alice's file now root's 0600: root's restart: exit $RC: $(head -n 1 "$w/b4.err")"
+	fi
 	((${#PROBLEMS[@]} == 0)) || logs "$w/root.err"
 	((${#PROBLEMS[@]} == 0))
 }
