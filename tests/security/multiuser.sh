@@ -522,8 +522,24 @@ sub_b() {
 }
 
 # ---- c: the shared sticky directory ---------------------------------------------------
+# bob_plant DIR PREFIX FROM TO TARGET: bob plants, for SEQ FROM..TO, a
+# symlink to TARGET at .PREFIX.SEQ.mtcp.tmp and PREFIX.SEQ.mtcp.tmp, and
+# a file of his at PREFIX.SEQ.mtcp (where he can: not over a file of
+# alice's). What he planted is added to $T/c/planted.
+bob_plant() {
+	# shellcheck disable=SC2016 # the inner shell's variables
+	as "$BOB" sh -c '
+		d=$1 p=$2 s=$3 to=$4 target=$5
+		while [ "$s" -le "$to" ]; do
+			ln -s "$target" "$d/.$p.$s.mtcp.tmp" 2>/dev/null
+			ln -s "$target" "$d/$p.$s.mtcp.tmp" 2>/dev/null
+			[ -e "$d/$p.$s.mtcp" ] || echo bob >"$d/$p.$s.mtcp"
+			s=$((s + 1))
+		done' sh "$@"
+	find "$1" -mindepth 1 -user "$BOB" >"$T/c/planted"
+}
 sub_c() {
-	local w=$T/c S P i seq f n_planted=0 path bad=0 O P2 msg
+	local w=$T/c S P i f n path bad=0 O P2 msg names lineage seq
 	mkdir -p "$w"
 	S=$w/shared
 	mkdir -m 1777 "$S"
@@ -532,19 +548,26 @@ sub_c() {
 	start_stopped "$w/prog.out" "$w/prog.err" "$ALICE" "$LAUNCH" --dir "$S" -- "$IDS" 1 ||
 		{ problem "setup: alice's program did not stop before its exec"; return 1; }
 	P=$BG_PID
-	# every name bob can guess: the temporary and final names before
-	# issue 8 (PROG.PID.SEQ), for the first 64 checkpoints. The names of
-	# issue 8 carry a random lineage id: nothing to guess there.
-	for ((seq = 1; seq <= 64; seq++)); do
-		as "$BOB" ln -s "$w/bob-target" "$S/.ids_prog.$P.$seq.mtcp.tmp"
-		as "$BOB" ln -s "$w/bob-target" "$S/ids_prog.$P.$seq.mtcp.tmp"
-		as "$BOB" sh -c 'echo bob > "$1"' sh "$S/ids_prog.$P.$seq.mtcp"
-	done
-	n_planted=$(find "$S" -mindepth 1 | wc -l)
-	say "  bob planted $n_planted names in $S for pid $P"
+	# every name bob can guess before the first image: the temporary and
+	# final names before issue 8 (PROG.PID.SEQ), for the first 64
+	# checkpoints (the names of issue 8 carry a random lineage id)
+	bob_plant "$S" "ids_prog.$P" 1 64 "$w/bob-target"
+	say "  bob planted $(wc -l <"$w/planted") names in $S for pid $P"
 	kill -CONT "$P"
 	wait_line "$w/prog.out" '^ready' "$P" || { problem "setup: alice's program did not start: $(head -n 2 "$w/prog.err")"; return 1; }
 	for ((i = 1; i <= 5; i++)); do
+		if ((i == 2)); then
+			# the first image shows alice's lineage to anyone who lists
+			# the directory: bob plants her next 64 names
+			names=$(as "$BOB" ls -A "$S")
+			lineage=$(grep -Eo -m1 "^ids_prog\.$P\.[0-9a-f]{8}\.[0-9]+\.mtcp\$" <<<"$names")
+			if [[ -n $lineage ]]; then
+				seq=${lineage%.mtcp}
+				seq=${seq##*.}
+				bob_plant "$S" "$(cut -d. -f1-3 <<<"$lineage")" $((seq + 1)) $((seq + 64)) "$w/bob-target"
+				say "  bob saw $lineage and planted its next 64 names ($(wc -l <"$w/planted") names in all)"
+			fi
+		fi
 		run_client "$ALICE" "$P" 60
 		path=$CL_OUT
 		if ((CL_RC != 0)); then
@@ -564,16 +587,18 @@ sub_c() {
 	# nothing of bob's was written, removed or replaced
 	[[ $(stat -c '%s %U' "$w/bob-target") == "0 $BOB" ]] ||
 		problem "bob's target file behind the symlinks changed: $(stat -c '%s bytes, owner %U' "$w/bob-target")"
-	for ((seq = 1; seq <= 64; seq++)); do
-		for f in "$S/.ids_prog.$P.$seq.mtcp.tmp" "$S/ids_prog.$P.$seq.mtcp.tmp"; do
+	n=0
+	while read -r f; do
+		n=$((n + 1))
+		if [[ $f == *.tmp ]]; then
 			[[ -L $f && $(stat -c %U "$f") == "$BOB" && $(readlink "$f") == "$w/bob-target" ]] ||
 				bad=$((bad + 1))
-		done
-		f=$S/ids_prog.$P.$seq.mtcp
-		[[ -f $f && ! -L $f && $(stat -c %U "$f") == "$BOB" && $(cat "$f") == bob ]] ||
-			bad=$((bad + 1))
-	done
-	((bad)) && problem "$bad of bob's planted names were replaced or rewritten"
+		else
+			[[ -f $f && ! -L $f && $(stat -c %U "$f") == "$BOB" && $(cat "$f") == bob ]] ||
+				bad=$((bad + 1))
+		fi
+	done <"$w/planted"
+	((bad)) && problem "$bad of bob's $n planted names were replaced or rewritten"
 	stop_kill "$P"
 	reap "$P"
 
