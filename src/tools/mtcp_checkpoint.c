@@ -550,11 +550,11 @@ static int ask(int want_wait, const struct timespec *accept_deadline,
 
 	fd = reach(accept_deadline);
 	rc = send_request(fd, accept_deadline);
-	if (rc == -EPIPE)
-		die_eof(0);
+	/* -EPIPE: closed on us, but a refusal ("ERR too many clients") may
+	 * wait to be read; EOF without it is reported below */
 	if (rc == -ETIMEDOUT)
 		die_timeout();
-	if (rc)
+	if (rc && rc != -EPIPE)
 		die(EXIT_FAILED, "cannot send to process %d: %s", target_pid, strerror(-rc));
 
 	for (;;) {
