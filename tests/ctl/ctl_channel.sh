@@ -163,6 +163,27 @@ if [ "$me" = 0 ] && command -v setpriv >/dev/null; then
 	fi
 fi
 
+# ---- 4b. (root) PID runs as root, its child as a user serves ctl.PID ------
+# (root's mtcp_restart PID restoring a user's image: the program serves
+# ctl.<PID> in the user's directory; the client looks there too)
+if [ "$me" = 0 ] && command -v setpriv >/dev/null; then
+	base=$tmp/base-child
+	mkdir -m 1777 "$base"
+	MTCP_CTL_DIR=$base sh -c 'setpriv --reuid=65534 --regid=65534 --clear-groups "$1" serve $$ 65534 & wait' \
+		sh "$peer" >"$tmp/peer-child.out" 2>&1 &
+	S=$!
+	pids+=("$S")
+	wait_for "$tmp/peer-child.out" listening || bad "the child server did not start: $(cat "$tmp/peer-child.out")"
+	ask "$base" "$S"
+	if [ "$RC" = 0 ] && [ "$(cat "$OUT")" = /fake/impostor.mtcp ]; then
+		ok "mtcp_checkpoint finds ctl.PID of a root PID in its user child's directory"
+	else
+		bad "ctl.PID served by a child of another uid: exit $RC, stdout '$(cat "$OUT")', stderr '$(cat "$ERR")'"
+	fi
+	kill -9 $(cat "/proc/$S/task/$S/children" 2>/dev/null) "$S" 2>/dev/null
+	wait "$S" 2>/dev/null
+fi
+
 # ---- 5. names are removed when the process exits normally -----------------
 base=$tmp/base-exit
 mkdir "$base"
