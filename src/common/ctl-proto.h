@@ -3,33 +3,58 @@
  * ctl-proto.h - the protocol between `mtcp_checkpoint PID` and the control
  * thread of a process running under libmtcp-fast.
  *
- * The control thread listens on an abstract unix stream socket named
- * "\0mtcp-fast.<PID>" (MTCP_CTL_NAME_FMT), for its own pid and, after a
- * restart, also for the pid of the mtcp_restart that restored it.  Only
- * peers with the same uid (or root) are served (SO_PEERCRED).
+ * The control thread listens on the unix stream socket
+ * /tmp/mtcp-<euid>/ctl.<pid> (ctl_path.h: the directory is checked, and
+ * the reasons are in docs/security.md), for its own pid and, after a
+ * restart, for the pid of the mtcp_restart that restored it.  Restored in
+ * a user and pid namespace, it binds nothing: mtcp_restart, outside,
+ * binds the names, checks each client there and passes it on over
+ * mtcp_restart_info.broker_fd (src/restart/broker.h).  Only peers whose
+ * effective uid is the process's effective uid, or root, are served
+ * (SO_PEERCRED).
  *
  *   client -> "CKPT\n"
  *   server -> "ACCEPTED\n"            at once
  *   server -> "OK <image path>\n"     when the image is complete, or
  *             "ERR <one-line reason>\n"
  *
- *   client -> "ALIAS <pid>\n"        (mtcp_restart, in a pid namespace)
- *   server -> "OK\n"                  and listens as "mtcp-fast.<pid>" too
- *
  * A client that does not wait may close after ACCEPTED.  A request that
  * arrives while a checkpoint runs is answered with that checkpoint's
  * result.  EOF before the answer means the process died (or was
  * restarted from this very checkpoint's image by someone else).
+ *
+ * Refusals, each sent before the connection is closed:
+ *   "ERR permission denied"   the peer is neither the process's euid nor root
+ *   "ERR too many clients"    every slot is taken (try again later)
+ *   "ERR timeout"             no complete request within MTCP_CTL_IDLE_S
+ *   "ERR unknown request"     anything but CKPT
  */
 #ifndef MTCP_CTL_PROTO_H
 #define MTCP_CTL_PROTO_H
 
-#define MTCP_CTL_NAME_FMT "mtcp-fast.%d" /* after a leading NUL byte */
 #define MTCP_CTL_REQUEST "CKPT\n"
-#define MTCP_CTL_ALIAS "ALIAS "
 #define MTCP_CTL_ACCEPTED "ACCEPTED"
 #define MTCP_CTL_OK "OK "
 #define MTCP_CTL_ERR "ERR "
 #define MTCP_CTL_LINE_MAX 4200
+
+#define MTCP_CTL_ERR_DENIED "permission denied"
+#define MTCP_CTL_ERR_BUSY "too many clients"
+#define MTCP_CTL_ERR_TIMEOUT "timeout"
+#define MTCP_CTL_ERR_UNKNOWN "unknown request"
+
+/* Seconds a client has to send a complete request. */
+#define MTCP_CTL_IDLE_S 3
+/* Clients served at once (connected, or waiting for a result). */
+#define MTCP_CTL_MAX_CLIENTS 64
+
+/*
+ * OBSOLETE, kept only so that mtcp_restart.c's announce_outer_pid() still
+ * compiles until the broker (src/restart/broker.h) replaces it: no control
+ * thread listens on abstract names or accepts ALIAS any more.  Remove both
+ * with announce_outer_pid().
+ */
+#define MTCP_CTL_NAME_FMT "mtcp-fast.%d"
+#define MTCP_CTL_ALIAS "ALIAS "
 
 #endif

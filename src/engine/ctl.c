@@ -3,7 +3,11 @@
  * ctl.c - the control thread: waits for a request (mtcp_checkpoint() in
  * the program, `mtcp_checkpoint PID` on the control socket) or for the
  * interval to pass, takes the checkpoint, and answers everyone who asked.
- * The protocol is in ctl-proto.h.
+ * The protocol is in ctl-proto.h, the socket names and their checks in
+ * ctl_path.h.  It serves peers whose effective uid is ours, or root; in a
+ * pid namespace it takes clients that mtcp_restart checked outside
+ * (broker_fd).  A client has MTCP_CTL_IDLE_S seconds to send its request,
+ * so that idle connections cannot hold every slot for long.
  *
  * It blocks every signal except the checkpoint signal, which it unblocks
  * only inside ppoll(): in-process requesters wake it with that signal
@@ -11,6 +15,7 @@
  */
 #include "engine.h"
 #include "ctl-proto.h"
+#include "ctl_path.h"
 #include "syscall.h"
 #include "mtcp.h"
 
@@ -30,30 +35,47 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_CLIENTS 64
+#define MAX_CLIENTS MTCP_CTL_MAX_CLIENTS
+#define IDLE_NS ((uint64_t)MTCP_CTL_IDLE_S * 1000000000ull)
+#define MAX_NAMES (1 + MTCP_MAX_ALIASES)
 
 struct client {
 	int fd;
 	size_t got;
 	char buf[32];
-	int accepted; /* ACCEPTED sent: waits for the result */
+	int accepted;      /* ACCEPTED sent: waits for the result */
+	uint64_t deadline; /* monotonic ns: the request must be complete by then */
 };
 
 static struct client clients[MAX_CLIENTS];
 static int nclients;
 static uint32_t served_req;
+/* Clients authenticated by mtcp_restart outside our user namespace come
+ * over this socket (mtcp_restart_info.broker_fd), or -1. */
+static int broker_fd = -1;
+/* The names this process bound, removed at exit; after a restart, the
+ * previous incarnation's (stale ones are removed once ours are bound). */
+static struct ctl_name names[MAX_NAMES];
+static struct ctl_name old_names[MAX_NAMES];
 
 int ctl_owns_fd(int fd)
 {
+	if (fd >= 0 && fd == broker_fd)
+		return 1;
 	for (int i = 0; i < nclients; i++)
 		if (clients[i].fd == fd)
 			return 1;
 	return 0;
 }
 
+/* After a restart: the numbers of the checkpointed process's fds mean
+ * nothing here (they may be the program's now): forget, never close. */
 void ctl_forget_fds(void)
 {
 	nclients = 0;
+	broker_fd = -1;
+	memcpy(old_names, names, sizeof(names));
+	memset(names, 0, sizeof(names));
 }
 
 void ctl_wake(void)
@@ -63,75 +85,90 @@ void ctl_wake(void)
 		raw_syscall3(SYS_tgkill, e->pid, e->ctl_tid, e->cfg.signal);
 }
 
-static int listen_on(int pid)
+/* The names of the previous incarnation that nobody serves any more. */
+static void remove_old_names(void)
 {
-	struct sockaddr_un a;
-	socklen_t len;
-	int fd, n;
-
-	memset(&a, 0, sizeof(a));
-	a.sun_family = AF_UNIX;
-	n = snprintf(a.sun_path + 1, sizeof(a.sun_path) - 1, MTCP_CTL_NAME_FMT, pid);
-	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-	if (bind(fd, (struct sockaddr *)&a, len) || listen(fd, 64)) {
-		int rc = -errno;
-		close(fd);
-		return rc;
+	for (int i = 0; i < MAX_NAMES; i++) {
+		int reused = 0;
+		if (!old_names[i].bound_by)
+			continue;
+		for (int j = 0; j < MAX_NAMES; j++)
+			reused |= names[j].bound_by && !strcmp(names[j].path, old_names[i].path);
+		if (!reused && ctl_name_is_stale(old_names[i].path, geteuid()))
+			unlink(old_names[i].path);
+		old_names[i].bound_by = 0;
 	}
-	return fd;
 }
 
-/* Listens as "mtcp-fast.<pid>"; after a restart also for each alias the
- * restorer left (the pid of the mtcp_restart that restored us). */
+/*
+ * Listens as ctl.<pid> and ctl.<alias> for each alias the restorer left
+ * (the pid of the mtcp_restart that restored us), in /tmp/mtcp-<euid>/;
+ * restored in a pid namespace, binds nothing and takes its clients from
+ * the broker instead.  Returns 0 if some client can reach us.
+ */
 int ctl_listen(void)
 {
 	struct engine *e = &mtcp_engine;
-	int pids[1 + MTCP_MAX_ALIASES], np = 0;
+	struct mtcp_restart_info *ri = &mtcp_restart_info;
+	int pids[MAX_NAMES], np = 0, dirfd;
+	uid_t uid = geteuid();
+	char dir[CTL_PATH_MAX], err[1024];
 
+	e->nlisten = 0;
+	broker_fd = ri->broker_fd >= 0 ? ri->broker_fd : -1;
+	if (ri->in_pidns) {
+		/* our pid means nothing outside; mtcp_restart binds for us */
+		remove_old_names();
+		return broker_fd >= 0 ? 0 : -ENOTCONN;
+	}
 	pids[np++] = e->pid;
 	for (int i = 0; i < MTCP_MAX_ALIASES; i++) {
-		int a = mtcp_restart_info.aliases[i];
+		int a = ri->aliases[i];
 		int dup = 0;
 		for (int j = 0; j < np; j++)
 			dup |= pids[j] == a;
 		if (a > 0 && !dup)
 			pids[np++] = a;
 	}
-	e->nlisten = 0;
+	dirfd = ctl_dir_open(uid, 1, err, sizeof(err));
+	if (dirfd < 0) {
+		util_log("%s (mtcp_checkpoint cannot reach this process)", err);
+		remove_old_names();
+		return broker_fd >= 0 ? 0 : dirfd;
+	}
+	ctl_dir_path(uid, dir, sizeof(dir));
+	/* names of killed processes (kill -9 leaves the file behind) */
+	ctl_sweep_stale(dirfd, uid, 256);
 	for (int i = 0; i < np; i++) {
-		int fd = listen_on(pids[i]);
+		int fd = ctl_listen_at(dirfd, dir, pids[i], uid, &names[e->nlisten], err, sizeof(err));
 		if (fd >= 0)
 			e->listen_fd[e->nlisten++] = fd;
 		else
-			util_log("warning: cannot listen for checkpoint requests as pid %d: %s",
-				 pids[i], strerror(-fd));
+			util_log("warning: not reachable as pid %d: %s", pids[i], err);
 	}
-	return e->nlisten ? 0 : -EADDRINUSE;
+	close(dirfd);
+	remove_old_names();
+	return e->nlisten || broker_fd >= 0 ? 0 : -EADDRINUSE;
 }
 
-/* One more name to listen as (the program's pid outside its pid namespace). */
-static void add_alias(int pid)
+/* At exit: our socket files go (the kernel removes only the sockets). */
+static void remove_names_at_exit(void)
 {
-	struct engine *e = &mtcp_engine;
-	int fd;
+	for (int i = 0; i < MAX_NAMES; i++)
+		ctl_unlink_name(&names[i]);
+}
 
-	if (pid <= 0 || e->nlisten >= 1 + MTCP_MAX_ALIASES)
-		return;
-	for (int i = 0; i < MTCP_MAX_ALIASES; i++)
-		if (mtcp_restart_info.aliases[i] == pid)
-			return;
-	fd = listen_on(pid);
-	if (fd < 0)
-		return;
-	e->listen_fd[e->nlisten++] = fd;
-	for (int i = 0; i < MTCP_MAX_ALIASES; i++)
-		if (!mtcp_restart_info.aliases[i]) {
-			mtcp_restart_info.aliases[i] = pid;
-			break;
-		}
+/* In a fork()ed child (inert): the parent's clients are not ours; api.c
+ * closes the listening sockets. */
+static void forget_in_child(void)
+{
+	for (int i = 0; i < nclients; i++)
+		close(clients[i].fd);
+	nclients = 0;
+	if (broker_fd >= 0)
+		close(broker_fd);
+	broker_fd = -1;
+	memset(names, 0, sizeof(names));
 }
 
 static void send_line(int fd, const char *a, const char *b)
@@ -149,9 +186,23 @@ static void drop_client(int i)
 	clients[i] = clients[--nclients];
 }
 
+/* A connection that passed the peer check (ours, or the broker's). */
+static void add_client(int fd)
+{
+	if (nclients == MAX_CLIENTS) {
+		send_line(fd, MTCP_CTL_ERR, MTCP_CTL_ERR_BUSY);
+		close(fd);
+		return;
+	}
+	memset(&clients[nclients], 0, sizeof(clients[0]));
+	clients[nclients].fd = fd;
+	clients[nclients++].deadline = util_now_ns() + IDLE_NS;
+}
+
 static void accept_all(void)
 {
 	struct engine *e = &mtcp_engine;
+	uid_t me = geteuid();
 
 	for (int l = 0; l < e->nlisten; l++) {
 		for (;;) {
@@ -160,21 +211,64 @@ static void accept_all(void)
 			int fd = accept4(e->listen_fd[l], NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 			if (fd < 0)
 				break;
+			/* the effective uid only: a setuid program does not serve
+			 * the user who started it */
 			if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) ||
-			    (cr.uid != 0 && cr.uid != getuid()) || nclients == MAX_CLIENTS) {
-				send_line(fd, MTCP_CTL_ERR, "permission denied or too many requests");
+			    (cr.uid != 0 && cr.uid != me)) {
+				send_line(fd, MTCP_CTL_ERR, MTCP_CTL_ERR_DENIED);
 				close(fd);
 				continue;
 			}
-			memset(&clients[nclients], 0, sizeof(clients[0]));
-			clients[nclients++].fd = fd;
+			add_client(fd);
 		}
 	}
 }
 
-/* Reads requests; returns how many clients now wait for a result. */
+/*
+ * Clients from the broker: one fd per message (SCM_RIGHTS).  No peer
+ * check here: in our user namespace SO_PEERCRED is translated (root shows
+ * as the overflow uid), and mtcp_restart checked it in the host's terms.
+ */
+static void receive_from_broker(void)
+{
+	while (broker_fd >= 0) {
+		union {
+			struct cmsghdr h;
+			char space[CMSG_SPACE(4 * sizeof(int))];
+		} u;
+		char byte;
+		struct iovec iov = { &byte, 1 };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+				    .msg_control = u.space, .msg_controllen = sizeof(u.space) };
+		ssize_t n = recvmsg(broker_fd, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		for (struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&m) : NULL; c; c = CMSG_NXTHDR(&m, c)) {
+			size_t nfd;
+			if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+				continue;
+			nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			for (size_t k = 0; k < nfd; k++) {
+				int fd;
+				memcpy(&fd, CMSG_DATA(c) + k * sizeof(int), sizeof(int));
+				fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+				add_client(fd);
+			}
+		}
+		if (n <= 0) {
+			/* mtcp_restart is gone (we will be too: PDEATHSIG) */
+			close(broker_fd);
+			broker_fd = -1;
+		}
+	}
+}
+
+/* Reads requests; returns how many clients now wait for a result.
+ * Drops those that had MTCP_CTL_IDLE_S and sent no complete request. */
 static int read_requests(void)
 {
+	uint64_t now = util_now_ns();
 	int waiting = 0;
 
 	for (int i = 0; i < nclients;) {
@@ -190,20 +284,19 @@ static int read_requests(void)
 				c->got += (size_t)n;
 			c->buf[c->got] = '\0';
 			if (strchr(c->buf, '\n')) {
-				if (!strncmp(c->buf, MTCP_CTL_ALIAS, strlen(MTCP_CTL_ALIAS))) {
-					add_alias(atoi(c->buf + strlen(MTCP_CTL_ALIAS)));
-					send_line(c->fd, "OK", "");
-					drop_client(i);
-					continue;
-				}
 				if (strcmp(c->buf, MTCP_CTL_REQUEST)) {
-					send_line(c->fd, MTCP_CTL_ERR, "unknown request");
+					send_line(c->fd, MTCP_CTL_ERR, MTCP_CTL_ERR_UNKNOWN);
 					drop_client(i);
 					continue;
 				}
 				send_line(c->fd, MTCP_CTL_ACCEPTED, "");
 				c->accepted = 1;
 			} else if (c->got >= sizeof(c->buf) - 1) {
+				send_line(c->fd, MTCP_CTL_ERR, MTCP_CTL_ERR_UNKNOWN);
+				drop_client(i);
+				continue;
+			} else if (now >= c->deadline) {
+				send_line(c->fd, MTCP_CTL_ERR, MTCP_CTL_ERR_TIMEOUT);
 				drop_client(i);
 				continue;
 			}
@@ -212,6 +305,17 @@ static int read_requests(void)
 		i++;
 	}
 	return waiting;
+}
+
+/* The earliest idle deadline of a client, or 0 if none. */
+static uint64_t next_idle_deadline(void)
+{
+	uint64_t d = 0;
+
+	for (int i = 0; i < nclients; i++)
+		if (!clients[i].accepted && (!d || clients[i].deadline < d))
+			d = clients[i].deadline;
+	return d;
 }
 
 static void answer_all(int result, const char *err)
@@ -264,8 +368,8 @@ static void *ctl_main(void *arg)
 	served_req = __atomic_load_n(&e->req_gen, __ATOMIC_ACQUIRE);
 
 	for (;;) {
-		struct pollfd pfd[1 + MTCP_MAX_ALIASES + MAX_CLIENTS];
-		uint64_t iv = interval_ns(), now = util_now_ns();
+		struct pollfd pfd[MAX_NAMES + 1 + MAX_CLIENTS];
+		uint64_t iv = interval_ns(), now = util_now_ns(), wake_at, idle;
 		uint64_t open_mask = all & ~(1ull << (e->cfg.signal - 1));
 		struct timespec ts, *tsp = NULL;
 		int np = 0, waiting, due, result;
@@ -276,10 +380,17 @@ static void *ctl_main(void *arg)
 			next_due = 0;
 		for (int i = 0; i < e->nlisten; i++)
 			pfd[np++] = (struct pollfd){ .fd = e->listen_fd[i], .events = POLLIN };
+		if (broker_fd >= 0)
+			pfd[np++] = (struct pollfd){ .fd = broker_fd, .events = POLLIN };
 		for (int i = 0; i < nclients; i++)
 			pfd[np++] = (struct pollfd){ .fd = clients[i].fd, .events = POLLIN };
-		if (next_due) {
-			uint64_t d = next_due > now ? next_due - now : 0;
+		/* wake for the interval, or for the first idle client to drop */
+		wake_at = next_due;
+		idle = next_idle_deadline();
+		if (idle && (!wake_at || idle < wake_at))
+			wake_at = idle;
+		if (wake_at) {
+			uint64_t d = wake_at > now ? wake_at - now : 0;
 			ts.tv_sec = (time_t)(d / 1000000000ull);
 			ts.tv_nsec = (long)(d % 1000000000ull);
 			tsp = &ts;
@@ -287,6 +398,7 @@ static void *ctl_main(void *arg)
 		if (__atomic_load_n(&e->req_gen, __ATOMIC_ACQUIRE) == served_req)
 			raw_syscall5(SYS_ppoll, (long)pfd, np, (long)tsp, (long)&open_mask, 8);
 		accept_all();
+		receive_from_broker();
 		waiting = read_requests();
 		due = next_due && util_now_ns() >= next_due;
 		if (!waiting && !due &&
@@ -296,7 +408,8 @@ static void *ctl_main(void *arg)
 		served_req = __atomic_load_n(&e->req_gen, __ATOMIC_ACQUIRE);
 		result = checkpoint_run(err, sizeof(err));
 		if (result == MTCP_RESTARTED) {
-			/* a new process: listen again, as itself and its aliases */
+			/* a new process: listen again, as itself and its aliases
+			 * (or through the broker); old names that nobody serves go */
 			ctl_listen();
 			served_req = __atomic_load_n(&e->req_gen, __ATOMIC_ACQUIRE);
 			next_due = 0;
@@ -307,6 +420,7 @@ static void *ctl_main(void *arg)
 			e->last_result = result;
 			/* requests that arrived meanwhile are served by this one */
 			accept_all();
+			receive_from_broker();
 			read_requests();
 			answer_all(result, err);
 			next_due = iv ? util_now_ns() + iv : 0;
@@ -323,6 +437,12 @@ int ctl_start(void)
 	pthread_attr_t attr;
 	pthread_t t;
 	int rc;
+
+	/* a launch: no broker (the restorer sets both after a restart) */
+	mtcp_restart_info.broker_fd = -1;
+	mtcp_restart_info.in_pidns = 0;
+	atexit(remove_names_at_exit);
+	pthread_atfork(NULL, NULL, forget_in_child);
 
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
