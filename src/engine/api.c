@@ -25,7 +25,8 @@
 #include <unistd.h>
 
 struct engine mtcp_engine = { .tid_offset = -1 };
-struct mtcp_restart_info mtcp_restart_info;
+/* broker_fd -1: no broker until a restart says otherwise (0 is stdin) */
+struct mtcp_restart_info mtcp_restart_info = { .broker_fd = -1 };
 
 /* mtcp_disable() nesting depth, and the slot index + 1 of a checkpoint
  * that arrived inside the section (suspend.c reads both). */

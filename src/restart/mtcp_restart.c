@@ -17,6 +17,7 @@
 #include "userns.h"
 #include "glibc-facts.h"
 #include "privilege.h"
+#include "broker.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -216,6 +217,7 @@ int main(int argc, char **argv)
 	int verify = 0, list = 0, same_pid = 1, in_userns = 0, restored, c, rc, pipefd[2], status;
 	int outer[2] = { -1, -1 };
 	pid_t prog_outer = 0;
+	struct broker broker;
 	const char *path;
 	sigset_t fwd, old;
 	pid_t child;
@@ -333,10 +335,17 @@ int main(int argc, char **argv)
 			fprintf(stderr, "mtcp_restart: pipe: %s\n", strerror(errno));
 			return 1;
 		}
+		/* its control socket is ours to serve, from out here */
+		if (broker_prepare(&broker, err, sizeof(err))) {
+			fprintf(stderr, "mtcp_restart: %s\n", err);
+			return 1;
+		}
+		ro.broker_fd = broker.program_fd;
 		child = clone_child(0);
 		if (child == 0) {
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
 			close(outer[1]);
+			broker_child_side(&broker);
 			if (userns_mount_proc(err, sizeof(err))) {
 				fprintf(stderr, "mtcp_restart: %s\n", err);
 				_exit(1);
@@ -356,12 +365,15 @@ int main(int argc, char **argv)
 			close(outer[0]);
 			close(pipefd[0]);
 			close(pipefd[1]);
+			/* only the program holds its end: its death closes it */
+			close(ro.broker_fd);
 			image_free(&img);
 			status = supervise(prog, &fwd);
 			_exit(WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status));
 		}
 		if (child > 0) {
 			close(outer[0]);
+			broker_parent_side(&broker);
 			prog_outer = pass_outer_pid(child, outer[1]);
 		}
 	} else {
@@ -404,8 +416,18 @@ int main(int argc, char **argv)
 	}
 	/* until the program runs (the restorer writes "R"), signals wait */
 	restored = read(pipefd[0], &r, 1) == 1 && r == 'R';
-	(void)prog_outer;
+	if (restored && in_userns) {
+		pid_t pids[2] = { prog_outer, getpid() };
+		rc = broker_start(&broker, geteuid(), pids, 2, err, sizeof(err));
+		if (rc)
+			fprintf(stderr, "mtcp_restart: warning: %s: %s\n",
+				rc < 0 ? "checkpoint requests cannot reach the restored program"
+				       : "some names of the restored program's control socket are taken",
+				err);
+	}
 	status = supervise(child, &fwd);
+	if (in_userns)
+		broker_stop(&broker);
 	/* _exit: nothing of ours is left to clean up, and in a user
 	 * namespace LeakSanitizer's exit-time scan cannot run (no ptrace) */
 	fflush(NULL);
