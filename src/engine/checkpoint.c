@@ -319,7 +319,7 @@ int checkpoint_run(char *err, size_t errlen)
 	static struct mtcp_rec_proc proc;
 	static struct mtcp_rec_sigact sigact[MTCP_NSIG];
 	static char cwd[MTCP_MAX_PATH], exe[MTCP_MAX_PATH];
-	static char final[MTCP_MAX_PATH], stem[128];
+	static char final[MTCP_MAX_PATH], wanted[MTCP_MAX_PATH], stem[128];
 	static struct img_writer w;
 	static struct mem_ctx m;
 	struct mem_range ex[MAX_EXCLUDED + 4];
@@ -482,16 +482,21 @@ int checkpoint_run(char *err, size_t errlen)
 		goto out_abort;
 	stop_writer();
 	t[4] = util_now_ns();
+	memcpy(wanted, final, sizeof(wanted));
 	if (c->fsync_async)
-		rc = commit_link_first(&cf, final);
+		rc = commit_link_first(&cf, final, sizeof(final));
 	else
-		rc = commit_finish(&cf, final, c->dir);
+		rc = commit_finish(&cf, final, sizeof(final), c->dir);
 	t[5] = util_now_ns();
 	if (rc == -EEXIST) {
-		snprintf(err, errlen, "cannot commit %s: a file of that name exists already (not "
-			 "ours: it was left as it is, and this image was dropped)", final);
+		snprintf(err, errlen, "cannot commit %s: a file of that name exists already, and "
+			 "so did the random names tried after it (not ours: they were left as "
+			 "they are, and this image was dropped)", wanted);
 		goto out_release;
 	}
+	if (!rc && strcmp(wanted, final))
+		util_log("warning: %s is someone else's file (left as it is); this image is %s",
+			 wanted, final);
 	if (rc) {
 		snprintf(err, errlen, "cannot commit %s: %s", final, strerror(-rc));
 		goto out_release;

@@ -101,8 +101,8 @@ int commit_reopen(const struct commit_file *f, int flags)
 	return (int)raw_syscall4(SYS_openat, AT_FDCWD, (long)self, flags, 0);
 }
 
-/* The file gets its final name; an existing one is never replaced. */
-static int link_final(struct commit_file *f, const char *final)
+/* The file gets the name final; an existing one is never replaced. */
+static int link_once(struct commit_file *f, const char *final)
 {
 	char self[64];
 	long rc;
@@ -130,6 +130,47 @@ static int link_final(struct commit_file *f, const char *final)
 	return (int)rc;
 }
 
+/*
+ * "DIR/STEM.SEQ.mtcp" -> "DIR/STEM.SEQ.<16 random hex digits>.mtcp": the
+ * name an image takes when someone else holds its usual one.  Nobody can
+ * plant it in advance, so a directory full of planted names (a sticky
+ * /tmp where others see this lineage's names) blocks no checkpoint.
+ */
+int commit_alt_name(char *final, size_t len, uint64_t rnd)
+{
+	size_t n = strlen(final), base = n - 5;
+	static const char hex[] = "0123456789abcdef";
+
+	if (n < 5 || strcmp(final + base, ".mtcp") || base + 1 + 16 + 5 >= len)
+		return -ENAMETOOLONG;
+	final[base] = '.';
+	for (int i = 0; i < 16; i++)
+		final[base + 1 + i] = hex[(rnd >> (60 - 4 * i)) & 15];
+	memcpy(final + base + 17, ".mtcp", 6);
+	return 0;
+}
+
+static int link_final(struct commit_file *f, char *final, size_t len)
+{
+	char alt[MTCP_COMMIT_PATH_MAX];
+	int rc = link_once(f, final);
+
+	for (int i = 0; rc == -EEXIST && i < 4; i++) {
+		uint64_t rnd = 0;
+		if (raw_syscall3(SYS_getrandom, (long)&rnd, sizeof(rnd), 0) != sizeof(rnd))
+			return rc;
+		if (strlen(final) >= sizeof(alt))
+			return rc;
+		strcpy(alt, final);
+		if (commit_alt_name(alt, sizeof(alt) < len ? sizeof(alt) : len, rnd))
+			return rc;
+		rc = link_once(f, alt);
+		if (!rc)
+			strcpy(final, alt);
+	}
+	return rc;
+}
+
 static void fsync_dir(const char *dir)
 {
 	long dfd = raw_syscall4(SYS_openat, AT_FDCWD, (long)dir,
@@ -141,12 +182,12 @@ static void fsync_dir(const char *dir)
 	}
 }
 
-int commit_finish(struct commit_file *f, const char *final, const char *dir)
+int commit_finish(struct commit_file *f, char *final, size_t len, const char *dir)
 {
 	long rc = raw_syscall1(SYS_fsync, f->fd);
 
 	if (!rc)
-		rc = link_final(f, final);
+		rc = link_final(f, final, len);
 	if (rc) {
 		commit_abort(f);
 		return (int)rc;
@@ -158,9 +199,9 @@ int commit_finish(struct commit_file *f, const char *final, const char *dir)
 	return 0;
 }
 
-int commit_link_first(struct commit_file *f, const char *final)
+int commit_link_first(struct commit_file *f, char *final, size_t len)
 {
-	int rc = link_final(f, final);
+	int rc = link_final(f, final, len);
 
 	if (rc)
 		commit_abort(f);

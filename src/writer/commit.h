@@ -52,14 +52,19 @@ int commit_tmpfile_unsupported(int err);
  * through /proc/self/fd: never by a name someone else could change. */
 int commit_reopen(const struct commit_file *f, int flags);
 
-/* fsync, link under final (never replacing: -EEXIST), close, fsync the
- * directory.  On failure the file is gone (commit_abort). */
-int commit_finish(struct commit_file *f, const char *final, const char *dir);
+/* fsync, link under final, close, fsync the directory.  An existing file
+ * under final is never replaced: the image then takes the name
+ * commit_alt_name() makes (final is rewritten: the caller says so), and
+ * -EEXIST only if those are taken too.  On failure the file is gone
+ * (commit_abort). */
+#define MTCP_COMMIT_PATH_MAX 4096
+int commit_finish(struct commit_file *f, char *final, size_t len, const char *dir);
+int commit_alt_name(char *final, size_t len, uint64_t rnd);
 /* MTCP_FSYNC=async: link now (the fd stays open); once the program runs
  * again, commit_settle() fsyncs the file and the directory and closes the
  * fd.  Until it returns, a crash may leave the new image short or empty
  * (the checksums then refuse it), never a mix. */
-int commit_link_first(struct commit_file *f, const char *final);
+int commit_link_first(struct commit_file *f, char *final, size_t len);
 int commit_settle(struct commit_file *f, const char *dir);
 /* Close, and remove the named temporary if there is one. */
 void commit_abort(struct commit_file *f);

@@ -128,7 +128,7 @@ static void test_tmpfile_commit(void **state)
 	fd2 = commit_reopen(&f, O_RDONLY | O_CLOEXEC);
 	assert_true(fd2 >= 0);
 	close(fd2);
-	assert_int_equal(commit_finish(&f, final, dir), 0);
+	assert_int_equal(commit_finish(&f, final, sizeof(final), dir), 0);
 	assert_int_equal(f.fd, -1);
 	assert_string_equal(listing(), "p.7.0a1b2c3d.1.mtcp");
 	assert_content(final, "whole");
@@ -137,31 +137,68 @@ static void test_tmpfile_commit(void **state)
 	assert_int_equal(st.st_nlink, 1);
 }
 
-/* A file, or a symlink, under the final name stays as it is. */
+/* A file, or a symlink, under the final name stays as it is; the image
+ * takes a random name beside it ("p.7.0a1b2c3d.1.<16 hex>.mtcp"). */
+static void check_alt_name(const char *wanted)
+{
+	size_t n = strlen(wanted) - 5;
+
+	assert_int_equal(strlen(final), n + 17 + 5);
+	assert_memory_equal(final, wanted, n);
+	assert_int_equal(final[n], '.');
+	for (size_t i = n + 1; i < n + 17; i++)
+		assert_non_null(strchr("0123456789abcdef", final[i]));
+	assert_string_equal(final + n + 17, ".mtcp");
+}
+
 static void test_never_replaces(void **state)
 {
-	char target[PATH_MAX];
+	char target[PATH_MAX], wanted[PATH_MAX];
 	struct commit_file f;
 	(void)state;
 
 	for (int tmpfile = 1; tmpfile >= 0; tmpfile--) {
 		open_file(&f, tmpfile);
+		snprintf(wanted, sizeof(wanted), "%s", final);
 		plant("p.7.0a1b2c3d.1.mtcp", "old");
 		write_str(f.fd, "new");
-		assert_int_equal(commit_finish(&f, final, dir), -EEXIST);
+		assert_int_equal(commit_finish(&f, final, sizeof(final), dir), 0);
 		assert_int_equal(f.fd, -1);
-		assert_string_equal(listing(), "p.7.0a1b2c3d.1.mtcp");
-		assert_content(final, "old");
+		check_alt_name(wanted);
+		assert_content(wanted, "old");
+		assert_content(final, "new");
 		unlink(final);
+		unlink(wanted);
 
 		open_file(&f, tmpfile);
+		snprintf(wanted, sizeof(wanted), "%s", final);
 		snprintf(target, sizeof(target), "%s/target", dir);
 		assert_int_equal(symlink(target, final), 0);
-		assert_int_equal(commit_link_first(&f, final), -EEXIST);
-		assert_string_equal(listing(), "p.7.0a1b2c3d.1.mtcp");
+		write_str(f.fd, "new");
+		assert_int_equal(commit_link_first(&f, final, sizeof(final)), 0);
+		assert_int_equal(commit_settle(&f, dir), 0);
+		check_alt_name(wanted);
 		assert_int_equal(access(target, F_OK), -1);
+		assert_content(final, "new");
 		unlink(final);
+		unlink(wanted);
 	}
+	assert_string_equal(listing(), "");
+}
+
+/* The random names are made from the usual one; a name that is not an
+ * image's is refused. */
+static void test_alt_name(void **state)
+{
+	char name[64] = "/d/p.1.0a1b2c3d.2.mtcp";
+	(void)state;
+
+	assert_int_equal(commit_alt_name(name, sizeof(name), 0x0123456789abcdefull), 0);
+	assert_string_equal(name, "/d/p.1.0a1b2c3d.2.0123456789abcdef.mtcp");
+	snprintf(name, sizeof(name), "/d/p.tmp");
+	assert_int_equal(commit_alt_name(name, sizeof(name), 1), -ENAMETOOLONG);
+	snprintf(name, sizeof(name), "/d/p.1.mtcp");
+	assert_int_equal(commit_alt_name(name, 20, 1), -ENAMETOOLONG);
 }
 
 /* Named: ".STEM.NONCE.mtcp.tmp", locked while written, renamed. */
@@ -181,7 +218,7 @@ static void test_named_commit(void **state)
 	close(fd2);
 	assert_int_equal(commit_clean_stale(dir), 0);
 	write_str(f.fd, "named");
-	assert_int_equal(commit_link_first(&f, final), 0);
+	assert_int_equal(commit_link_first(&f, final, sizeof(final)), 0);
 	assert_int_equal(commit_settle(&f, dir), 0);
 	assert_string_equal(listing(), "p.7.0a1b2c3d.1.mtcp");
 	assert_content(final, "named");
@@ -274,6 +311,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_name),
+		cmocka_unit_test(test_alt_name),
 		cmocka_unit_test_setup_teardown(test_tmpfile_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_never_replaces, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_named_commit, setup, teardown),
