@@ -61,18 +61,24 @@ static void usage(FILE *f)
 		"Exit status: the program's; 1 if the image cannot be restarted; 2 on a usage error.\n");
 }
 
-static pid_t clone_child(pid_t want)
+static pid_t clone_child_ns(pid_t want, uint64_t flags)
 {
 	struct clone_args ca;
 	uint64_t tid = (uint64_t)want;
 
 	memset(&ca, 0, sizeof(ca));
+	ca.flags = flags;
 	ca.exit_signal = SIGCHLD;
 	if (want > 0) {
 		ca.set_tid = (uint64_t)(uintptr_t)&tid;
 		ca.set_tid_size = 1;
 	}
 	return (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+}
+
+static pid_t clone_child(pid_t want)
+{
+	return clone_child_ns(want, 0);
 }
 
 /*
@@ -215,7 +221,7 @@ int main(int argc, char **argv)
 	struct image img;
 	char err[1024];
 	int verify = 0, list = 0, same_pid = 1, in_userns = 0, restored, c, rc, pipefd[2], status;
-	int outer[2] = { -1, -1 };
+	int outer[2] = { -1, -1 }, mapped[2] = { -1, -1 };
 	pid_t prog_outer = 0;
 	struct broker broker;
 	const char *path;
@@ -315,17 +321,9 @@ int main(int argc, char **argv)
 	}
 	fflush(NULL);
 
-	if (same_pid && userns_needed()) {
-		/* not allowed to choose pids here: a user + pid namespace */
-		rc = userns_enter(err, sizeof(err));
-		if (rc) {
-			fprintf(stderr, "mtcp_restart: warning: %s; the restored program gets new "
-				"pid and thread ids\n", err);
-			same_pid = 0;
-		} else {
-			in_userns = 1;
-		}
-	}
+	/* not allowed to choose pids here: a user + pid namespace (made by
+	 * the clone below, so that we stay outside it) */
+	in_userns = same_pid && userns_needed();
 	ro.same_tids = same_pid;
 	if (in_userns) {
 		/* The namespace's pid 1 reaps and passes signals on; the
@@ -341,11 +339,22 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		ro.broker_fd = broker.program_fd;
-		child = clone_child(0);
+		if (pipe2(mapped, O_CLOEXEC)) {
+			fprintf(stderr, "mtcp_restart: pipe: %s\n", strerror(errno));
+			return 1;
+		}
+		err[0] = '\0';
+		child = clone_child_ns(0, CLONE_NEWUSER | CLONE_NEWPID);
 		if (child == 0) {
+			char go = 0;
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
 			close(outer[1]);
+			close(mapped[1]);
 			broker_child_side(&broker);
+			/* nothing is allowed in here until the parent mapped our ids */
+			if (read(mapped[0], &go, 1) != 1 || go != 'M')
+				_exit(1);
+			close(mapped[0]);
 			if (userns_mount_proc(err, sizeof(err))) {
 				fprintf(stderr, "mtcp_restart: %s\n", err);
 				_exit(1);
@@ -371,7 +380,31 @@ int main(int argc, char **argv)
 			status = supervise(prog, &fwd);
 			_exit(WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status));
 		}
-		if (child > 0) {
+		close(mapped[0]);
+		if (child > 0 && userns_map(child, err, sizeof(err))) {
+			kill(child, SIGKILL);
+			waitpid(child, NULL, 0);
+			child = -1;
+			errno = EPERM;
+		}
+		if (child < 0) {
+			/* no user namespaces here: new pid and tids, said once */
+			fprintf(stderr, "mtcp_restart: warning: cannot create a user and pid "
+				"namespace (%s); the restored program gets new pid and thread "
+				"ids\n", err[0] ? err : strerror(errno));
+			close(outer[0]);
+			close(outer[1]);
+			close(mapped[1]);
+			broker_stop(&broker);
+			in_userns = 0;
+			same_pid = 0;
+			ro.same_tids = 0;
+			ro.in_pidns = 0;
+			ro.broker_fd = -1;
+			child = clone_child(0);
+		} else {
+			(void)!write(mapped[1], "M", 1);
+			close(mapped[1]);
 			close(outer[0]);
 			broker_parent_side(&broker);
 			prog_outer = pass_outer_pid(child, outer[1]);

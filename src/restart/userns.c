@@ -30,29 +30,25 @@ static int write_file(const char *path, const char *text)
 		return -errno;
 	n = write(fd, text, strlen(text));
 	close(fd);
-	return n == (ssize_t)strlen(text) ? 0 : -EIO;
+	return n == (ssize_t)strlen(text) ? 0 : n < 0 ? -errno : -EIO;
 }
 
-int userns_enter(char *err, size_t errlen)
+int userns_map(pid_t child, char *err, size_t errlen)
 {
-	char map[64];
-	uid_t uid = getuid();
-	gid_t gid = getgid();
+	char path[64], map[64];
 	int rc;
 
-	if (unshare(CLONE_NEWUSER | CLONE_NEWPID)) {
-		rc = -errno;
-		snprintf(err, errlen, "cannot create a user and pid namespace (%s)", strerror(-rc));
-		return rc;
-	}
 	/* the same uid and gid inside: files keep their owners */
-	rc = write_file("/proc/self/setgroups", "deny");
-	snprintf(map, sizeof(map), "%u %u 1", (unsigned)uid, (unsigned)uid);
+	snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)child);
+	rc = write_file(path, "deny");
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)child);
+	snprintf(map, sizeof(map), "%u %u 1", (unsigned)geteuid(), (unsigned)geteuid());
 	if (!rc)
-		rc = write_file("/proc/self/uid_map", map);
-	snprintf(map, sizeof(map), "%u %u 1", (unsigned)gid, (unsigned)gid);
+		rc = write_file(path, map);
+	snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)child);
+	snprintf(map, sizeof(map), "%u %u 1", (unsigned)getegid(), (unsigned)getegid());
 	if (!rc)
-		rc = write_file("/proc/self/gid_map", map);
+		rc = write_file(path, map);
 	if (rc)
 		snprintf(err, errlen, "cannot set up the user namespace's id maps (%s)",
 			 strerror(-rc));

@@ -7,11 +7,18 @@
 #define MTCP_USERNS_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /* 1 if this process may not pick pids in its own pid namespace. */
 int userns_needed(void);
-/* Enters the namespaces; returns 0, or -errno with a reason. */
-int userns_enter(char *err, size_t errlen);
+/*
+ * The namespaces are made by clone3(CLONE_NEWUSER | CLONE_NEWPID) for the
+ * namespace's first process, so that mtcp_restart itself stays outside,
+ * in the initial user namespace (its control-socket broker must judge
+ * clients there).  From outside, the parent maps the child's namespace:
+ * the same uid and gid inside.  Returns 0, or -errno with a reason.
+ */
+int userns_map(pid_t child, char *err, size_t errlen);
 /* In the namespace's first process: a private /proc of the new pid namespace. */
 int userns_mount_proc(char *err, size_t errlen);
 
