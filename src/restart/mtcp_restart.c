@@ -112,6 +112,10 @@ static pid_t pass_outer_pid(pid_t init, int outer_fd)
 }
 
 /* Waits for the child, passing signals on.  Returns its wait status. */
+/* The restored program is in a session of its own (root restarting
+ * another user's image): the terminal's signals reach only us. */
+static int child_own_session;
+
 static int supervise(pid_t child, const sigset_t *fwd)
 {
 	int status = 0;
@@ -129,7 +133,7 @@ static int supervise(pid_t child, const sigset_t *fwd)
 			continue;
 		}
 		/* the terminal already sent its signals to the whole group */
-		if (si.si_code == SI_KERNEL &&
+		if (si.si_code == SI_KERNEL && !child_own_session &&
 		    (sig == SIGINT || sig == SIGQUIT || sig == SIGTSTP || sig == SIGWINCH))
 			continue;
 		kill(child, sig);
@@ -221,7 +225,7 @@ int main(int argc, char **argv)
 	struct image img;
 	char err[1024];
 	int verify = 0, list = 0, same_pid = 1, in_userns = 0, restored, c, rc, pipefd[2], status;
-	int outer[2] = { -1, -1 }, mapped[2] = { -1, -1 };
+	int outer[2] = { -1, -1 }, mapped[2] = { -1, -1 }, foreign = 0;
 	pid_t prog_outer = 0;
 	struct broker broker;
 	const char *path;
@@ -280,6 +284,17 @@ int main(int argc, char **argv)
 	 * names is looked at, and from then on looked at with the writer's ids */
 	if (!rc && img.restartable)
 		rc = priv_check(&img, &ro.ids, err, sizeof(err));
+	/* Root restarting another user's program must not hand it root's
+	 * terminal: it could type into it (TIOCSTI) or read from it. */
+	foreign = ro.ids.set && (ro.ids.uid[0] || ro.ids.uid[1] || ro.ids.uid[2]);
+	for (int fd = 0; !rc && !verify && foreign && fd <= 2; fd++)
+		if (isatty(fd)) {
+			snprintf(err, sizeof(err), "refused: fd %d is a terminal, and the image is "
+				 "uid %u's: its program would get root's terminal; redirect stdin, "
+				 "stdout and stderr away from it, or restart as that user "
+				 "(runuser -u USER -- mtcp_restart IMAGE)", fd, ro.ids.uid[1]);
+			rc = -EPERM;
+		}
 	if (!rc)
 		rc = priv_enter_fs(&img, &ro.ids, err, sizeof(err));
 	if (!rc)
@@ -434,12 +449,17 @@ int main(int argc, char **argv)
 		/* the restored program is mtcp_restart's foreground job: if
 		 * mtcp_restart is killed outright, so is it */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		/* another user's program: without root's controlling terminal
+		 * (its fds that were terminals become /dev/null, with a warning) */
+		if (foreign)
+			setsid();
 		close(pipefd[0]);
 		ro.status_fd = pipefd[1];
 		restore_child(path, &img, &ro);
 	}
 	close(pipefd[1]);
 	image_free(&img);
+	child_own_session = foreign;
 	/* root restarting a user's image: from here on mtcp_restart is that
 	 * user too (the program exists; nothing of ours needs more) */
 	if (priv_drop_all(&ro.ids, err, sizeof(err))) {

@@ -60,7 +60,7 @@ fi
 for c in useradd userdel groupadd groupdel setpriv getent; do
 	command -v "$c" >/dev/null || { say "SKIP: $c not found"; exit 77; }
 done
-for v in MTCP_LAUNCH MTCP_CHECKPOINT MTCP_RESTART MTCP_LIB SEC_IDS_PROG SEC_FAKE_SERVER; do
+for v in MTCP_LAUNCH MTCP_CHECKPOINT MTCP_RESTART MTCP_LIB SEC_IDS_PROG SEC_FAKE_SERVER MT_PTY_RUN; do
 	if [[ -z ${!v-} || ! -f ${!v} ]]; then
 		say "multiuser.sh: $v is not set to a file (run it through meson test)" >&2
 		exit 99
@@ -516,6 +516,24 @@ sub_b() {
 	else
 		reap "$R"
 		say "  b4: alice's file now root's 0600: root's restart: exit $RC: $(head -n 1 "$w/b4.err")"
+	fi
+
+	# b5: root restarts it from a terminal: refused, or alice's program
+	# would hold root's terminal (and could type into it)
+	bg "$w/b5.out" "$w/b5.err" "$ASROOT" "$MT_PTY_RUN" "$RESTART" "$img"
+	R=$BG_PID
+	if wait_line "$w/b5.out" '^tick' "$R"; then
+		problem "b5: root's restart of alice's image on a terminal must be refused; it ran"
+		kill_tree "$R"
+		reap "$R"
+	else
+		reap "$R"
+		line=$(grep -m1 'mtcp_restart' "$w/b5.out" "$w/b5.err" | head -n 1)
+		say "  b5: on root's terminal: exit $RC: ${line#*:}"
+		if [[ $RC == 0 || $RC == timeout ]] || [[ $line != *"is a terminal"* ]]; then
+			problem "b5: expected a non-zero exit and a refusal naming the terminal;" \
+				"exit $RC: '$line'"
+		fi
 	fi
 	((${#PROBLEMS[@]} == 0)) || logs "$w/root.err"
 	((${#PROBLEMS[@]} == 0))
