@@ -48,13 +48,5 @@
 /* Clients served at once (connected, or waiting for a result). */
 #define MTCP_CTL_MAX_CLIENTS 64
 
-/*
- * OBSOLETE, kept only so that mtcp_restart.c's announce_outer_pid() still
- * compiles until the broker (src/restart/broker.h) replaces it: no control
- * thread listens on abstract names or accepts ALIAS any more.  Remove both
- * with announce_outer_pid().
- */
-#define MTCP_CTL_NAME_FMT "mtcp-fast.%d"
-#define MTCP_CTL_ALIAS "ALIAS "
 
 #endif

@@ -218,14 +218,15 @@ int ctl_listen_at(int dirfd, const char *dirpath, pid_t pid, uid_t uid, struct c
 	}
 	while (bind(fd, (struct sockaddr *)&a, alen)) {
 		rc = -errno;
-		if (rc != -EADDRINUSE || tries++) {
+		if (rc != -EADDRINUSE || tries++ > 2) {
 			snprintf(err, errlen, "cannot bind %s: %s", name->path, strerror(-rc));
 			goto fail;
 		}
 		/* Taken: by a dead process of ours (stale), a live one, or
-		 * something that is not ours at all. */
-		if (fstatat(dirfd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    (!S_ISSOCK(st.st_mode) || st.st_uid != uid)) {
+		 * something that is not ours at all; or gone meanwhile. */
+		if (fstatat(dirfd, rel, &st, AT_SYMLINK_NOFOLLOW))
+			continue;
+		if (!S_ISSOCK(st.st_mode) || st.st_uid != uid) {
 			snprintf(err, errlen, "%s exists and is not a control socket of uid %u; "
 				 "left alone", name->path, (unsigned)uid);
 			rc = -EEXIST;

@@ -495,11 +495,12 @@ void __attribute__((noreturn)) restore_child(const char *path, struct image *img
 
 	/* the point of no return */
 	uint64_t stack_top = hole + hp.stack_off + MAIN_STACK - 64;
+	/* a goes in %rdi by constraint: with "r" the compiler may give the
+	 * jump target %rdi too, which a move into %rdi would overwrite */
 	__asm__ volatile("movq %0, %%rsp\n\t"
-			 "movq %1, %%rdi\n\t"
-			 "jmpq *%2\n\t"
+			 "jmpq *%1\n\t"
 			 :
-			 : "r"(stack_top), "r"(a), "r"(hole + hp.blob_off)
+			 : "r"(stack_top), "r"(hole + hp.blob_off), "D"(a)
 			 : "memory");
 	__builtin_unreachable();
 }

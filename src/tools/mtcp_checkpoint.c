@@ -122,11 +122,8 @@ static void die_eof(int accepted)
 {
 	int rc = probe_process(target_pid);
 
-	/* The control thread serves only its own uid (or root). */
-	if (!accepted && rc == -EPERM)
-		die(EXIT_FAILED, "permission denied: process %d belongs to another user",
-		    target_pid);
-	if (!accepted && rc == 0)
+	/* (another user's process was refused before connecting) */
+	if (!accepted && (rc == 0 || rc == -EPERM))
 		die(EXIT_FAILED, "process %d closed the connection without answering",
 		    target_pid);
 	die(EXIT_FAILED, "process %d exited before the checkpoint completed", target_pid);
