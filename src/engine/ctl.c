@@ -361,11 +361,15 @@ static void *ctl_main(void *arg)
 			pthread_attr_destroy(&at);
 		}
 	}
+	/* Requests made from here on are new: read before ctl_start() lets
+	 * mtcp_init() return (it waits for ctl_tid), or a mtcp_checkpoint()
+	 * right after it could be counted as served while ctl_listen() runs,
+	 * and its caller would wait forever. */
+	served_req = __atomic_load_n(&e->req_gen, __ATOMIC_ACQUIRE);
 	__atomic_store_n(&e->ctl_tid, (pid_t)raw_syscall0(SYS_gettid), __ATOMIC_RELEASE);
 	raw_syscall4(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, 0, 8);
 	raw_syscall2(SYS_prctl, 15 /* PR_SET_NAME */, (long)"mtcp-ctl");
 	ctl_listen();
-	served_req = __atomic_load_n(&e->req_gen, __ATOMIC_ACQUIRE);
 
 	for (;;) {
 		struct pollfd pfd[MAX_NAMES + 1 + MAX_CLIENTS];
@@ -410,8 +414,8 @@ static void *ctl_main(void *arg)
 		if (result == MTCP_RESTARTED) {
 			/* a new process: listen again, as itself and its aliases
 			 * (or through the broker); old names that nobody serves go */
-			ctl_listen();
 			served_req = __atomic_load_n(&e->req_gen, __ATOMIC_ACQUIRE);
+			ctl_listen();
 			next_due = 0;
 			e->last_result = MTCP_RESTARTED;
 		} else {
