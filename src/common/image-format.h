@@ -110,13 +110,22 @@ struct mtcp_img_header_v3 {
 	uint64_t seq;            /* 160: images written by this lineage, this one included */
 	uint32_t outer_pid;      /* 168: the pid the writer had in the initial pid
 	                                 namespace (0: unknown) */
-	uint32_t reserved[20];   /* 172: must be zero */
+	uint32_t caps_valid;     /* 172: 1: the capability fields were recorded */
+	uint32_t cap_eff[2];     /* 176: effective set, low and high 32 bits */
+	uint32_t cap_prm[2];     /* 184: permitted */
+	uint32_t cap_inh[2];     /* 192: inheritable */
+	uint32_t cap_bnd[2];     /* 200: bounding set */
+	uint32_t cap_amb[2];     /* 208: ambient set */
+	uint32_t no_new_privs;   /* 216: PR_GET_NO_NEW_PRIVS (0 or 1) */
+	uint32_t reserved[8];    /* 220: must be zero */
 	uint32_t header_crc;     /* 252: crc32c of bytes 0..251 */
 };
 _Static_assert(sizeof(struct mtcp_img_header_v3) == 256, "v3 header size");
 _Static_assert(__builtin_offsetof(struct mtcp_img_header_v3, ngroups) == 56, "v3 ngroups");
 _Static_assert(__builtin_offsetof(struct mtcp_img_header_v3, image_id) == 96, "v3 ids");
 _Static_assert(__builtin_offsetof(struct mtcp_img_header_v3, outer_pid) == 168, "v3 outer");
+_Static_assert(__builtin_offsetof(struct mtcp_img_header_v3, cap_eff) == 176, "v3 caps");
+_Static_assert(__builtin_offsetof(struct mtcp_img_header_v3, reserved) == 220, "v3 reserved");
 _Static_assert(__builtin_offsetof(struct mtcp_img_header_v3, header_crc) == 252, "v3 crc");
 
 /* Record types. */

@@ -160,6 +160,35 @@ static uint32_t outer_pid(void)
 	return 0;
 }
 
+/*
+ * The capability sets of the calling thread (the control thread: the
+ * program's threads have the same unless the program changed one thread's
+ * alone).  A restart gives the program no capability outside these.
+ */
+static void capture_caps(struct iw_identity *id)
+{
+	struct { uint32_t version; int pid; } hdr = { 0x20080522 /* _LINUX_CAPABILITY_VERSION_3 */, 0 };
+	struct { uint32_t eff, prm, inh; } d[2];
+	long n;
+
+	memset(d, 0, sizeof(d));
+	id->caps_valid = raw_syscall2(SYS_capget, (long)&hdr, (long)d) == 0;
+	for (int w = 0; w < 2; w++) {
+		id->cap_eff[w] = d[w].eff;
+		id->cap_prm[w] = d[w].prm;
+		id->cap_inh[w] = d[w].inh;
+		id->cap_bnd[w] = id->cap_amb[w] = 0;
+	}
+	for (int c = 0; c < 64; c++) {
+		if (raw_syscall5(SYS_prctl, PR_CAPBSET_READ, c, 0, 0, 0) == 1)
+			id->cap_bnd[c / 32] |= 1u << (c % 32);
+		if (raw_syscall5(SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, c, 0, 0) == 1)
+			id->cap_amb[c / 32] |= 1u << (c % 32);
+	}
+	n = raw_syscall5(SYS_prctl, PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
+	id->no_new_privs = n == 1;
+}
+
 void identity_fill(struct iw_identity *id, uint64_t seq)
 {
 	static char uid_map[16384], gid_map[16384];
@@ -185,6 +214,8 @@ void identity_fill(struct iw_identity *id, uint64_t seq)
 	id->ngroups = n > 0 ? (uint32_t)n : 0;
 	for (uint32_t i = 0; i < id->ngroups; i++)
 		id->groups[i] = map_id(gm, id->groups[i]);
+
+	capture_caps(id);
 
 	identity_random(id->image_id, sizeof(id->image_id));
 	memcpy(id->lineage_id, lin.lineage, sizeof(id->lineage_id));

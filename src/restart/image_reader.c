@@ -143,7 +143,10 @@ static int load_header(struct image *img, char *err, size_t errlen)
 		FAIL(-EINVAL, "corrupt: header reserved field (offset 56) is not zero");
 	if (h.version >= 3) {
 		if (!all_zero(h3->reserved, sizeof(h3->reserved)))
-			FAIL(-EINVAL, "corrupt: header reserved bytes (offsets 172..251) are not zero");
+			FAIL(-EINVAL, "corrupt: header reserved bytes (offsets 220..251) are not zero");
+		if (h3->caps_valid > 1 || h3->no_new_privs > 1)
+			FAIL(-EINVAL, "corrupt: header caps_valid %u or no_new_privs %u is not 0 or 1",
+			     h3->caps_valid, h3->no_new_privs);
 		if (h3->ngroups > 65536)
 			FAIL(-EINVAL, "corrupt: header says %u supplementary groups (at most 65536)",
 			     h3->ngroups);

@@ -64,6 +64,13 @@ int priv_check(const struct image *img, struct rst_ids *ids, char *err, size_t e
 
 	memset(ids, 0, sizeof(*ids));
 	ids->dumpable = dumpable_of(h->dumpable);
+	ids->caps_set = (int32_t)h->caps_valid;
+	memcpy(ids->cap_eff, h->cap_eff, sizeof(ids->cap_eff));
+	memcpy(ids->cap_prm, h->cap_prm, sizeof(ids->cap_prm));
+	memcpy(ids->cap_inh, h->cap_inh, sizeof(ids->cap_inh));
+	memcpy(ids->cap_bnd, h->cap_bnd, sizeof(ids->cap_bnd));
+	memcpy(ids->cap_amb, h->cap_amb, sizeof(ids->cap_amb));
+	ids->no_new_privs = (int32_t)h->no_new_privs;
 	if (fstat(img->fd, &st)) {
 		snprintf(err, errlen, "cannot stat the image: %s", strerror(errno));
 		return -errno;

@@ -10,6 +10,8 @@
  *                     it (its fsuid at the checkpoint); the restored
  *                     program has exactly the writer's ids and groups, and
  *                     every path the image names is opened with them
+ *   either way:       each restored thread keeps only the capabilities the
+ *                     writer had (restorer.c, limit_caps)
  */
 #ifndef MTCP_PRIVILEGE_H
 #define MTCP_PRIVILEGE_H

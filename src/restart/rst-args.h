@@ -61,6 +61,12 @@ struct rst_ids {
 	uint32_t gid[3];
 	uint32_t fsuid, fsgid;
 	int32_t dumpable;       /* PR_SET_DUMPABLE afterwards: 0 or 1; -1: leave */
+	/* Capabilities: every thread keeps only those of its own that the
+	 * writer had (a restart as root, or in a user namespace, starts with
+	 * more); caps_set 0: the image recorded none (left as they are). */
+	int32_t caps_set;
+	uint32_t cap_eff[2], cap_prm[2], cap_inh[2], cap_bnd[2], cap_amb[2];
+	int32_t no_new_privs;
 };
 
 struct rst_args {

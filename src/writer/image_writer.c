@@ -99,6 +99,13 @@ int iw_header(struct img_writer *w, uint32_t pid, uint64_t flags, uint64_t creat
 		memcpy(h->launch_id, id->launch_id, MTCP_ID_LEN);
 		h->seq = id->seq;
 		h->outer_pid = id->outer_pid;
+		h->caps_valid = id->caps_valid;
+		memcpy(h->cap_eff, id->cap_eff, sizeof(h->cap_eff));
+		memcpy(h->cap_prm, id->cap_prm, sizeof(h->cap_prm));
+		memcpy(h->cap_inh, id->cap_inh, sizeof(h->cap_inh));
+		memcpy(h->cap_bnd, id->cap_bnd, sizeof(h->cap_bnd));
+		memcpy(h->cap_amb, id->cap_amb, sizeof(h->cap_amb));
+		h->no_new_privs = id->no_new_privs;
 	}
 	header_fill(h);
 	rc = put(w, h, sizeof(*h));

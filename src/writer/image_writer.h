@@ -48,6 +48,10 @@ struct iw_identity {
 	uint8_t image_id[16], lineage_id[16], parent_id[16], launch_id[16];
 	uint64_t seq;
 	uint32_t outer_pid;
+	/* the writing thread's capability sets (low, high 32 bits) */
+	uint32_t caps_valid;
+	uint32_t cap_eff[2], cap_prm[2], cap_inh[2], cap_bnd[2], cap_amb[2];
+	uint32_t no_new_privs;
 };
 /* The v3 header (at offset 0: w must be fresh) and right after it the
  * GROUPS record.  id NULL: ids, credentials and dumpable zero, no groups

@@ -68,9 +68,9 @@ for v in MTCP_LAUNCH MTCP_CHECKPOINT MTCP_RESTART MTCP_LIB SEC_IDS_PROG SEC_FAKE
 done
 
 SUBTESTS=("$@")
-((${#SUBTESTS[@]})) || SUBTESTS=(a b c d e f)
+((${#SUBTESTS[@]})) || SUBTESTS=(a b c d e f g)
 for s in "${SUBTESTS[@]}"; do
-	[[ $s =~ ^[a-f]$ ]] || { say "multiuser.sh: unknown sub-test '$s' (a..f)" >&2; exit 99; }
+	[[ $s =~ ^[a-g]$ ]] || { say "multiuser.sh: unknown sub-test '$s' (a..g)" >&2; exit 99; }
 done
 
 # Only stdin, stdout and stderr go to the programs.
@@ -832,6 +832,66 @@ sub_f() {
 }
 
 # ---- the run ------------------------------------------------------------------------------------
+# ---- g: capabilities ----------------------------------------------------------------------
+# caps_of PID: "TID CapInh CapPrm CapEff CapBnd CapAmb" for each thread (/proc order)
+caps_of() {
+	local t
+	for t in /proc/"$1"/task/*; do
+		printf '%s ' "${t##*/}"
+		awk '$1 ~ /^Cap(Eff|Prm|Inh|Bnd|Amb):$/ { printf "%s ", $2 }' "$t/status"
+		echo
+	done
+}
+sub_g() {
+	local w=$T/g P img R Q want now t line bad=0
+	mkdir -p "$w/img"
+	chmod 0700 "$w/img"
+	# root's program, left with CAP_NET_BIND_SERVICE (bit 10) alone by its exec
+	bg "$w/prog.out" "$w/prog.err" "$ASROOT" setpriv --bounding-set=-all,+net_bind_service \
+		--inh-caps=-all -- "$LAUNCH" --dir "$w/img" -- "$IDS" 3
+	P=$BG_PID
+	wait_line "$w/prog.out" '^ready' "$P" ||
+		{ problem "setup: root's program did not start: $(head -n 2 "$w/prog.err")"; return 1; }
+	want=$(caps_of "$P" | cut -d' ' -f2- | sort -u)
+	say "  root's program $P, every thread (inh prm eff bnd amb): $want"
+	if [[ $want != "0000000000000000 0000000000000400 0000000000000400 0000000000000400 0000000000000000 " ]]; then
+		SKIP_WHY="setpriv did not leave the program CAP_NET_BIND_SERVICE alone: $want"
+		stop_kill "$P"
+		reap "$P"
+		return 77
+	fi
+	run_client root "$P" 60
+	img=$CL_OUT
+	stop_kill "$P"
+	reap "$P"
+	if ((CL_RC != 0)) || [[ ! -f $img ]]; then
+		problem "setup: the checkpoint failed: exit $CL_RC: $CL_ERR"
+		return 1
+	fi
+	bg "$w/r.out" "$w/r.err" "$ASROOT" "$RESTART" "$img"
+	R=$BG_PID
+	if ! wait_line "$w/r.out" '^tick' "$R"; then
+		problem "root's restart did not run the program: $(head -n 2 "$w/r.err")"
+		kill_tree "$R"
+		reap "$R"
+		return 1
+	fi
+	Q=$(grep -m1 '^tick' "$w/r.out" | cut -d' ' -f2)
+	track "$Q"
+	now=$(caps_of "$Q")
+	while read -r t line; do
+		if [[ "$line " != "$want" ]]; then
+			problem "restored thread $t must have the capabilities it had ('$want');" \
+				"it has '$line'"
+			bad=1
+		fi
+	done <<<"$now"
+	((bad)) || say "  restored by root: $(wc -l <<<"$now") threads, each with only CAP_NET_BIND_SERVICE"
+	kill -KILL "$Q"
+	reap "$R"
+	((${#PROBLEMS[@]} == 0))
+}
+
 declare -A TITLE=(
 	[a]="the impostor control socket"
 	[b]="root restarting alice's image"
@@ -839,6 +899,7 @@ declare -A TITLE=(
 	[d]="a setuid program linked with the library"
 	[e]="a process alice restored in a user namespace"
 	[f]="a process nobody restored in a user namespace"
+	[g]="root's program with fewer capabilities restarted by root"
 )
 npass=0 nfail=0 nskip=0
 for s in "${SUBTESTS[@]}"; do

@@ -666,7 +666,7 @@ static void m_thread_flags(struct img *m)
 }
 static void m_hdr_reserved_v3(struct img *m)
 {
-	EDIT_HDR(m, h, h.reserved[19] = 1);
+	EDIT_HDR(m, h, h.reserved[7] = 1);
 }
 static void m_hdr_reserved_v2(struct img *m)
 {

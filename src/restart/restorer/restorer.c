@@ -23,7 +23,8 @@
  *      robust list, rseq, sigaltstack, name, affinity);
  *      and, when root restarts another user's image, each thread then
  *      takes the writer's ids (credentials are per thread); the main
- *      thread last, after every clone3, then the rlimits (as the writer:
+ *      thread last, after every clone3; each keeps only the capabilities
+ *      the writer had; then the rlimits (as the writer:
  *      no hard limit above what it could set) and PR_SET_DUMPABLE;
  *   8. when all are ready: close the helper fds, tell mtcp_restart "R",
  *      re-raise pending signals, and resume: program threads through the
@@ -355,6 +356,69 @@ static void take_ids(struct rst_args *a)
 		rst_die(a, "a thread did not take the image's file system ids", id->fsuid, 0);
 }
 
+/*
+ * This thread keeps only the capabilities the writer had: the bounding
+ * and ambient sets lose what it lacked (before the capset below gives up
+ * CAP_SETPCAP), then the effective, permitted and inheritable sets are
+ * cut to the recorded ones, and read back.  Capabilities are per thread.
+ */
+#define CAP_V3 0x20080522u
+#define PR_CAPBSET_READ_ 23
+#define PR_CAPBSET_DROP_ 24
+#define PR_CAP_AMBIENT_ 47
+#define PR_CAP_AMBIENT_IS_SET_ 1
+#define PR_CAP_AMBIENT_LOWER_ 3
+#define PR_SET_NO_NEW_PRIVS_ 38
+
+struct cap_hdr {
+	uint32_t version;
+	int32_t pid;
+};
+struct cap_data {
+	uint32_t eff, prm, inh;
+};
+
+static void limit_caps(struct rst_args *a)
+{
+	const struct rst_ids *id = &a->ids;
+	struct cap_hdr h = { CAP_V3, 0 };
+	struct cap_data d[2];
+	long rc;
+
+	if (!id->caps_set)
+		return;
+	for (int c = 0; c < 64; c++) {
+		uint32_t bit = 1u << (c % 32);
+		if (!(id->cap_bnd[c / 32] & bit) && sys_prctl(PR_CAPBSET_READ_, (uint64_t)c, 0, 0) == 1)
+			sys_prctl(PR_CAPBSET_DROP_, (uint64_t)c, 0, 0); /* EPERM: ours lacks it anyway */
+		if (!(id->cap_amb[c / 32] & bit) &&
+		    sys_prctl(PR_CAP_AMBIENT_, PR_CAP_AMBIENT_IS_SET_, (uint64_t)c, 0) == 1)
+			sys_prctl(PR_CAP_AMBIENT_, PR_CAP_AMBIENT_LOWER_, (uint64_t)c, 0);
+	}
+	rc = sys_capget(&h, d);
+	if (rc < 0)
+		rst_die(a, "cannot read this thread's capabilities", 0, rc);
+	for (int w = 0; w < 2; w++) {
+		d[w].eff &= id->cap_eff[w];
+		d[w].prm &= id->cap_prm[w];
+		d[w].inh &= id->cap_inh[w];
+	}
+	h.version = CAP_V3;
+	h.pid = 0;
+	rc = sys_capset(&h, d);
+	if (rc < 0)
+		rst_die(a, "cannot give up capabilities the image's writer did not have", 0, rc);
+	h.version = CAP_V3;
+	h.pid = 0;
+	if (sys_capget(&h, d) < 0)
+		rst_die(a, "cannot read this thread's capabilities", 0, 0);
+	for (int w = 0; w < 2; w++)
+		if ((d[w].eff & ~id->cap_eff[w]) || (d[w].prm & ~id->cap_prm[w]))
+			rst_die(a, "a thread kept capabilities the image's writer did not have", 0, 0);
+	if (id->no_new_privs)
+		sys_prctl(PR_SET_NO_NEW_PRIVS_, 1, 0, 0);
+}
+
 static void __attribute__((noreturn)) thread_resume(struct rst_thread *t)
 {
 	struct rst_args *a = t->args;
@@ -385,6 +449,7 @@ static void thread_main(void *arg)
 
 	thread_setup(t, 0);
 	take_ids(t->args);
+	limit_caps(t->args);
 	thread_wait_go(t->args);
 	thread_resume(t);
 }
@@ -464,6 +529,7 @@ void rst_main(struct rst_args *a)
 	thread_setup(main_thread, 1);
 	create_threads(a);
 	take_ids(a);
+	limit_caps(a);
 	restore_rlimits(a);
 	if (a->ids.set) {
 		/* a change of credentials made the process undumpable and

@@ -24,6 +24,18 @@ static inline long sys_arch_prctl(int code, uint64_t addr)
 
 /* long clone3(struct clone_args *cl_args, size_t size); -- see clone.S */
 
+/* int capget(cap_user_header_t hdrp, cap_user_data_t datap); */
+static inline long sys_capget(void *hdr, void *data)
+{
+	return raw_syscall2(__NR_capget, (long)hdr, (long)data);
+}
+
+/* int capset(cap_user_header_t hdrp, const cap_user_data_t datap); -- this thread */
+static inline long sys_capset(void *hdr, const void *data)
+{
+	return raw_syscall2(__NR_capset, (long)hdr, (long)data);
+}
+
 /* int close(int fd); */
 static inline long sys_close(int fd)
 {
