@@ -49,6 +49,25 @@ const char *ctl_user_desc(uid_t uid, char *buf, size_t len)
 	return buf;
 }
 
+int ctl_in_initial_userns(void)
+{
+	unsigned long a, b, n;
+	char map[256], *nl;
+	ssize_t len;
+	int fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	len = read(fd, map, sizeof(map) - 1);
+	close(fd);
+	if (len <= 0)
+		return 0;
+	map[len] = '\0';
+	nl = strchr(map, '\n');
+	return sscanf(map, "%lu %lu %lu", &a, &b, &n) == 3 && a == 0 && b == 0 &&
+	       n == 4294967295ul && (!nl || !nl[1]);
+}
+
 /* "you" or "user alice (1000)": whom the directory should belong to. */
 static const char *whom(uid_t uid, char *buf, size_t len)
 {

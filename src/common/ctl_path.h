@@ -96,4 +96,9 @@ int ctl_sweep_stale(int dirfd, uid_t uid, int max);
 /* "user bob (1001)" or "uid 1001" into buf; returns buf. */
 const char *ctl_user_desc(uid_t uid, char *buf, size_t len);
 
+/* 1 if this process is in the initial user namespace (its uid_map maps
+ * every uid to itself in one line): SO_PEERCRED here is in the host's
+ * terms, and the overflow uid is a real user (nobody). */
+int ctl_in_initial_userns(void);
+
 #endif

@@ -53,29 +53,14 @@ void broker_child_side(struct broker *b)
  * then SO_PEERCRED here is as translated as in the program. */
 static int inside_programs_userns(pid_t pid)
 {
-	char path[64], map[256];
+	char path[64];
 	struct stat self, prog;
-	unsigned long a, c, n;
-	char *nl;
-	ssize_t len;
-	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
 	if (stat("/proc/self/ns/user", &self) || stat(path, &prog) || self.st_ino != prog.st_ino ||
 	    self.st_dev != prog.st_dev)
 		return 0;
-	fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	len = read(fd, map, sizeof(map) - 1);
-	close(fd);
-	if (len <= 0)
-		return 0;
-	map[len] = '\0';
-	/* the initial namespace maps every uid to itself, in one line */
-	nl = strchr(map, '\n');
-	return !(sscanf(map, "%lu %lu %lu", &a, &c, &n) == 3 && a == 0 && c == 0 &&
-		 n == 4294967295ul && (!nl || !nl[1]));
+	return !ctl_in_initial_userns();
 }
 
 /* Passes fd to the program: 0, -EAGAIN (it is not taking them), or

@@ -2,28 +2,16 @@
 /* privilege.c - see privilege.h. */
 #include "privilege.h"
 #include "image_reader.h"
+#include "ctl_path.h"
 
 #include <errno.h>
 #include <grp.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fsuid.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-/* "alice (1000)" or "uid 1000" */
-static const char *user_name(uint32_t uid, char *buf, size_t len)
-{
-	struct passwd *pw = getpwuid((uid_t)uid);
-
-	if (pw && pw->pw_name)
-		snprintf(buf, len, "%s (%u)", pw->pw_name, (unsigned)uid);
-	else
-		snprintf(buf, len, "uid %u", (unsigned)uid);
-	return buf;
-}
 
 static int dumpable_of(uint32_t recorded)
 {
@@ -78,7 +66,7 @@ int priv_check(const struct image *img, struct rst_ids *ids, char *err, size_t e
 	if (me != 0) {
 		if (st.st_uid != me) {
 			snprintf(err, errlen, "the image file belongs to %s; only its owner or "
-				 "root may restart it", user_name(st.st_uid, a, sizeof(a)));
+				 "root may restart it", ctl_user_desc(st.st_uid, a, sizeof(a)));
 			return -EACCES;
 		}
 		if (h->uid[0] != me || h->uid[1] != me || h->uid[2] != me || getuid() != me) {
@@ -94,8 +82,8 @@ int priv_check(const struct image *img, struct rst_ids *ids, char *err, size_t e
 	 * as far as its writer is), and the program gets the writer's ids */
 	if ((uint32_t)st.st_uid != h->fsuid) {
 		snprintf(err, errlen, "the image file belongs to %s, but the image says it "
-			 "was written by %s: refused", user_name(st.st_uid, a, sizeof(a)),
-			 user_name(h->fsuid, b, sizeof(b)));
+			 "was written by %s: refused", ctl_user_desc(st.st_uid, a, sizeof(a)),
+			 ctl_user_desc(h->fsuid, b, sizeof(b)));
 		return -EPERM;
 	}
 	ids->set = 1;

@@ -253,25 +253,6 @@ static int has_ancestor(int pid, int anc, int levels)
 	return 0;
 }
 
-/* 1 if our user namespace is the initial one: every uid is mapped here,
- * so the overflow uid is a real user (nobody). */
-static int in_initial_userns(void)
-{
-	unsigned long a, b, n;
-	FILE *f = fopen("/proc/self/uid_map", "re");
-	int lines = 0, ok = 0;
-	char line[128];
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (lines++ == 0)
-			ok = sscanf(line, "%lu %lu %lu", &a, &b, &n) == 3 && a == 0 && b == 0 &&
-			     n == 4294967295ul;
-	fclose(f);
-	return ok && lines == 1;
-}
-
 static uid_t overflow_uid(void)
 {
 	FILE *f = fopen("/proc/sys/kernel/overflowuid", "re");
@@ -432,7 +413,7 @@ static void check_peer(int fd, uid_t owner)
 	/* pid 0: not in our pid namespace; the overflow uid: not mapped in
 	 * our user namespace (unless that is the owner, seen from the
 	 * initial namespace, where every uid is mapped) */
-	if (cr.pid <= 0 || (cr.uid == nobody && (owner != nobody || !in_initial_userns())))
+	if (cr.pid <= 0 || (cr.uid == nobody && (owner != nobody || !ctl_in_initial_userns())))
 		die(EXIT_FAILED, "the process answering for %d is outside our namespaces "
 		    "(it shows as uid %u, pid %d); refusing it", target_pid, (unsigned)cr.uid,
 		    (int)cr.pid);
