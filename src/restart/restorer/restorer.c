@@ -363,12 +363,6 @@ static void take_ids(struct rst_args *a)
  * cut to the recorded ones, and read back.  Capabilities are per thread.
  */
 #define CAP_V3 0x20080522u
-#define PR_CAPBSET_READ_ 23
-#define PR_CAPBSET_DROP_ 24
-#define PR_CAP_AMBIENT_ 47
-#define PR_CAP_AMBIENT_IS_SET_ 1
-#define PR_CAP_AMBIENT_LOWER_ 3
-#define PR_SET_NO_NEW_PRIVS_ 38
 
 struct cap_hdr {
 	uint32_t version;
@@ -389,11 +383,11 @@ static void limit_caps(struct rst_args *a)
 		return;
 	for (int c = 0; c < 64; c++) {
 		uint32_t bit = 1u << (c % 32);
-		if (!(id->cap_bnd[c / 32] & bit) && sys_prctl(PR_CAPBSET_READ_, (uint64_t)c, 0, 0) == 1)
-			sys_prctl(PR_CAPBSET_DROP_, (uint64_t)c, 0, 0); /* EPERM: ours lacks it anyway */
+		if (!(id->cap_bnd[c / 32] & bit) && sys_prctl(PR_CAPBSET_READ, (uint64_t)c, 0, 0) == 1)
+			sys_prctl(PR_CAPBSET_DROP, (uint64_t)c, 0, 0); /* EPERM: ours lacks it anyway */
 		if (!(id->cap_amb[c / 32] & bit) &&
-		    sys_prctl(PR_CAP_AMBIENT_, PR_CAP_AMBIENT_IS_SET_, (uint64_t)c, 0) == 1)
-			sys_prctl(PR_CAP_AMBIENT_, PR_CAP_AMBIENT_LOWER_, (uint64_t)c, 0);
+		    sys_prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, (uint64_t)c, 0) == 1)
+			sys_prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_LOWER, (uint64_t)c, 0);
 	}
 	rc = sys_capget(&h, d);
 	if (rc < 0)
@@ -416,7 +410,7 @@ static void limit_caps(struct rst_args *a)
 		if ((d[w].eff & ~id->cap_eff[w]) || (d[w].prm & ~id->cap_prm[w]))
 			rst_die(a, "a thread kept capabilities the image's writer did not have", 0, 0);
 	if (id->no_new_privs)
-		sys_prctl(PR_SET_NO_NEW_PRIVS_, 1, 0, 0);
+		sys_prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0);
 }
 
 static void __attribute__((noreturn)) thread_resume(struct rst_thread *t)
