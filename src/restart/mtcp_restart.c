@@ -339,6 +339,10 @@ int main(int argc, char **argv)
 	/* not allowed to choose pids here: a user + pid namespace (made by
 	 * the clone below, so that we stay outside it) */
 	in_userns = same_pid && userns_needed();
+	/* the threads cut their capabilities to the writer's only where ours
+	 * exceed them (a new user namespace grants all of its own) */
+	if (!in_userns && !priv_caps_to_cut(&ro.ids))
+		ro.ids.caps_set = 0;
 	ro.same_tids = same_pid;
 	if (in_userns) {
 		/* The namespace's pid 1 reaps and passes signals on; the

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fsuid.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,27 +22,37 @@ static int dumpable_of(uint32_t recorded)
 	return recorded == 1 ? 1 : 0;
 }
 
-/* The caller's own groups differ from the image's: say so. */
-static void warn_groups(const struct image *img)
+/* 1 if this process has the image's real, effective and saved gids and
+ * exactly its supplementary groups. */
+static int same_gids_and_groups(const struct image *img)
 {
 	const struct mtcp_img_header_v3 *h = &img->hdr;
 	gid_t mine[256];
 	int n = getgroups(256, mine);
-	uid_t r, e, s;
-	int same = n >= 0 && (uint32_t)n == img->hdr.ngroups;
+	gid_t r, e, s;
+	int same = n >= 0 && (uint32_t)n == h->ngroups;
 
 	for (int i = 0; same && i < n; i++) {
 		int found = 0;
-		for (uint32_t j = 0; j < img->hdr.ngroups && !found; j++)
+		for (uint32_t j = 0; j < h->ngroups && !found; j++)
 			found = img->groups[j] == (uint32_t)mine[i];
 		same = found;
 	}
 	if (getresgid(&r, &e, &s) || r != h->gid[0] || e != h->gid[1] || s != h->gid[2])
 		same = 0;
-	if (!same)
-		fprintf(stderr, "mtcp_restart: warning: the image was written with group ids "
-			"%u/%u/%u and %u supplementary groups; it runs with yours (only root can "
-			"restore other groups)\n", h->gid[0], h->gid[1], h->gid[2], img->hdr.ngroups);
+	return same;
+}
+
+/* 1 if this process already has every id the image records: then no
+ * thread has anything to change. */
+static int same_ids(const struct image *img)
+{
+	const struct mtcp_img_header_v3 *h = &img->hdr;
+	uid_t r, e, s;
+
+	return !getresuid(&r, &e, &s) && r == h->uid[0] && e == h->uid[1] && s == h->uid[2] &&
+	       (uint32_t)setfsuid((uid_t)-1) == h->fsuid &&
+	       (uint32_t)setfsgid((gid_t)-1) == h->fsgid && same_gids_and_groups(img);
 }
 
 int priv_check(const struct image *img, struct rst_ids *ids, char *err, size_t errlen)
@@ -75,7 +87,11 @@ int priv_check(const struct image *img, struct rst_ids *ids, char *err, size_t e
 				 "other than your own", h->uid[0], h->uid[1], h->uid[2]);
 			return -EPERM;
 		}
-		warn_groups(img);
+		if (!same_gids_and_groups(img))
+			fprintf(stderr, "mtcp_restart: warning: the image was written with group "
+				"ids %u/%u/%u and %u supplementary groups; it runs with yours (only "
+				"root can restore other groups)\n", h->gid[0], h->gid[1], h->gid[2],
+				h->ngroups);
 		return 0;
 	}
 	/* root: the file must be the writer's own (an image is trusted only
@@ -86,7 +102,9 @@ int priv_check(const struct image *img, struct rst_ids *ids, char *err, size_t e
 			 ctl_user_desc(h->fsuid, b, sizeof(b)));
 		return -EPERM;
 	}
-	ids->set = 1;
+	/* root restarting root's image with root's groups: nothing to change
+	 * (and then no thread spends system calls on it) */
+	ids->set = !same_ids(img);
 	memcpy(ids->uid, h->uid, sizeof(ids->uid));
 	memcpy(ids->gid, h->gid, sizeof(ids->gid));
 	ids->fsuid = h->fsuid;
@@ -142,5 +160,49 @@ int priv_drop_all(const struct rst_ids *ids, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot take the image's ids: %s", strerror(errno));
 		return -EPERM;
 	}
+	return 0;
+}
+
+/* Our capabilities, as the restorer's threads will start with them
+ * (outside a new user namespace they only lose some later). */
+struct cap_sets {
+	uint32_t eff[2], prm[2], inh[2], bnd[2], amb[2];
+};
+
+static int read_caps(struct cap_sets *c)
+{
+	struct { uint32_t version; int pid; } hdr = { 0x20080522 /* _LINUX_CAPABILITY_VERSION_3 */, 0 };
+	struct { uint32_t eff, prm, inh; } d[2];
+
+	memset(c, 0, sizeof(*c));
+	if (syscall(SYS_capget, &hdr, d))
+		return -errno;
+	for (int w = 0; w < 2; w++) {
+		c->eff[w] = d[w].eff;
+		c->prm[w] = d[w].prm;
+		c->inh[w] = d[w].inh;
+	}
+	for (int i = 0; i < 64; i++) {
+		if (prctl(PR_CAPBSET_READ, i, 0, 0, 0) == 1)
+			c->bnd[i / 32] |= 1u << (i % 32);
+		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, i, 0, 0) == 1)
+			c->amb[i / 32] |= 1u << (i % 32);
+	}
+	return 0;
+}
+
+int priv_caps_to_cut(const struct rst_ids *ids)
+{
+	struct cap_sets c;
+
+	if (!ids->caps_set)
+		return 0;
+	if (read_caps(&c))
+		return 1; /* cannot tell: let every thread cut them */
+	for (int w = 0; w < 2; w++)
+		if ((c.eff[w] & ~ids->cap_eff[w]) || (c.prm[w] & ~ids->cap_prm[w]) ||
+		    (c.inh[w] & ~ids->cap_inh[w]) || (c.bnd[w] & ~ids->cap_bnd[w]) ||
+		    (c.amb[w] & ~ids->cap_amb[w]))
+			return 1;
 	return 0;
 }

@@ -39,6 +39,16 @@ int priv_check(const struct image *img, struct rst_ids *ids, char *err, size_t e
  */
 int priv_enter_fs(const struct image *img, const struct rst_ids *ids, char *err, size_t errlen);
 
+/*
+ * 1 if this process holds some capability the image's writer did not
+ * have, so that the restored threads must cut theirs (restorer.c,
+ * limit_caps); 0 if it holds none of them (or the image recorded none):
+ * the threads, which start with ours and only lose some, then skip it.
+ * Not for a restore into a new user namespace, whose first process has
+ * every capability there.
+ */
+int priv_caps_to_cut(const struct rst_ids *ids);
+
 /* mtcp_restart itself, once the restored program exists: the same ids,
  * so that it holds no more right than the program it supervises. */
 int priv_drop_all(const struct rst_ids *ids, char *err, size_t errlen);

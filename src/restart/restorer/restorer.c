@@ -379,8 +379,10 @@ static void limit_caps(struct rst_args *a)
 	struct cap_data d[2];
 	long rc;
 
+	if (id->no_new_privs)
+		sys_prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0);
 	if (!id->caps_set)
-		return;
+		return; /* nothing recorded, or nothing of ours beyond it */
 	for (int c = 0; c < 64; c++) {
 		uint32_t bit = 1u << (c % 32);
 		if (!(id->cap_bnd[c / 32] & bit) && sys_prctl(PR_CAPBSET_READ, (uint64_t)c, 0, 0) == 1)
@@ -409,8 +411,6 @@ static void limit_caps(struct rst_args *a)
 	for (int w = 0; w < 2; w++)
 		if ((d[w].eff & ~id->cap_eff[w]) || (d[w].prm & ~id->cap_prm[w]))
 			rst_die(a, "a thread kept capabilities the image's writer did not have", 0, 0);
-	if (id->no_new_privs)
-		sys_prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0);
 }
 
 static void __attribute__((noreturn)) thread_resume(struct rst_thread *t)
