@@ -61,6 +61,7 @@ MTCP_API int mtcp_version_number(void);
 #define MTCP_OPT_INTERVAL (1u << 1)
 #define MTCP_OPT_SIGNAL (1u << 2)
 #define MTCP_OPT_KEEP (1u << 3)
+#define MTCP_OPT_STRICT (1u << 4)
 
 /* The default checkpoint signal: SIGRTMAX - 2 as the program sees it
  * (kernel signal 62 with glibc).  The JVM uses SIGUSR2, glibc keeps kernel
@@ -78,10 +79,15 @@ struct mtcp_options {
 	                         1..31 except SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGILL,
 	                         SIGFPE, SIGABRT, SIGTRAP, SIGCHLD, SIGCONT */
 	int keep;             /* how many images of this lineage to keep, >= 1; default 2 */
-	unsigned reserved[8]; /* must be zero for forward compatibility */
+	int strict;           /* 1: a checkpoint that would be degraded (something in the
+	                         process would not come back as it was: mtcp_restart
+	                         --verify lists what) fails, and the previous image is
+	                         kept; 0 (default): it is written and said to be degraded.
+	                         MTCP_STRICT=1 in the environment does the same. */
+	unsigned reserved[7]; /* must be zero for forward compatibility */
 };
 
-#define MTCP_OPTIONS_INIT {0, 0, 0.0, 0, 0, {0}}
+#define MTCP_OPTIONS_INIT {0, 0, 0.0, 0, 0, 0, {0}}
 
 /*-************************************
  *  Initialisation
@@ -137,6 +143,12 @@ MTCP_API int mtcp_checkpoint(void);
  *  `buf` (NUL-terminated, truncated to `len`).
  *  @return : the length of the path, 0 if none was written yet. */
 MTCP_API int mtcp_last_image(char *buf, unsigned long len);
+
+/*! mtcp_last_degraded() :
+ *  @return : 0 if the most recent image is complete (everything in it
+ *  comes back as it was), else the number of objects that will not
+ *  (`mtcp_restart --verify IMAGE` lists them). */
+MTCP_API int mtcp_last_degraded(void);
 
 /*-************************************
  *  Critical sections (the paper's RUNDISABLED state)

@@ -15,7 +15,10 @@
  *
  *   client -> "CKPT\n"
  *   server -> "ACCEPTED\n"            at once
- *   server -> "OK <image path>\n"     when the image is complete, or
+ *   server -> "DEGRADED <n>\n"         first, if n objects will not come back
+ *                                     as they were (mtcp_restart --verify
+ *                                     lists them); nothing if complete
+ *   server -> "OK <image path>\n"     when the image is written, or
  *             "ERR <one-line reason>\n"
  *
  * A client that does not wait may close after ACCEPTED.  A request that
@@ -35,6 +38,7 @@
 #define MTCP_CTL_REQUEST "CKPT\n"
 #define MTCP_CTL_ACCEPTED "ACCEPTED"
 #define MTCP_CTL_OK "OK "
+#define MTCP_CTL_DEGRADED "DEGRADED "
 #define MTCP_CTL_ERR "ERR "
 #define MTCP_CTL_LINE_MAX 4200
 

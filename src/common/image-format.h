@@ -34,7 +34,7 @@
 #include <stdint.h>
 
 #define MTCP_IMG_MAGIC "MTCPFAST"   /* 8 bytes, no NUL stored */
-#define MTCP_IMG_VERSION 3u         /* bumped on any incompatible change */
+#define MTCP_IMG_VERSION 4u         /* bumped on any incompatible change */
 #define MTCP_IMG_VERSION_RESTART 3u /* oldest version mtcp_restart restarts (older:
                                        --verify and --list only) */
 #define MTCP_IMG_VERSION_MIN 1u     /* oldest version still read (1: RAW only) */
@@ -51,6 +51,9 @@
 #define MTCP_IMGF_PAGEMAP (1u << 6)     /* ... by /proc/self/pagemap */
 #define MTCP_IMGF_FILE_PAGES (1u << 7)  /* private file pages saved, not referenced */
 #define MTCP_IMGF_FSYNC_ASYNC (1u << 8) /* renamed before fsync completed */
+#define MTCP_IMGF_DEGRADED (1u << 9)    /* v4: something will not come back as it
+                                           was: header.ndegraded DEGRADED records
+                                           say what */
 
 /* The v1 and v2 header (64 bytes); every version starts with its first 56
  * bytes, so this is also how a reader looks at a header first. */
@@ -117,7 +120,8 @@ struct mtcp_img_header_v3 {
 	uint32_t cap_bnd[2];     /* 200: bounding set */
 	uint32_t cap_amb[2];     /* 208: ambient set */
 	uint32_t no_new_privs;   /* 216: PR_GET_NO_NEW_PRIVS (0 or 1) */
-	uint32_t reserved[8];    /* 220: must be zero */
+	uint32_t ndegraded;      /* 220: v4: DEGRADED records (v3: zero) */
+	uint32_t reserved[7];    /* 224: must be zero */
 	uint32_t header_crc;     /* 252: crc32c of bytes 0..251 */
 };
 _Static_assert(sizeof(struct mtcp_img_header_v3) == 256, "v3 header size");
@@ -125,7 +129,8 @@ _Static_assert(__builtin_offsetof(struct mtcp_img_header_v3, ngroups) == 56, "v3
 _Static_assert(__builtin_offsetof(struct mtcp_img_header_v3, image_id) == 96, "v3 ids");
 _Static_assert(__builtin_offsetof(struct mtcp_img_header_v3, outer_pid) == 168, "v3 outer");
 _Static_assert(__builtin_offsetof(struct mtcp_img_header_v3, cap_eff) == 176, "v3 caps");
-_Static_assert(__builtin_offsetof(struct mtcp_img_header_v3, reserved) == 220, "v3 reserved");
+_Static_assert(__builtin_offsetof(struct mtcp_img_header_v3, ndegraded) == 220, "v4 degraded");
+_Static_assert(__builtin_offsetof(struct mtcp_img_header_v3, reserved) == 224, "v3 reserved");
 _Static_assert(__builtin_offsetof(struct mtcp_img_header_v3, header_crc) == 252, "v3 crc");
 
 /* Record types. */
@@ -137,6 +142,20 @@ enum mtcp_rec_type {
 	MTCP_REC_REGION = 5,  /* struct mtcp_rec_region + path */
 	MTCP_REC_EXTENT = 6,  /* struct mtcp_rec_extent + data */
 	MTCP_REC_GROUPS = 7,  /* v3: uint32_t gid[header.ngroups], right after the header */
+	/* v4: kernel objects.  Each follows, at once, the FD record of the
+	 * first fd that refers to it (docs/format.md, "Kernel objects"). */
+	MTCP_REC_PIPE = 8,     /* struct mtcp_rec_pipe + bytes in flight */
+	MTCP_REC_EVENTFD = 9,  /* struct mtcp_rec_eventfd */
+	MTCP_REC_EPOLL = 10,   /* struct mtcp_rec_epoll + mtcp_epoll_entry[n] */
+	MTCP_REC_TIMERFD = 11, /* struct mtcp_rec_timerfd */
+	MTCP_REC_SIGNALFD = 12,/* struct mtcp_rec_signalfd */
+	MTCP_REC_UNIX = 13,    /* struct mtcp_rec_unix + name + queued messages */
+	MTCP_REC_SOCKET = 14,  /* struct mtcp_rec_socket + address (other families) */
+	MTCP_REC_INOTIFY = 15, /* struct mtcp_rec_inotify + watches */
+	MTCP_REC_MEMFD = 16,   /* struct mtcp_rec_memfd + name */
+	/* v4: standalone, anywhere between the THREAD and the REGION records */
+	MTCP_REC_FILEDATA = 17,/* struct mtcp_rec_filedata + path + contents */
+	MTCP_REC_DEGRADED = 18,/* struct mtcp_rec_degraded + text */
 	MTCP_REC_END = 0x7fffffff, /* struct mtcp_rec_end */
 };
 
@@ -164,6 +183,7 @@ _Static_assert(sizeof(struct mtcp_rec) == 24, "record header size");
 #define MTCP_MAX_REGIONS 65536
 #define MTCP_EXTENT_MAX (4u << 20)             /* bytes of memory per extent */
 #define MTCP_MAX_FILEDATA (1ull << 32)         /* deleted-file contents */
+#define MTCP_MAX_OBJ_PAYLOAD (17u << 20)       /* v4 object records (PIPE..MEMFD) */
 
 struct mtcp_rlimit {
 	uint64_t cur, max;
@@ -245,7 +265,21 @@ enum mtcp_fd_kind {
 	MTCP_FD_TTY = 3,     /* a terminal: reopens the controlling terminal */
 	MTCP_FD_DIR = 4,     /* a directory reopened by path */
 	MTCP_FD_DEVICE = 5,  /* a character device reopened by path (e.g. /dev/null) */
-	MTCP_FD_OTHER = 6,   /* pipe, socket, eventfd...: becomes /dev/null */
+	MTCP_FD_OTHER = 6,   /* anything not below (io_uring, pidfd, perf...): becomes
+	                        /dev/null, and the image is degraded */
+	/* v4: each is followed by its object record (type in the comment),
+	 * unless same_as names an earlier fd with the same description. */
+	MTCP_FD_PIPE = 7,     /* an anonymous pipe's end (PIPE) */
+	MTCP_FD_FIFO = 8,     /* a named pipe's end, path = the FIFO (PIPE) */
+	MTCP_FD_EVENTFD = 9,  /* (EVENTFD) */
+	MTCP_FD_EPOLL = 10,   /* (EPOLL) */
+	MTCP_FD_TIMERFD = 11, /* (TIMERFD) */
+	MTCP_FD_SIGNALFD = 12,/* (SIGNALFD) */
+	MTCP_FD_UNIX = 13,    /* an AF_UNIX socket (UNIX) */
+	MTCP_FD_SOCKET = 14,  /* a socket of another family (SOCKET) */
+	MTCP_FD_INOTIFY = 15, /* (INOTIFY) */
+	MTCP_FD_MEMFD = 16,   /* a memfd: contents in this record, as DELETED (MEMFD) */
+	MTCP_FD_KIND_MAX = 16,
 };
 
 struct mtcp_rec_fd {
@@ -259,10 +293,157 @@ struct mtcp_rec_fd {
 	uint64_t mtime_ns;
 	uint32_t path_len;    /* bytes of path after this struct (no NUL); for
 	                         OTHER the /proc/self/fd link text, e.g. "pipe:[1]" */
-	uint32_t reserved;    /* must be zero */
-	uint64_t data_len;    /* bytes of file contents after the path (DELETED) */
+	uint32_t same_as;     /* v4: 1 + the number of an earlier fd that shares this
+	                         fd's open file description (a dup: one offset, one
+	                         set of status flags, one object), 0: none (v3: zero) */
+	uint64_t data_len;    /* bytes of file contents after the path (DELETED, MEMFD) */
 };
 _Static_assert(sizeof(struct mtcp_rec_fd) == 72, "fd record size");
+
+/*
+ * v4 kernel object records.  docs/format.md says how each is read at a
+ * checkpoint and rebuilt at a restart.
+ */
+
+/* PIPE: one per open file description of a pipe's end. */
+#define MTCP_PIPEF_NO_READER (1u << 0) /* no read end in the process */
+#define MTCP_PIPEF_NO_WRITER (1u << 1) /* no write end in the process */
+#define MTCP_PIPEF_DATA_LOST (1u << 2) /* bytes were in flight but are not saved */
+struct mtcp_rec_pipe {
+	uint64_t pipe_ino;    /* the pipe's inode: every end of one pipe has it */
+	uint32_t pipe_size;   /* F_GETPIPE_SZ */
+	uint32_t flags;       /* MTCP_PIPEF_* */
+	uint64_t data_len;    /* bytes in flight that follow (the first read end's
+	                         record only; zero in the others) */
+};
+_Static_assert(sizeof(struct mtcp_rec_pipe) == 24, "pipe record size");
+
+/* EVENTFD */
+#define MTCP_EVENTFD_SEMAPHORE 1u
+struct mtcp_rec_eventfd {
+	uint64_t count;       /* eventfd-count */
+	uint32_t flags;       /* MTCP_EVENTFD_SEMAPHORE */
+	uint32_t reserved;
+};
+_Static_assert(sizeof(struct mtcp_rec_eventfd) == 16, "eventfd record size");
+
+/* EPOLL: one entry per registration (fdinfo's tfd lines). */
+struct mtcp_rec_epoll {
+	uint32_t nentries;
+	uint32_t reserved;
+};
+struct mtcp_epoll_entry {
+	int32_t tfd;          /* the fd number it was registered with (its key) */
+	int32_t target_fd;    /* an fd of the image on the same file: tfd itself, or,
+	                         when tfd was closed or reused, another (kcmp) */
+	uint32_t events;
+	uint32_t reserved;
+	uint64_t data;
+};
+_Static_assert(sizeof(struct mtcp_epoll_entry) == 24, "epoll entry size");
+
+/* TIMERFD */
+struct mtcp_rec_timerfd {
+	int32_t clockid;
+	uint32_t settime_flags; /* TFD_TIMER_ABSTIME, TFD_TIMER_CANCEL_ON_SET */
+	uint64_t ticks;         /* expirations not yet read */
+	uint64_t value_ns;      /* time left to the next expiration, 0: disarmed */
+	uint64_t interval_ns;
+	uint64_t abs_ns;        /* TFD_TIMER_ABSTIME: the expiration, on clockid */
+};
+_Static_assert(sizeof(struct mtcp_rec_timerfd) == 40, "timerfd record size");
+
+/* SIGNALFD */
+struct mtcp_rec_signalfd {
+	uint64_t mask;        /* bit (n-1) for signal n */
+};
+
+/* UNIX: an AF_UNIX socket. */
+enum mtcp_unix_state {
+	MTCP_UNIX_UNCONNECTED = 1, /* bound or not, not connected (datagram) */
+	MTCP_UNIX_CONNECTED = 2,   /* peer_ino names its peer */
+	MTCP_UNIX_LISTEN = 3,
+	MTCP_UNIX_CLOSED = 4,      /* was connected, the peer is gone or outside */
+};
+#define MTCP_UNIXF_QUEUE_LOST (1u << 0) /* the queue could not be read: not saved */
+#define MTCP_UNIXF_FDS_LOST (1u << 1)   /* queued SCM_RIGHTS fds are not saved */
+struct mtcp_rec_unix {
+	uint32_t type;        /* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
+	uint32_t state;       /* enum mtcp_unix_state */
+	uint64_t ino;         /* this socket's inode */
+	uint64_t peer_ino;    /* its peer's, 0: none */
+	int32_t peer_fd;      /* an fd of the image holding the peer, -1: none */
+	uint32_t backlog;     /* LISTEN: the listen() backlog */
+	uint32_t shutdown;    /* 1: SHUT_RD done, 2: SHUT_WR done (bits) */
+	uint32_t flags;       /* MTCP_UNIXF_* */
+	uint32_t name_len;    /* bytes of the bound sun_path after this struct (a
+	                         leading NUL: abstract), 0: unbound */
+	uint32_t nqueued;     /* messages of the receive queue after the name */
+	uint64_t queue_len;   /* their bytes, struct mtcp_unix_msg headers included */
+	int32_t sndbuf, rcvbuf; /* SO_SNDBUF, SO_RCVBUF */
+};
+_Static_assert(sizeof(struct mtcp_rec_unix) == 64, "unix record size");
+struct mtcp_unix_msg {
+	uint32_t len;         /* bytes that follow */
+	uint32_t reserved;
+};
+
+/* SOCKET: another family (inet, inet6, netlink...). */
+enum mtcp_socket_state {
+	MTCP_SOCKET_LISTEN = 1,    /* bound again and listening at restart */
+	MTCP_SOCKET_CLOSED = 2,    /* a connection: comes back closed */
+	MTCP_SOCKET_OTHER = 3,     /* unconnected: a fresh socket, bound if it was */
+};
+struct mtcp_rec_socket {
+	uint32_t family, type, protocol;
+	uint32_t state;       /* enum mtcp_socket_state */
+	uint32_t backlog;
+	uint32_t name_len;    /* bytes of the bound address (struct sockaddr_*) after this */
+};
+_Static_assert(sizeof(struct mtcp_rec_socket) == 24, "socket record size");
+
+/* INOTIFY: one entry per watch, each followed by its path. */
+struct mtcp_rec_inotify {
+	uint32_t nwatches;
+	uint32_t reserved;
+};
+struct mtcp_inotify_watch {
+	int32_t wd;           /* the watch descriptor, kept */
+	uint32_t mask;
+	uint64_t ino, dev;    /* the watched inode at the checkpoint */
+	uint32_t path_len;    /* bytes of its path after this struct (recorded at
+	                         inotify_add_watch) */
+	uint32_t reserved;
+};
+_Static_assert(sizeof(struct mtcp_inotify_watch) == 32, "inotify watch size");
+
+/* MEMFD */
+struct mtcp_rec_memfd {
+	uint32_t seals;       /* F_GET_SEALS */
+	uint32_t name_len;    /* bytes of the memfd_create name after this struct */
+};
+
+/* FILEDATA: a file's contents, put back at restart before anything opens it. */
+enum mtcp_filedata_why {
+	MTCP_FILEDATA_SAVE_FILES = 1,  /* its path matched MTCP_SAVE_FILES */
+	MTCP_FILEDATA_SHARED_MAP = 2,  /* a small shared mapping's file under /tmp or
+	                                  /dev/shm: recreated if gone */
+};
+struct mtcp_rec_filedata {
+	uint64_t dev, ino, size, mtime_ns; /* the file at the checkpoint */
+	uint32_t mode;        /* st_mode's permission bits */
+	uint32_t why;         /* enum mtcp_filedata_why */
+	uint32_t path_len;
+	uint32_t reserved;
+	uint64_t data_len;    /* == size */
+};
+_Static_assert(sizeof(struct mtcp_rec_filedata) == 56, "filedata record size");
+
+/* DEGRADED: something that will not come back as it was, in words. */
+struct mtcp_rec_degraded {
+	int32_t fd;           /* the fd concerned, -1: none */
+	uint32_t text_len;    /* bytes of text after this struct (no NUL) */
+};
 
 /* Region kinds. */
 enum mtcp_region_kind {

@@ -281,6 +281,11 @@ MTCP_API int mtcp_last_image(char *buf, unsigned long len)
 	return (int)n;
 }
 
+MTCP_API int mtcp_last_degraded(void)
+{
+	return (int)mtcp_engine.last_degraded;
+}
+
 MTCP_API void mtcp_disable(void)
 {
 	mtcp_disable_depth++;

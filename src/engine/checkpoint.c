@@ -21,6 +21,7 @@
 #include "image_writer.h"
 #include "memory.h"
 #include "commit.h"
+#include "fd_save.h"
 #include "chunk.h"
 #include "identity.h"
 #include "page_scan.h"
@@ -144,27 +145,19 @@ static void capture_ctl_thread(struct mtcp_rec_thread *r)
 	raw_syscall4(SYS_rt_sigprocmask, SIG_BLOCK, 0, (long)&r->sigmask, 8);
 }
 
-/* What the image cannot hold is said, once per process. */
-static void warn_unsupported(void)
+/*
+ * What the image cannot hold beyond the fds, noted while the program is
+ * parked (degraded.c warns once per process, and again after a restart).
+ * File locks are named per fd by fds.c (fdinfo's lock: lines).
+ */
+static void note_process_state(void)
 {
 	struct engine *e = &mtcp_engine;
-	static int warned_timers, warned_locks;
 	char *buf = e->scratch + SCRATCH_MAPS_OFF;
-	char needle[32];
-	long n;
 
-	if (!warned_timers && util_read_file("/proc/self/timers", buf, 1 << 20) > 0) {
-		warned_timers = 1;
-		util_log("warning: POSIX timers (timer_create) are not checkpointed; after a "
-			 "restart they are gone");
-	}
-	n = util_read_file("/proc/locks", buf, 8 << 20);
-	snprintf(needle, sizeof(needle), " %d ", e->pid);
-	if (!warned_locks && n > 0 && strstr(buf, needle)) {
-		warned_locks = 1;
-		util_log("warning: file locks (flock, fcntl) are not checkpointed; after a "
-			 "restart they are not held");
-	}
+	if (util_read_file("/proc/self/timers", buf, 1 << 20) > 0)
+		degraded_add(-1, 0, "POSIX timers (timer_create) are not checkpointed; after a "
+			     "restart they are gone");
 }
 
 static int write_threads(struct img_writer *w, uint32_t *count)
@@ -215,6 +208,7 @@ static int after_restart(void)
 	e->nlisten = 0;
 	ctl_forget_fds();
 	suspend_reset_after_restart();
+	degraded_forget_warnings();
 	/* the helpers and the ring stayed in the checkpointed process */
 	memset(&wk, 0, sizeof(wk));
 	memset(&sink, 0, sizeof(sink));
@@ -298,7 +292,8 @@ static uint64_t header_flags(const struct mtcp_config *c, int backend)
  * before END, whose image_sum covers the final header's crc. */
 static int rewrite_header(struct img_writer *w, const struct mtcp_config *c, uint64_t flags)
 {
-	struct iw_settings set = { (uint32_t)wk.nhelpers, CHUNK_MAX >> 10, (uint32_t)c->lz4_accel };
+	struct iw_settings set = { (uint32_t)wk.nhelpers, CHUNK_MAX >> 10, (uint32_t)c->lz4_accel,
+				   degraded_count() };
 
 	return iw_rewrite_header(w, flags, &set);
 }
@@ -331,6 +326,7 @@ int checkpoint_run(char *err, size_t errlen)
 	if (!prog_name[0])
 		find_prog_name();
 	t[0] = util_now_ns();
+	degraded_reset();
 	/* the helpers exist before the program is parked */
 	nhelpers = wk_start(&wk, &wk_mem, c->helpers);
 	for (;;) {
@@ -413,10 +409,24 @@ int checkpoint_run(char *err, size_t errlen)
 		rc = write_threads(&w, &proc.nthreads);
 	if (!rc)
 		rc = fds_write_all(&w, final, &proc.nfds, err, errlen);
+	if (!rc) {
+		note_process_state();
+		rc = degraded_write(&w);
+	}
 	if (!rc)
 		rc = iw_flush(&w);
 	if (rc)
 		goto out_abort;
+	e->last_degraded = degraded_count();
+	if (c->strict && e->last_degraded) {
+		/* MTCP_STRICT: a degraded image is no image; the last one stays */
+		rc = -ENOTRECOVERABLE;
+		snprintf(err, errlen, "degraded, and MTCP_STRICT is set: %u object%s would not "
+			 "come back as %s (%s%s); the previous image is kept", e->last_degraded,
+			 e->last_degraded == 1 ? "" : "s", e->last_degraded == 1 ? "it was" : "they were",
+			 degraded_first(), e->last_degraded > 1 ? "; ..." : "");
+		goto out_abort;
+	}
 
 	for (int i = 0; i < e->nexcluded; i++) {
 		ex[nex].start = e->excluded[i].start;
@@ -470,7 +480,8 @@ int checkpoint_run(char *err, size_t errlen)
 				  proc.cwd_len + proc.exe_len);
 	}
 	if (!rc) {
-		hflags = header_flags(c, m.st.backend);
+		hflags = header_flags(c, m.st.backend) |
+			 (degraded_count() ? MTCP_IMGF_DEGRADED : 0);
 		rc = rewrite_header(&w, c, hflags);
 	}
 	if (!rc)
@@ -507,8 +518,6 @@ int checkpoint_run(char *err, size_t errlen)
 		commit_prune(e->kept, &e->nkept, 999);
 	snprintf(e->kept[e->nkept++], MTCP_MAX_PATH, "%s", final);
 	suspend_release_all();
-	/* after the pause: reading /proc/locks waits for an RCU grace period */
-	warn_unsupported();
 	if (c->fsync_async) {
 		/* the program runs; the image becomes durable now, and only then
 		 * may older images go */

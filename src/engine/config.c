@@ -5,7 +5,8 @@
  * the options given to mtcp_init(), each overriding the one before.
  * The writer's settings come from the environment only (docs/tools.md):
  * MTCP_WRITE, MTCP_SCAN, MTCP_COMPRESS, MTCP_LZ4_ACCEL, MTCP_HELPERS,
- * MTCP_FILE_PAGES, MTCP_FSYNC, MTCP_DIRECT.
+ * MTCP_FILE_PAGES, MTCP_FSYNC, MTCP_DIRECT; MTCP_STRICT comes from the
+ * environment or from mtcp_init() (MTCP_OPT_STRICT).
  *
  * In a setuid or setgid program (AT_SECURE) the environment belongs to
  * whoever ran it: every MTCP_* variable is ignored (secure_getenv), and
@@ -102,7 +103,9 @@ static int writer_from_env(struct mtcp_config *cfg, char *err, size_t errlen)
 	cfg->file_pages = 0;
 	cfg->fsync_async = 0;
 	cfg->direct = CFG_DIRECT_AUTO;
-	if ((rc = env_word("MTCP_WRITE", write_w, &cfg->write_mode, "auto, uring or plain", err,
+	cfg->strict = 0;
+	if ((rc = env_word("MTCP_STRICT", bool_w, &cfg->strict, "0 or 1", err, errlen)) ||
+	    (rc = env_word("MTCP_WRITE", write_w, &cfg->write_mode, "auto, uring or plain", err,
 			   errlen)) ||
 	    (rc = env_word("MTCP_SCAN", scan_w, &cfg->scan_pagemap, "auto or pagemap", err,
 			   errlen)) ||
@@ -167,9 +170,17 @@ int config_apply_options(struct mtcp_config *cfg, const void *opts_, char *err, 
 			snprintf(err, errlen, "mtcp_options.reserved must be zero");
 			return -EINVAL;
 		}
-	if (o->set & ~(MTCP_OPT_DIR | MTCP_OPT_INTERVAL | MTCP_OPT_SIGNAL | MTCP_OPT_KEEP)) {
+	if (o->set & ~(MTCP_OPT_DIR | MTCP_OPT_INTERVAL | MTCP_OPT_SIGNAL | MTCP_OPT_KEEP |
+		       MTCP_OPT_STRICT)) {
 		snprintf(err, errlen, "mtcp_options.set has unknown bits 0x%x", o->set);
 		return -EINVAL;
+	}
+	if (o->set & MTCP_OPT_STRICT) {
+		if (o->strict != 0 && o->strict != 1) {
+			snprintf(err, errlen, "mtcp_options.strict is %d, not 0 or 1", o->strict);
+			return -EINVAL;
+		}
+		n.strict = o->strict;
 	}
 	if (o->set & MTCP_OPT_DIR) {
 		rc = set_dir(&n, o->dir, "dir", err, errlen);

@@ -327,6 +327,11 @@ static void answer_all(int result, const char *err)
 			i++;
 			continue;
 		}
+		if (result == MTCP_CHECKPOINTED && e->last_degraded) {
+			char n[16];
+			snprintf(n, sizeof(n), "%u", e->last_degraded);
+			send_line(clients[i].fd, MTCP_CTL_DEGRADED, n);
+		}
 		if (result == MTCP_CHECKPOINTED)
 			send_line(clients[i].fd, MTCP_CTL_OK, e->last_image);
 		else

@@ -30,6 +30,7 @@ struct mtcp_config {
 	int file_pages;          /* 1: private file pages saved, not referenced */
 	int fsync_async;         /* 1: rename first, fsync after the program resumed */
 	int direct;              /* CFG_DIRECT_*: MTCP_DIRECT */
+	int strict;              /* 1: a degraded checkpoint fails (MTCP_STRICT) */
 };
 enum { CFG_DIRECT_AUTO = 0, CFG_DIRECT_ALWAYS = 1, CFG_DIRECT_NEVER = 2 };
 enum { CFG_WRITE_AUTO = 0, CFG_WRITE_URING = 1, CFG_WRITE_PLAIN = 2 };
@@ -79,6 +80,7 @@ struct engine {
 	char (*kept)[MTCP_MAX_PATH];   /* 1000 entries */
 	int nkept;
 	char last_image[MTCP_MAX_PATH];
+	uint32_t last_degraded;        /* DEGRADED notes of last_image */
 
 	/* library-owned memory */
 	struct excluded_range excluded[MAX_EXCLUDED];

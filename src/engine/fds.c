@@ -1,27 +1,27 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * fds.c - the FD records: every open file descriptor of the program (not
- * the library's own), with what it takes to reopen it at restart.
- * Regular files and directories are reopened by path at their offset,
- * deleted-but-open files are saved whole, terminals reopen the controlling
- * terminal, and anything else (pipes, sockets, eventfds...) is named in a
- * warning and becomes /dev/null after restart (docs/architecture.md).
+ * the library's own).  A first pass lists them with their identity and
+ * kind and finds the fds that share an open file description (kcmp), so
+ * that a dup stays a dup; a second pass hands each description to the
+ * save half of its kind (fd_save.h), and the DEGRADED notes follow.
  */
 #include "engine.h"
+#include "fd_save.h"
 #include "image_writer.h"
 #include "syscall.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <asm/termbits.h>
 #include <asm/ioctls.h>
-
-#define WARNED_FDS 4096
-static unsigned char warned[WARNED_FDS / 8];
+#include <linux/kcmp.h>
 
 int fds_is_library_fd(int fd)
 {
@@ -39,120 +39,161 @@ static int is_tty(int fd)
 	return raw_syscall3(SYS_ioctl, fd, TCGETS, (long)t) == 0;
 }
 
-static void warn_once(int fd, const char *what)
+static int starts(const char *s, const char *prefix)
 {
-	if (fd < WARNED_FDS) {
-		if (warned[fd / 8] & (1u << (fd % 8)))
-			return;
-		warned[fd / 8] |= (unsigned char)(1u << (fd % 8));
-	}
-	util_log("warning: fd %d (%s) cannot be checkpointed; after a restart it reads "
-		 "as /dev/null", fd, what);
+	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-/* Errors name the image when writing it failed (ENOSPC, EIO, EFBIG...),
- * and the fd when reading the fd's own file did. */
-static int write_fd(struct img_writer *w, const char *image, int fd, char *err, size_t errlen)
+static uint32_t kind_of(int fd, const struct stat *st, const char *link)
 {
-	struct engine *e = &mtcp_engine;
-	char link[64], path[MTCP_MAX_PATH];
-	struct mtcp_rec_fd r;
-	struct stat st;
-	long n;
+	static const char del[] = " (deleted)";
+	size_t pl = strlen(link);
 
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = raw_syscall4(SYS_readlinkat, AT_FDCWD, (long)link, (long)path, sizeof(path) - 1);
-	if (n < 0)
-		return n == -ENOENT ? 0 : (int)n; /* closed meanwhile (by us) */
-	path[n] = '\0';
-	if (raw_syscall2(SYS_fstat, fd, (long)&st))
-		return 0;
-	memset(&r, 0, sizeof(r));
-	r.fd = (uint32_t)fd;
-	r.open_flags = (uint32_t)raw_syscall2(SYS_fcntl, fd, F_GETFL);
-	r.fd_flags = (uint32_t)raw_syscall2(SYS_fcntl, fd, F_GETFD);
-	n = raw_syscall3(SYS_lseek, fd, 0, SEEK_CUR);
-	r.offset = n > 0 ? (uint64_t)n : 0;
-	r.dev = st.st_dev;
-	r.ino = st.st_ino;
-	r.size = (uint64_t)st.st_size;
-	r.mtime_ns = (uint64_t)st.st_mtim.tv_sec * 1000000000ull + (uint64_t)st.st_mtim.tv_nsec;
-
-	if (S_ISREG(st.st_mode)) {
-		size_t pl = strlen(path);
-		static const char del[] = " (deleted)";
-		int deleted = st.st_nlink == 0 ||
-			      (pl > sizeof(del) - 1 && !strcmp(path + pl - (sizeof(del) - 1), del));
-		if (!deleted) {
-			r.kind = MTCP_FD_REGULAR;
-		} else {
-			r.kind = MTCP_FD_DELETED;
-			if (pl > sizeof(del) - 1 && !strcmp(path + pl - (sizeof(del) - 1), del))
-				path[pl - (sizeof(del) - 1)] = '\0';
-			if (r.size > MTCP_MAX_FILEDATA) {
-				snprintf(err, errlen, "deleted file on fd %d is too large", fd);
-				return -EFBIG;
-			}
-			r.data_len = r.size;
-		}
-	} else if (S_ISDIR(st.st_mode)) {
-		r.kind = MTCP_FD_DIR;
-	} else if (S_ISCHR(st.st_mode) && is_tty(fd)) {
-		r.kind = MTCP_FD_TTY;
-	} else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
-		r.kind = MTCP_FD_DEVICE;
-	} else {
-		r.kind = MTCP_FD_OTHER;
-		warn_once(fd, path);
+	switch (st->st_mode & S_IFMT) {
+	case S_IFREG:
+		if (starts(link, "/memfd:"))
+			return MTCP_FD_MEMFD;
+		if (st->st_nlink == 0 ||
+		    (pl > sizeof(del) - 1 && !strcmp(link + pl - (sizeof(del) - 1), del)))
+			return MTCP_FD_DELETED;
+		return MTCP_FD_REGULAR;
+	case S_IFDIR:
+		return MTCP_FD_DIR;
+	case S_IFCHR:
+		return is_tty(fd) ? MTCP_FD_TTY : MTCP_FD_DEVICE;
+	case S_IFBLK:
+		return MTCP_FD_DEVICE;
+	case S_IFIFO:
+		return starts(link, "pipe:[") ? MTCP_FD_PIPE : MTCP_FD_FIFO;
+	case S_IFSOCK: {
+		int dom = -1;
+		socklen_t l = sizeof(dom);
+		if (raw_syscall5(SYS_getsockopt, fd, SOL_SOCKET, SO_DOMAIN, (long)&dom, (long)&l))
+			return MTCP_FD_OTHER;
+		return dom == AF_UNIX ? MTCP_FD_UNIX : MTCP_FD_SOCKET;
 	}
-	r.path_len = (uint32_t)strlen(path);
+	}
+	if (!strcmp(link, "anon_inode:[eventfd]"))
+		return MTCP_FD_EVENTFD;
+	if (!strcmp(link, "anon_inode:[eventpoll]"))
+		return MTCP_FD_EPOLL;
+	if (!strcmp(link, "anon_inode:[timerfd]"))
+		return MTCP_FD_TIMERFD;
+	if (!strcmp(link, "anon_inode:[signalfd]"))
+		return MTCP_FD_SIGNALFD;
+	if (!strcmp(link, "anon_inode:inotify"))
+		return MTCP_FD_INOTIFY;
+	return MTCP_FD_OTHER;
+}
 
-	int rc = iw_begin(w, MTCP_REC_FD), read_rc = 0;
-	if (!rc)
-		rc = iw_append(w, &r, sizeof(r));
-	if (!rc)
-		rc = iw_append(w, path, r.path_len);
-	if (!rc && r.kind == MTCP_FD_DELETED) {
-		char *buf = e->scratch + (28u << 20);
-		const size_t chunk = 2u << 20;
-		uint64_t off = 0;
-		while (!rc && off < r.data_len) {
-			size_t want = r.data_len - off < chunk ? (size_t)(r.data_len - off) : chunk;
-			long got = raw_syscall4(SYS_pread64, fd, (long)buf, (long)want, (long)off);
-			if (got == -EINTR)
-				continue;
-			if (got < 0) {
-				rc = read_rc = (int)got;
+const struct fd_entry *fd_find(const struct fd_table *t, int fd)
+{
+	int lo = 0, hi = t->n;
+	while (lo < hi) { /* the table is in fd order */
+		int mid = (lo + hi) / 2;
+		if (t->v[mid].fd == fd)
+			return &t->v[mid];
+		if (t->v[mid].fd < fd)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+const struct fd_entry *fd_find_ino(const struct fd_table *t, uint64_t dev, uint64_t ino,
+				   int not_fd)
+{
+	for (int i = 0; i < t->n; i++)
+		if (t->v[i].ino == ino && t->v[i].dev == dev && t->v[i].fd != not_fd)
+			return &t->v[i];
+	return NULL;
+}
+
+long fd_read_fdinfo(int fd, char *buf, size_t len)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	return util_read_file(path, buf, len);
+}
+
+uint64_t fd_info_u64(const char *info, const char *key, int base, int *found)
+{
+	const char *p = info;
+	size_t kl = strlen(key);
+	uint64_t v = 0;
+
+	if (found)
+		*found = 0;
+	for (; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		if (strncmp(p, key, kl))
+			continue;
+		p += kl;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (base == 0 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+			base = 16;
+			p += 2;
+		} else if (base == 0) {
+			base = p[0] == '0' ? 8 : 10;
+		}
+		for (;; p++) {
+			int d = *p >= '0' && *p <= '9' ? *p - '0'
+				: *p >= 'a' && *p <= 'f' ? *p - 'a' + 10
+				: *p >= 'A' && *p <= 'F' ? *p - 'A' + 10 : 99;
+			if (d >= base)
 				break;
-			}
-			if (got == 0) { /* shrank meanwhile: keep the recorded size */
-				memset(buf, 0, want);
-				got = (long)want;
-			}
-			rc = iw_append(w, buf, (size_t)got);
-			off += (uint64_t)got;
+			v = v * (uint64_t)base + (uint64_t)d;
 		}
+		if (found)
+			*found = 1;
+		return v;
 	}
+	return 0;
+}
+
+int fd_emit(struct fd_save *s, const char *path, uint32_t obj_type, const void *obj,
+	    size_t obj_len, const void *tail, size_t tail_len)
+{
+	int rc;
+
+	s->rec.path_len = (uint32_t)strlen(path);
+	rc = iw_begin(s->w, MTCP_REC_FD);
 	if (!rc)
-		rc = iw_end(w);
-	if (read_rc)
-		snprintf(err, errlen, "cannot save fd %d (%s) into %s: reading it: %s", fd, path,
-			 image, strerror(-rc));
-	else if (rc)
-		snprintf(err, errlen, "cannot write %s: %s (while saving fd %d)", image,
-			 strerror(-rc), fd);
+		rc = iw_append(s->w, &s->rec, sizeof(s->rec));
+	if (!rc)
+		rc = iw_append(s->w, path, s->rec.path_len);
+	if (!rc)
+		rc = iw_end(s->w);
+	if (!rc && obj_type)
+		rc = iw_record(s->w, obj_type, obj, obj_len, tail, tail_len);
+	if (rc)
+		snprintf(s->err, s->errlen, "cannot write %s: %s (while saving fd %d)", s->image,
+			 strerror(-rc), s->e->fd);
 	return rc;
 }
 
-int fds_write_all(struct img_writer *w, const char *image, uint32_t *nfds, char *err,
-		  size_t errlen)
+int fd_save_unsupported(struct fd_save *s, const char *what)
 {
+	s->rec.kind = MTCP_FD_OTHER;
+	degraded_add(s->e->fd, s->e->ino, "fd %d (%s%s%s) cannot be checkpointed; after a "
+		     "restart it reads as /dev/null", s->e->fd, s->link, what[0] ? ", " : "",
+		     what);
+	return fd_emit(s, s->link, 0, NULL, 0, NULL, 0);
+}
+
+/* Pass 1: the program's fds, in order, with kind and identity. */
+static int list_fds(struct img_writer *w, struct fd_table *t, char *err, size_t errlen)
+{
+	struct engine *e = &mtcp_engine;
 	char buf[4096];
 	long dfd = raw_syscall4(SYS_openat, AT_FDCWD, (long)"/proc/self/fd",
 				O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	const int max = (int)(SCRATCH_FD_TABLE_LEN / sizeof(struct fd_entry));
 	int rc = 0;
 
-	*nfds = 0;
+	t->v = (struct fd_entry *)(e->scratch + SCRATCH_FD_TABLE_OFF);
+	t->n = 0;
 	if (dfd < 0) {
 		snprintf(err, errlen, "cannot list /proc/self/fd: %s", strerror((int)-dfd));
 		return (int)dfd;
@@ -164,7 +205,7 @@ int fds_write_all(struct img_writer *w, const char *image, uint32_t *nfds, char 
 				rc = (int)got;
 			break;
 		}
-		for (long off = 0; off < got && !rc;) {
+		for (long off = 0; off < got;) {
 			const char *name = buf + off + 19;
 			unsigned short reclen;
 			int fd = 0;
@@ -174,15 +215,159 @@ int fds_write_all(struct img_writer *w, const char *image, uint32_t *nfds, char 
 				continue;
 			for (const char *c = name; *c; c++)
 				fd = fd * 10 + (*c - '0');
-			if (fd == (int)dfd || fds_is_library_fd(fd) || fd == w->fd || checkpoint_owns_fd(fd))
+			if (fd == (int)dfd || fds_is_library_fd(fd) || fd == w->fd ||
+			    checkpoint_owns_fd(fd))
 				continue;
-			rc = write_fd(w, image, fd, err, errlen);
-			if (!rc)
-				(*nfds)++;
+			if (t->n == max) {
+				snprintf(err, errlen, "more than %d open fds", max);
+				rc = -EMFILE;
+				break;
+			}
+			t->v[t->n].fd = fd;
+			t->n++;
 		}
 		if (rc)
 			break;
 	}
 	raw_syscall1(SYS_close, dfd);
+	if (rc)
+		return rc;
+	/* getdents order is the kernel's: sort by fd (insertion, nearly sorted) */
+	for (int i = 1; i < t->n; i++) {
+		struct fd_entry x = t->v[i];
+		int j = i;
+		for (; j > 0 && t->v[j - 1].fd > x.fd; j--)
+			t->v[j] = t->v[j - 1];
+		t->v[j] = x;
+	}
+	return 0;
+}
+
+/* Fills an entry; 0, or 1 if the fd was closed meanwhile (by us). */
+static int describe(struct fd_entry *x, struct stat *st, char *link, size_t linklen)
+{
+	char proc[64];
+	long n;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", x->fd);
+	n = raw_syscall4(SYS_readlinkat, AT_FDCWD, (long)proc, (long)link, (long)linklen - 1);
+	if (n < 0 || raw_syscall2(SYS_fstat, x->fd, (long)st))
+		return 1;
+	link[n] = '\0';
+	x->mode = st->st_mode;
+	x->dev = st->st_dev;
+	x->ino = st->st_ino;
+	x->open_flags = (uint32_t)raw_syscall2(SYS_fcntl, x->fd, F_GETFL);
+	x->kind = kind_of(x->fd, st, link);
+	x->same_as = -1;
+	return 0;
+}
+
+/* Earlier fds on the same open file description: kcmp(KCMP_FILE). */
+static void find_dups(struct fd_table *t)
+{
+	long me = raw_syscall0(SYS_getpid);
+	for (int i = 1; i < t->n; i++)
+		for (int j = 0; j < i; j++) {
+			if (t->v[j].ino != t->v[i].ino || t->v[j].dev != t->v[i].dev ||
+			    t->v[j].same_as >= 0)
+				continue;
+			if (raw_syscall5(SYS_kcmp, me, me, KCMP_FILE, t->v[j].fd, t->v[i].fd) == 0) {
+				t->v[i].same_as = t->v[j].fd;
+				break;
+			}
+		}
+}
+
+static int save_one(struct fd_save *s)
+{
+	switch (s->rec.kind) {
+	case MTCP_FD_REGULAR:
+	case MTCP_FD_DELETED:
+	case MTCP_FD_MEMFD:
+	case MTCP_FD_DIR:
+	case MTCP_FD_DEVICE:
+	case MTCP_FD_TTY:
+		return fdk_file_save(s);
+	case MTCP_FD_PIPE:
+	case MTCP_FD_FIFO:
+		return fdk_pipe_save(s);
+	case MTCP_FD_EVENTFD:
+		return fdk_eventfd_save(s);
+	case MTCP_FD_EPOLL:
+		return fdk_epoll_save(s);
+	case MTCP_FD_TIMERFD:
+		return fdk_timerfd_save(s);
+	case MTCP_FD_SIGNALFD:
+		return fdk_signalfd_save(s);
+	case MTCP_FD_UNIX:
+		return fdk_unix_save(s);
+	case MTCP_FD_SOCKET:
+		return fdk_socket_save(s);
+	case MTCP_FD_INOTIFY:
+		return fdk_inotify_save(s);
+	default:
+		return fd_save_unsupported(s, "");
+	}
+}
+
+int fds_write_all(struct img_writer *w, const char *image, uint32_t *nfds, char *err,
+		  size_t errlen)
+{
+	static char links[2][MTCP_MAX_PATH];
+	struct fd_table t;
+	struct stat st;
+	int rc;
+
+	*nfds = 0;
+	rc = list_fds(w, &t, err, errlen);
+	if (rc)
+		return rc;
+	/* closed meanwhile (by the library): dropped */
+	int n = 0;
+	for (int i = 0; i < t.n; i++)
+		if (!describe(&t.v[i], &st, links[0], sizeof(links[0])))
+			t.v[n++] = t.v[i];
+	t.n = n;
+	find_dups(&t);
+
+	for (int i = 0; i < t.n && !rc; i++) {
+		struct fd_save s;
+		struct fd_entry *x = &t.v[i];
+		int same_as = x->same_as;
+		if (describe(x, &st, links[1], sizeof(links[1])))
+			continue;
+		x->same_as = same_as;
+		memset(&s, 0, sizeof(s));
+		s.w = w;
+		s.image = image;
+		s.all = &t;
+		s.e = x;
+		s.link = links[1];
+		s.st = &st;
+		s.err = err;
+		s.errlen = errlen;
+		s.rec.fd = (uint32_t)x->fd;
+		s.rec.kind = x->kind;
+		s.rec.open_flags = x->open_flags;
+		s.rec.fd_flags = (uint32_t)raw_syscall2(SYS_fcntl, x->fd, F_GETFD);
+		s.rec.dev = st.st_dev;
+		s.rec.ino = st.st_ino;
+		s.rec.size = (uint64_t)st.st_size;
+		s.rec.mtime_ns = (uint64_t)st.st_mtim.tv_sec * 1000000000ull +
+				 (uint64_t)st.st_mtim.tv_nsec;
+		if (x->same_as >= 0) {
+			/* a dup: the record of the first fd says it all */
+			const struct fd_entry *first = fd_find(&t, x->same_as);
+			s.rec.kind = first ? first->kind : x->kind;
+			s.rec.same_as = (uint32_t)x->same_as + 1;
+			rc = fd_emit(&s, links[1], 0, NULL, 0, NULL, 0);
+		} else {
+			rc = save_one(&s);
+			x->kind = s.rec.kind; /* what its dups say they are */
+		}
+		if (!rc)
+			(*nfds)++;
+	}
 	return rc;
 }

@@ -88,6 +88,17 @@ static const char *rec_name(uint32_t type)
 	case MTCP_REC_REGION: return "REGION";
 	case MTCP_REC_EXTENT: return "EXTENT";
 	case MTCP_REC_GROUPS: return "GROUPS";
+	case MTCP_REC_PIPE: return "PIPE";
+	case MTCP_REC_EVENTFD: return "EVENTFD";
+	case MTCP_REC_EPOLL: return "EPOLL";
+	case MTCP_REC_TIMERFD: return "TIMERFD";
+	case MTCP_REC_SIGNALFD: return "SIGNALFD";
+	case MTCP_REC_UNIX: return "UNIX";
+	case MTCP_REC_SOCKET: return "SOCKET";
+	case MTCP_REC_INOTIFY: return "INOTIFY";
+	case MTCP_REC_MEMFD: return "MEMFD";
+	case MTCP_REC_FILEDATA: return "FILEDATA";
+	case MTCP_REC_DEGRADED: return "DEGRADED";
 	case MTCP_REC_END: return "END";
 	default: return "unknown";
 	}
@@ -142,8 +153,11 @@ static int load_header(struct image *img, char *err, size_t errlen)
 	if (h.version < 3 && h.reserved2)
 		FAIL(-EINVAL, "corrupt: header reserved field (offset 56) is not zero");
 	if (h.version >= 3) {
-		if (!all_zero(h3->reserved, sizeof(h3->reserved)))
+		if (!all_zero(h3->reserved, sizeof(h3->reserved)) ||
+		    (h.version < 4 && h3->ndegraded))
 			FAIL(-EINVAL, "corrupt: header reserved bytes (offsets 220..251) are not zero");
+		if (h3->ndegraded > MTCP_MAX_FDS + 64)
+			FAIL(-EINVAL, "corrupt: header says %u degraded objects", h3->ndegraded);
 		if (h3->caps_valid > 1 || h3->no_new_privs > 1)
 			FAIL(-EINVAL, "corrupt: header caps_valid %u or no_new_privs %u is not 0 or 1",
 			     h3->caps_valid, h3->no_new_privs);
@@ -223,6 +237,16 @@ out:
 	return rc;
 }
 
+enum phase { PH_START, PH_STATE, PH_MEMORY };
+
+struct walk {
+	enum phase phase;
+	uint64_t nrec;        /* records before the current one */
+	uint64_t sum;         /* image_sum so far */
+	int have_proc, have_sigact, have_ctl, have_main, have_groups;
+	uint32_t want_obj;    /* v4: the object record the last FD record needs */
+};
+
 /* The whole payload of an FD record, read in pieces: its checksum. */
 static int fd_payload_crc(int fd, uint64_t off, uint64_t len, uint32_t *crc)
 {
@@ -241,12 +265,12 @@ static int fd_payload_crc(int fd, uint64_t off, uint64_t len, uint32_t *crc)
 	return 0;
 }
 
-static int load_fd(struct image *img, const struct mtcp_rec *r, uint64_t off, char *err,
-		   size_t errlen)
+static int load_fd(struct image *img, struct walk *wk, const struct mtcp_rec *r, uint64_t off,
+		   char *err, size_t errlen)
 {
 	struct mtcp_rec_fd fr;
 	struct img_fd *f;
-	uint32_t crc;
+	uint32_t crc, max_kind = img->hdr.version >= 4 ? MTCP_FD_KIND_MAX : MTCP_FD_OTHER;
 	char *p = NULL;
 	int rc;
 
@@ -261,12 +285,25 @@ static int load_fd(struct image *img, const struct mtcp_rec *r, uint64_t off, ch
 	if (fr.path_len > MTCP_MAX_PATH || fr.data_len > MTCP_MAX_FILEDATA ||
 	    r->len != sizeof(fr) + fr.path_len + fr.data_len)
 		FAIL(-EINVAL, "corrupt: bad fd record at offset %llu", ULL(off));
-	if (fr.kind < MTCP_FD_REGULAR || fr.kind > MTCP_FD_OTHER || fr.fd >= MAX_FD_NUMBER ||
-	    (fr.data_len && fr.kind != MTCP_FD_DELETED))
+	if (fr.kind < MTCP_FD_REGULAR || fr.kind > max_kind || fr.fd >= MAX_FD_NUMBER ||
+	    (fr.data_len && fr.kind != MTCP_FD_DELETED && fr.kind != MTCP_FD_MEMFD))
 		FAIL(-EINVAL, "corrupt: fd record at offset %llu: fd %u of kind %u", ULL(off),
 		     fr.fd, fr.kind);
-	if (fr.reserved)
+	if (fr.same_as && img->hdr.version < 4)
 		FAIL(-EINVAL, "corrupt: fd %u: reserved field is not zero", fr.fd);
+	for (uint32_t i = 0; i < img->nfds; i++)
+		if (img->fds[i].rec.fd == fr.fd)
+			FAIL(-EINVAL, "corrupt: two records for fd %u", fr.fd);
+	if (fr.same_as) {
+		/* a dup of an earlier fd: same kind, nothing of its own */
+		uint32_t i;
+		for (i = 0; i < img->nfds; i++)
+			if (img->fds[i].rec.fd == fr.same_as - 1)
+				break;
+		if (i == img->nfds || img->fds[i].rec.kind != fr.kind || fr.data_len)
+			FAIL(-EINVAL, "corrupt: fd %u shares the description of fd %u, which is "
+			     "not an earlier fd of its kind", fr.fd, fr.same_as - 1);
+	}
 	rc = fd_payload_crc(img->fd, off, r->len, &crc);
 	if (rc)
 		FAIL(rc, "cannot read the fd record at %llu: %s", ULL(off), strerror(-rc));
@@ -285,12 +322,122 @@ static int load_fd(struct image *img, const struct mtcp_rec *r, uint64_t off, ch
 	if (!img->fds)
 		FAIL(-ENOMEM, "out of memory");
 	f = &img->fds[img->nfds++];
+	memset(f, 0, sizeof(*f));
+	f->rec = fr;
+	f->path = p;
+	p = NULL;
+	f->data_off = off + sizeof(fr) + fr.path_len;
+	if (!fr.same_as)
+		wk->want_obj = image_fd_object_type(fr.kind);
+out:
+	free(p);
+	return rc;
+}
+
+/* A v4 object record: it belongs to the FD record just before it. */
+static int load_object(struct image *img, struct walk *wk, const struct mtcp_rec *r,
+		       uint64_t off, char *err, size_t errlen)
+{
+	struct img_fd *f = &img->fds[img->nfds - 1];
+	void *payload = NULL;
+	int rc = 0;
+
+	if (r->len > MTCP_MAX_OBJ_PAYLOAD)
+		FAIL(-EINVAL, "corrupt: %s record of %llu bytes at offset %llu", rec_name(r->type),
+		     ULL(r->len), ULL(off));
+	payload = malloc(r->len ? r->len : 1);
+	if (!payload)
+		FAIL(-ENOMEM, "out of memory");
+	rc = read_at(img->fd, payload, r->len, off);
+	if (rc)
+		FAIL(rc, "cannot read at %llu", ULL(off));
+	if (crc32c(0, payload, r->len) != r->payload_crc)
+		FAIL(-EINVAL, "corrupt: checksum mismatch in record at offset %llu", ULL(off));
+	rc = image_check_object(r->type, payload, r->len, f->rec.fd, err, errlen);
+	if (rc)
+		goto out;
+	f->obj_type = r->type;
+	f->obj_len = (uint32_t)r->len;
+	f->obj = payload;
+	payload = NULL;
+	wk->want_obj = 0;
+out:
+	free(payload);
+	return rc;
+}
+
+/* v4 FILEDATA: header and path kept, contents checked in pieces. */
+static int load_filedata(struct image *img, const struct mtcp_rec *r, uint64_t off, char *err,
+			 size_t errlen)
+{
+	struct mtcp_rec_filedata fr;
+	struct img_file *f;
+	uint32_t crc;
+	char *p = NULL;
+	int rc;
+
+	if (r->len < sizeof(fr))
+		FAIL(-EINVAL, "corrupt: short file data record at offset %llu", ULL(off));
+	if (img->nfiles >= MTCP_MAX_FDS)
+		FAIL(-EINVAL, "corrupt: more than %u file data records", MTCP_MAX_FDS);
+	rc = read_at(img->fd, &fr, sizeof(fr), off);
+	if (rc)
+		FAIL(rc, "cannot read at %llu", ULL(off));
+	if (fr.path_len == 0 || fr.path_len > MTCP_MAX_PATH || fr.data_len > MTCP_MAX_FILEDATA ||
+	    fr.data_len != fr.size || r->len != sizeof(fr) + fr.path_len + fr.data_len ||
+	    fr.reserved || (fr.why != MTCP_FILEDATA_SAVE_FILES &&
+			    fr.why != MTCP_FILEDATA_SHARED_MAP) || (fr.mode & ~07777u))
+		FAIL(-EINVAL, "corrupt: bad file data record at offset %llu", ULL(off));
+	rc = fd_payload_crc(img->fd, off, r->len, &crc);
+	if (rc)
+		FAIL(rc, "cannot read the file data record at %llu: %s", ULL(off), strerror(-rc));
+	if (crc != r->payload_crc)
+		FAIL(-EINVAL, "corrupt: checksum mismatch in file data record at offset %llu",
+		     ULL(off));
+	p = malloc(fr.path_len + 1);
+	if (!p)
+		FAIL(-ENOMEM, "out of memory");
+	rc = read_at(img->fd, p, fr.path_len, off + sizeof(fr));
+	if (rc)
+		FAIL(rc, "cannot read at %llu", ULL(off));
+	if (!path_ok(p, fr.path_len) || p[0] != '/')
+		FAIL(-EINVAL, "corrupt: file data record at offset %llu: bad path", ULL(off));
+	p[fr.path_len] = '\0';
+	img->files = grow(img->files, img->nfiles, sizeof(*img->files));
+	if (!img->files)
+		FAIL(-ENOMEM, "out of memory");
+	f = &img->files[img->nfiles++];
 	f->rec = fr;
 	f->path = p;
 	p = NULL;
 	f->data_off = off + sizeof(fr) + fr.path_len;
 out:
 	free(p);
+	return rc;
+}
+
+static int load_degraded(struct image *img, const void *payload, uint64_t len, uint64_t off,
+			 char *err, size_t errlen)
+{
+	struct mtcp_rec_degraded d;
+	int rc = 0;
+
+	if (len < sizeof(d))
+		FAIL(-EINVAL, "corrupt: short DEGRADED record at offset %llu", ULL(off));
+	memcpy(&d, payload, sizeof(d));
+	if (d.text_len == 0 || d.text_len > 4096 || len != sizeof(d) + d.text_len ||
+	    memchr((const char *)payload + sizeof(d), '\0', d.text_len) || d.fd < -1 ||
+	    img->nnotes >= img->hdr.ndegraded)
+		FAIL(-EINVAL, "corrupt: bad DEGRADED record at offset %llu", ULL(off));
+	img->notes = grow(img->notes, img->nnotes, sizeof(*img->notes));
+	if (!img->notes)
+		FAIL(-ENOMEM, "out of memory");
+	img->notes[img->nnotes].fd = d.fd;
+	img->notes[img->nnotes].text = dupn((const char *)payload + sizeof(d), d.text_len);
+	if (!img->notes[img->nnotes].text)
+		FAIL(-ENOMEM, "out of memory");
+	img->nnotes++;
+out:
 	return rc;
 }
 
@@ -443,14 +590,6 @@ out:
 /* Record order: [GROUPS (v3)] PROC SIGACT THREAD... FD... then only
  * REGIONs, each followed by exactly its nextents EXTENTs, then END.  The
  * writer fills PROC in last, but at its reserved place after GROUPS. */
-enum phase { PH_START, PH_STATE, PH_MEMORY };
-
-struct walk {
-	enum phase phase;
-	uint64_t nrec;        /* records before the current one */
-	uint64_t sum;         /* image_sum so far */
-	int have_proc, have_sigact, have_ctl, have_main, have_groups;
-};
 
 /* Closes the region being read: its extent count must be what it said. */
 static int close_region(struct image *img, char *err, size_t errlen)
@@ -479,6 +618,15 @@ static int check_order(struct image *img, struct walk *wk, uint32_t type, uint64
 		     ULL(off), rec_name(type));
 	if (type == MTCP_REC_GROUPS && (img->hdr.version < 3 || wk->nrec != 0))
 		FAIL(-EINVAL, "corrupt: misplaced GROUPS record at offset %llu", ULL(off));
+	if (wk->want_obj && type != wk->want_obj)
+		FAIL(-EINVAL, "corrupt: fd %u's %s record is missing (offset %llu holds %s)",
+		     img->fds[img->nfds - 1].rec.fd, rec_name(wk->want_obj), ULL(off),
+		     rec_name(type));
+	if (type >= MTCP_REC_PIPE && type <= MTCP_REC_DEGRADED &&
+	    (img->hdr.version < 4 || wk->phase != PH_STATE || !wk->have_sigact ||
+	     (type <= MTCP_REC_MEMFD && type != wk->want_obj)))
+		FAIL(-EINVAL, "corrupt: misplaced %s record at offset %llu", rec_name(type),
+		     ULL(off));
 	if (type == MTCP_REC_EXTENT && wk->phase != PH_MEMORY)
 		FAIL(-EINVAL, "corrupt: misplaced extent at offset %llu (no region before it)",
 		     ULL(off));
@@ -573,6 +721,9 @@ static int load_meta(struct image *img, struct walk *wk, const struct mtcp_rec *
 	case MTCP_REC_REGION:
 		rc = load_region(img, r, payload, off, err, errlen);
 		break;
+	case MTCP_REC_DEGRADED:
+		rc = load_degraded(img, payload, r->len, off - sizeof(*r), err, errlen);
+		break;
 	case MTCP_REC_END:
 		rc = load_end(img, wk, r, payload, off - sizeof(*r), err, errlen);
 		break;
@@ -648,7 +799,11 @@ int image_load(const char *path, struct image *img, char *err, size_t errlen)
 		if (r.type == MTCP_REC_EXTENT)
 			rc = load_extent(img, &r, off, err, errlen);
 		else if (r.type == MTCP_REC_FD)
-			rc = load_fd(img, &r, off, err, errlen);
+			rc = load_fd(img, &wk, &r, off, err, errlen);
+		else if (r.type >= MTCP_REC_PIPE && r.type <= MTCP_REC_MEMFD)
+			rc = load_object(img, &wk, &r, off, err, errlen);
+		else if (r.type == MTCP_REC_FILEDATA)
+			rc = load_filedata(img, &r, off, err, errlen);
 		else
 			rc = load_meta(img, &wk, &r, off, err, errlen);
 		if (rc)
@@ -663,6 +818,10 @@ int image_load(const char *path, struct image *img, char *err, size_t errlen)
 		FAIL(-EINVAL, "corrupt: GROUPS record missing");
 	if (!wk.have_proc || !wk.have_sigact)
 		FAIL(-EINVAL, "corrupt: process or signal record missing");
+	if (img->nnotes != img->hdr.ndegraded ||
+	    (img->hdr.version >= 4 && !!(img->hdr.flags & MTCP_IMGF_DEGRADED) != !!img->nnotes))
+		FAIL(-EINVAL, "corrupt: the header says %u degraded objects, the image names %u",
+		     img->hdr.ndegraded, img->nnotes);
 	if (img->nthreads != img->proc.nthreads || img->nfds != img->proc.nfds ||
 	    img->nregions != img->proc.nregions)
 		FAIL(-EINVAL, "corrupt: record counts do not match the process record");
@@ -756,8 +915,6 @@ int image_check_files(const struct image *img, char *err, size_t errlen)
 	}
 	for (uint32_t i = 0; i < img->nfds; i++) {
 		const struct img_fd *f = &img->fds[i];
-		if (f->rec.fd <= 2)
-			continue; /* the restored program gets mtcp_restart's stdio */
 		if ((f->rec.kind == MTCP_FD_REGULAR || f->rec.kind == MTCP_FD_DIR) &&
 		    stat(f->path, &st)) {
 			snprintf(err, errlen, "file %s (fd %u) is gone: %s", f->path, f->rec.fd,
@@ -776,8 +933,16 @@ void image_free(struct image *img)
 {
 	for (uint32_t i = 0; i < img->nregions; i++)
 		free(img->regions[i].path);
-	for (uint32_t i = 0; i < img->nfds; i++)
+	for (uint32_t i = 0; i < img->nfds; i++) {
 		free(img->fds[i].path);
+		free(img->fds[i].obj);
+	}
+	for (uint32_t i = 0; i < img->nfiles; i++)
+		free(img->files[i].path);
+	for (uint32_t i = 0; i < img->nnotes; i++)
+		free(img->notes[i].text);
+	free(img->files);
+	free(img->notes);
 	free(img->regions);
 	free(img->fds);
 	free(img->threads);

@@ -31,7 +31,26 @@ struct img_region {
 struct img_fd {
 	struct mtcp_rec_fd rec;
 	char *path;
-	uint64_t data_off;     /* offset of the file contents in the image (DELETED) */
+	uint64_t data_off;     /* offset of the file contents in the image (DELETED, MEMFD) */
+	/* v4: the object record that followed (kinds PIPE..MEMFD with
+	 * same_as 0): its type, and its whole payload, checked by
+	 * image_check_object() */
+	uint32_t obj_type;
+	uint32_t obj_len;
+	void *obj;
+};
+
+/* v4 FILEDATA: contents of a file to put back before anything opens it. */
+struct img_file {
+	struct mtcp_rec_filedata rec;
+	char *path;
+	uint64_t data_off;     /* offset of the contents in the image */
+};
+
+/* v4 DEGRADED: what will not come back as it was. */
+struct img_note {
+	int32_t fd;
+	char *text;
 };
 
 struct image {
@@ -52,6 +71,10 @@ struct image {
 	uint32_t nthreads;
 	struct img_fd *fds;
 	uint32_t nfds;
+	struct img_file *files;
+	uint32_t nfiles;
+	struct img_note *notes;
+	uint32_t nnotes;       /* == hdr.ndegraded (checked) */
 	struct img_region *regions;
 	uint32_t nregions;
 	struct rst_extent *extents;
@@ -73,6 +96,15 @@ int image_verify_data(const struct image *img, char *err, size_t errlen);
  * writing into it). */
 int image_check_files(const struct image *img, char *err, size_t errlen);
 void image_free(struct image *img);
+
+/* image_objects.c: the v4 object record of type `type` (payload p, len
+ * bytes) for fd `fd` is well formed: its fixed part, its counts and
+ * lengths, its reserved fields.  0 or -EINVAL with the reason in err. */
+int image_check_object(uint32_t type, const void *p, uint64_t len, uint32_t fd, char *err,
+		       size_t errlen);
+/* The object record type that follows an FD record of `kind`, 0: none. */
+uint32_t image_fd_object_type(uint32_t kind);
+const char *image_fd_kind_name(uint32_t kind);
 
 /* The checks across records that image_load runs last (image_check.c):
  * every address the restorer or the resumed threads use lies in a saved

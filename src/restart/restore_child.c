@@ -10,6 +10,7 @@
 #include "image_reader.h"
 #include "maps.h"
 #include "rst-args.h"
+#include "fd_restore.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -33,6 +34,10 @@ extern const unsigned char mtcp_restorer_blob[];
 extern const unsigned long mtcp_restorer_blob_size;
 
 static const char *image_path;
+/* mtcp_restart's stderr: fd 2 becomes the program's before the end */
+static int log_fd = 2;
+/* the timerfds that the restorer arms last */
+static const struct fdr_ctx *restored_timerfds;
 
 static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
 {
@@ -41,7 +46,7 @@ static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt,
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "mtcp_restart: %s: %s\n", image_path, buf);
+	dprintf(log_fd >= 0 ? log_fd : 2, "mtcp_restart: %s: %s\n", image_path, buf);
 	_exit(1);
 }
 
@@ -59,89 +64,6 @@ static void close_others(int keep_from)
 {
 	if (keep_from > 3)
 		syscall(SYS_close_range, 3, keep_from - 1, 0);
-}
-
-static int open_deleted(const struct image *img, const struct img_fd *f)
-{
-	char dir[PATH_MAX];
-	const char *slash = strrchr(f->path, '/');
-	int fd = -1;
-	char *buf;
-
-	if (slash && slash != f->path && (size_t)(slash - f->path) < sizeof(dir)) {
-		memcpy(dir, f->path, (size_t)(slash - f->path));
-		dir[slash - f->path] = '\0';
-		fd = open(dir, O_TMPFILE | O_RDWR, 0600);
-	}
-	if (fd < 0)
-		fd = memfd_create(slash ? slash + 1 : "mtcp-deleted", 0);
-	if (fd < 0)
-		die("cannot recreate deleted file %s (fd %u): %s", f->path, f->rec.fd,
-		    strerror(errno));
-	buf = malloc(1 << 20);
-	if (!buf)
-		die("out of memory");
-	for (uint64_t off = 0; off < f->rec.data_len;) {
-		size_t n = f->rec.data_len - off < (1 << 20) ? (size_t)(f->rec.data_len - off)
-							      : (size_t)(1 << 20);
-		ssize_t got = pread(img->fd, buf, n, (off_t)(f->data_off + off));
-		if (got <= 0 || write(fd, buf, (size_t)got) != got)
-			die("cannot recreate deleted file %s", f->path);
-		off += (uint64_t)got;
-	}
-	free(buf);
-	return fd;
-}
-
-static void restore_fds(const struct image *img)
-{
-	for (uint32_t i = 0; i < img->nfds; i++) {
-		const struct img_fd *f = &img->fds[i];
-		int want = (int)f->rec.fd, fd = -1;
-		int acc = (int)(f->rec.open_flags & O_ACCMODE);
-		int keep = (int)(f->rec.open_flags & (O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME |
-						     O_SYNC | O_DSYNC));
-
-		if (want <= 2)
-			continue; /* the program gets mtcp_restart's stdio */
-		switch (f->rec.kind) {
-		case MTCP_FD_REGULAR:
-		case MTCP_FD_DEVICE:
-			fd = open(f->path, acc | keep | O_NOCTTY);
-			break;
-		case MTCP_FD_DIR:
-			fd = open(f->path, O_RDONLY | O_DIRECTORY);
-			break;
-		case MTCP_FD_DELETED:
-			fd = open_deleted(img, f);
-			break;
-		case MTCP_FD_TTY:
-			fd = open("/dev/tty", acc | O_NOCTTY);
-			if (fd < 0) {
-				fprintf(stderr, "mtcp_restart: warning: fd %d was a terminal and "
-					"there is no controlling terminal; it is /dev/null now\n",
-					want);
-				fd = open("/dev/null", acc);
-			}
-			break;
-		default:
-			fd = open("/dev/null", O_RDWR);
-			break;
-		}
-		if (fd < 0)
-			die("cannot reopen %s as fd %d: %s", f->path, want, strerror(errno));
-		if (fd != want) {
-			if (dup2(fd, want) < 0)
-				die("cannot place fd %d: %s", want, strerror(errno));
-			close(fd);
-		}
-		if (f->rec.kind == MTCP_FD_REGULAR || f->rec.kind == MTCP_FD_DELETED) {
-			if (lseek(want, (off_t)f->rec.offset, SEEK_SET) < 0)
-				die("cannot seek fd %d (%s): %s", want, f->path, strerror(errno));
-			fcntl(want, F_SETFL, keep);
-		}
-		fcntl(want, F_SETFD, (int)f->rec.fd_flags & FD_CLOEXEC);
-	}
 }
 
 struct hole_plan {
@@ -284,7 +206,13 @@ void __attribute__((noreturn)) restore_child(const char *path, struct image *img
 	int status_fd = o->status_fd >= 0 ? move_up(o->status_fd, base) : -1;
 	int broker_fd = o->broker_fd >= 0 ? move_up(o->broker_fd, base) : -1;
 	int outer_fd = o->outer_pid_fd >= 0 ? move_up(o->outer_pid_fd, base) : -1;
+	{
+		int e2 = dup(2);
+		log_fd = e2 >= 0 ? move_up(e2, base) : -1;
+	}
 	int helper_hi = img->fd;
+	if (log_fd > helper_hi)
+		helper_hi = log_fd;
 	if (status_fd > helper_hi)
 		helper_hi = status_fd;
 	if (broker_fd > helper_hi)
@@ -303,7 +231,20 @@ void __attribute__((noreturn)) restore_child(const char *path, struct image *img
 			outer_pid = 0;
 		close(outer_fd);
 	}
-	restore_fds(img);
+	{
+		static struct fdr_ctx fc;
+		char err[1024];
+		fc.img = img;
+		fc.opt = o->fdo;
+		fc.stash_base = base;
+		fc.log_fd = log_fd;
+		fc.image_path = path;
+		fc.err = err;
+		fc.errlen = sizeof(err);
+		if (fdr_restore_all(&fc))
+			die("%s", err);
+		restored_timerfds = &fc;
+	}
 	if (img->cwd[0] && chdir(img->cwd))
 		die("cannot enter %s: %s", img->cwd, strerror(errno));
 	umask((mode_t)img->proc.umask);
@@ -372,7 +313,8 @@ void __attribute__((noreturn)) restore_child(const char *path, struct image *img
 	hp.stack_off = align_up(hp.arrays_off + nunmap_max * sizeof(struct rst_range) +
 					img->nregions * sizeof(struct rst_region) +
 					img->nextents * sizeof(struct rst_extent) +
-					img->nthreads * sizeof(struct rst_thread) + 256,
+					img->nthreads * sizeof(struct rst_thread) +
+					FDR_MAX_TIMERFDS * sizeof(struct rst_timerfd) + 256,
 				4096);
 	hp.tstacks_off = hp.stack_off + MAIN_STACK;
 	hp.stage_off = align_up(hp.tstacks_off + (uint64_t)img->nthreads * THREAD_STACK, 4096);
@@ -400,6 +342,7 @@ void __attribute__((noreturn)) restore_child(const char *path, struct image *img
 	a->exe_fd = exe_fd;
 	a->same_tids = o->same_tids;
 	a->tid_offset = o->tid_offset;
+	a->log_fd = log_fd;
 	a->close_from = base;
 	a->close_to = helper_hi;
 	a->proc = img->proc;
@@ -422,6 +365,11 @@ void __attribute__((noreturn)) restore_child(const char *path, struct image *img
 	arr += img->nextents * sizeof(struct rst_extent);
 	a->threads = (struct rst_thread *)arr;
 	arr += img->nthreads * sizeof(struct rst_thread);
+	a->timerfds = (struct rst_timerfd *)align_up((uint64_t)arr, 16);
+	a->ntimerfds = restored_timerfds->ntimerfds;
+	memcpy(a->timerfds, restored_timerfds->timerfds,
+	       a->ntimerfds * sizeof(struct rst_timerfd));
+	arr = (char *)(a->timerfds + a->ntimerfds);
 	a->unmap = (struct rst_range *)align_up((uint64_t)arr, 16);
 
 	a->nregions = img->nregions;

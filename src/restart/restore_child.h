@@ -9,6 +9,7 @@
 #include "rst-args.h"
 
 struct image;
+struct fdr_options;
 
 struct restore_opts {
 	int same_tids;        /* threads get their old tids (clone3 set_tid) */
@@ -22,6 +23,7 @@ struct restore_opts {
 	int outer_pid_fd;     /* -1, or a pipe that brings the program's pid
 	                         outside its pid namespace (becomes aliases[1]) */
 	struct rst_ids ids;   /* privilege.h */
+	const struct fdr_options *fdo; /* fd_restore.h: --fd, --refuse-changed */
 };
 
 /* The image's [vvar][vvar_vclock][vdso] must match this kernel's. */

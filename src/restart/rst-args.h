@@ -69,11 +69,22 @@ struct rst_ids {
 	int32_t no_new_privs;
 };
 
+/* A timerfd the restorer arms last, just before the program resumes
+ * (fdr_timerfd.c): its time left was frozen while the program was down. */
+struct rst_timerfd {
+	int32_t fd;
+	uint32_t flags;       /* TFD_TIMER_ABSTIME, TFD_TIMER_CANCEL_ON_SET */
+	uint64_t value_ns;    /* relative, or absolute with TFD_TIMER_ABSTIME; 0: disarmed */
+	uint64_t interval_ns;
+	uint64_t ticks;       /* put back with TFD_IOC_SET_TICKS when not 0 */
+};
+
 struct rst_args {
 	uint64_t hole_start, hole_len;
 	int32_t image_fd;
 	int32_t image_dfd;   /* the image opened O_DIRECT, or -1 */
-	int32_t pad1;
+	int32_t log_fd;      /* mtcp_restart's own stderr (fd 2 may be the program's
+	                        by now): messages go there */
 	int32_t status_fd;   /* write end of the pipe to mtcp_restart, or -1 */
 	int32_t exe_fd;      /* the program's executable for PR_SET_MM, or -1 */
 	int32_t same_tids;   /* 1: create threads with their old tids (clone3 set_tid) */
@@ -98,6 +109,9 @@ struct rst_args {
 	uint8_t restored_from[MTCP_ID_LEN];    /* the image's image_id */
 	uint8_t restored_lineage[MTCP_ID_LEN]; /* its lineage_id */
 	struct rst_ids ids;
+	uint32_t ntimerfds;
+	uint32_t pad2;
+	struct rst_timerfd *timerfds;
 	char image_path[512];      /* for messages, NUL-terminated */
 	/* synchronisation between the restorer's threads */
 	volatile int32_t ready;    /* threads done with their own state */

@@ -525,6 +525,7 @@ static int ask(int want_wait, const struct timespec *accept_deadline,
 	const struct timespec *deadline;
 	size_t len = 0;
 	int accepted = 0, fd, rc;
+	unsigned long degraded = 0;
 
 	fd = reach(accept_deadline);
 	rc = send_request(fd, accept_deadline);
@@ -548,8 +549,16 @@ static int ask(int want_wait, const struct timespec *accept_deadline,
 				accepted = 1;
 				if (!want_wait)
 					return ASK_DONE;
+			} else if (starts_with(line, MTCP_CTL_DEGRADED)) {
+				degraded = strtoul(line + strlen(MTCP_CTL_DEGRADED), NULL, 10);
 			} else if (starts_with(line, MTCP_CTL_OK)) {
 				if (want_wait) {
+					if (degraded)
+						fprintf(stderr, "degraded: %lu object%s (mtcp_restart "
+							"--verify lists them)\n", degraded,
+							degraded == 1 ? "" : "s");
+					else
+						fprintf(stderr, "complete\n");
 					printf("%s\n", line + strlen(MTCP_CTL_OK));
 					if (fflush(stdout) || ferror(stdout))
 						die(EXIT_FAILED, "cannot write to standard output: %s",

@@ -66,6 +66,7 @@ static void header_settings(struct mtcp_img_header_v3 *h, const struct iw_settin
 	h->helpers = set ? set->helpers : 0;
 	h->chunk_kib = set ? set->chunk_kib : 0;
 	h->lz4_accel = set ? set->lz4_accel : 0;
+	h->ndegraded = set ? set->ndegraded : 0;
 }
 
 int iw_header(struct img_writer *w, uint32_t pid, uint64_t flags, uint64_t created_ns,

@@ -35,6 +35,7 @@ void iw_init(struct img_writer *w, int fd, char *buf, size_t cap);
 /* The writer's settings, recorded in the header. */
 struct iw_settings {
 	uint32_t helpers, chunk_kib, lz4_accel;
+	uint32_t ndegraded;   /* v4: DEGRADED records in the image */
 };
 /* Who wrote the image and which lineage it belongs to (v3 header and its
  * GROUPS record).  uids and gids as the initial user namespace sees them. */

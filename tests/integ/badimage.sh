@@ -9,7 +9,7 @@
 # line "mtcp_restart: ..." on stderr and no crash (status below 128):
 # missing file, not an image, truncated images, single flipped bytes
 # (header, record header, metadata, page data near the end: that one is
-# found only once the restorer runs), version 4 and machine 183 with a
+# found only once the restorer runs), version 5 and machine 183 with a
 # correct header checksum, a region announcing a million extents with
 # every checksum recomputed (restart and --list), a FIFO given to
 # --verify (refused, not blocking), and a mapped file deleted before the
@@ -200,7 +200,7 @@ say "image $IMG ($(stat -c %s "$IMG") bytes)"
 out=$(timeout -k 5 "$WAIT_S" "$MTCP_RESTART" --verify "$IMG" 2>&1 3>&-)
 rc=$?
 ((rc == 0)) || bad "mtcp_restart --verify on the good image: exit $rc: $out"
-[[ $out == *": ok: "*"format 3"*"; writer uid "*", lineage "*", seq "* ]] ||
+[[ $out == *": ok: "*"format 4"*"; writer uid "*", lineage "*", seq "* ]] ||
 	bad "mtcp_restart --verify printed '$out'"
 
 declare -A OFF
@@ -261,8 +261,8 @@ if ((rc == 0 || rc >= 124)) || [[ $out != "mtcp_restart: "*checksum* ]]; then
 else
 	say "ok: --verify on flipped page data: exit $rc: $out"
 fi
-damage version "version4" 4
-expect_refused "format version 4" "$TMP/bad/version4" "version 4"
+damage version "version5" 5
+expect_refused "format version 5" "$TMP/bad/version5" "version 5"
 damage arch "arch183" 183
 expect_refused "machine 183" "$TMP/bad/arch183" "machine.*183|183.*machine"
 
@@ -292,6 +292,7 @@ else
 fi
 
 # ---- the good image still restarts ------------------------------------------
+# (its stdout was the file prog.out: the restored program goes on there)
 "$MTCP_RESTART" "$IMG" </dev/null >"$TMP/restart.out" 2>"$TMP/restart.err" 3>&- &
 RST=$!
 STARTED+=("$RST")
@@ -299,9 +300,9 @@ read_msg woke "$RST" "$RST"
 STARTED+=("$MSG_A")
 kill -USR1 "$MSG_A"
 wait_exit "$RST" "$WAIT_S"
-if ((EXIT_RC != 0)) || ! grep -q '^PASS' "$TMP/restart.out"; then
-	bad "the good image did not restart and pass: exit $EXIT_RC:" \
-		"$(cat "$TMP/restart.out" "$TMP/restart.err")"
+if ((EXIT_RC != 0)) || ! grep -q '^PASS' "$TMP/prog.out" || [[ -s $TMP/restart.out ]]; then
+	bad "the good image did not restart and pass in prog.out: exit $EXIT_RC:" \
+		"$(cat "$TMP/prog.out" "$TMP/restart.out" "$TMP/restart.err")"
 else
 	say "ok: the good image restarts and passes"
 fi

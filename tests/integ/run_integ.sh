@@ -183,6 +183,10 @@ start_bg() {
 	BG_ERR=$TMP/$NRUN.$name.err
 	LOGS+=("$BG_OUT" "$BG_ERR")
 	: >"$BG_OUT"
+	: >"$BG_ERR"
+	# the program's own output files, as a user's shell would have made
+	# them (a restart reopens them as the program's user)
+	[[ -n $AS_USER ]] && chown "$AS_USER:$AS_USER" "$BG_OUT" "$BG_ERR"
 	if ((PTY)) || [[ $STDOUT == file ]]; then
 		"$@" </dev/null >"$BG_OUT" 2>"$BG_ERR" 3>&- &
 		BG_PID=$!
@@ -390,6 +394,18 @@ finish() {
 	grep -q '^PASS' "$out" || failed "no PASS in the output"
 }
 
+# The restored program's stdout: a regular file at the checkpoint is the
+# same file after a restart (it goes on where it was, and mtcp_restart's
+# own stdout stays empty); a pipe or a terminal is mtcp_restart's.
+restored_out() {
+	if [[ $STDOUT == file ]] && ((PTY == 0)); then
+		[[ -s $RST_OUT ]] && failed "the program's stdout was a file, yet mtcp_restart's stdout got: $(head -c 200 "$RST_OUT")"
+		echo "$PROG_OUT"
+	else
+		echo "$RST_OUT"
+	fi
+}
+
 # ---- the original program ------------------------------------------------
 if ((LINKED)); then
 	CMD=(env "MTCP_DIR=$IMGDIR")
@@ -429,7 +445,7 @@ selfckpt)
 	kill -KILL "$PID_OUT"
 	wait_exit "$TOP_PID" "$WAIT_S"
 	restart
-	finish "" "$RST_PID" "$RST_OUT"
+	finish "" "$RST_PID" "$(restored_out)"
 	;;
 restart|chain)
 	checkpoint "$PID_OUT"
@@ -451,7 +467,7 @@ restart|chain)
 		restart
 		say "round $r restored"
 	done
-	finish "$PID_OUT" "$RST_PID" "$RST_OUT"
+	finish "$PID_OUT" "$RST_PID" "$(restored_out)"
 	;;
 esac
 

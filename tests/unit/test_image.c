@@ -342,7 +342,7 @@ static void v3_round_trip(void **state)
 	(void)state;
 
 	assert_int_equal(image_load(path, &img, err, sizeof(err)), 0);
-	assert_int_equal(img.hdr.version, 3);
+	assert_int_equal(img.hdr.version, MTCP_IMG_VERSION);
 	assert_true(img.restartable);
 	assert_int_equal(img.hdr.flags, MTCP_IMGF_ZERO | MTCP_IMGF_LZ4); /* the rewritten header */
 	assert_int_equal(img.hdr.helpers, 2);
@@ -505,11 +505,11 @@ static void future_version(void **state)
 	struct img m = img_copy(&good);
 	(void)state;
 
-	EDIT_HDR(&m, h, h.version = 4);
+	EDIT_HDR(&m, h, h.version = MTCP_IMG_VERSION + 1);
 	imgfix_all(m.p, m.len, 0);
 	img_write(&m, case_path);
 	assert_true(load_and_check(case_path, err, sizeof(err)) < 0);
-	assert_non_null(strstr(err, "version 4"));
+	assert_non_null(strstr(err, "version 5"));
 	free(m.p);
 }
 
@@ -646,7 +646,7 @@ static void m_rec_flags_extent(struct img *m)
 }
 static void m_fd_reserved(struct img *m)
 {
-	EDIT(m, MTCP_REC_FD, 0, struct mtcp_rec_fd, f, f.reserved = 1);
+	EDIT(m, MTCP_REC_FD, 0, struct mtcp_rec_fd, f, f.same_as = 1);
 }
 static void m_region_reserved(struct img *m)
 {
@@ -666,7 +666,7 @@ static void m_thread_flags(struct img *m)
 }
 static void m_hdr_reserved_v3(struct img *m)
 {
-	EDIT_HDR(m, h, h.reserved[7] = 1);
+	EDIT_HDR(m, h, h.reserved[6] = 1);
 }
 static void m_hdr_reserved_v2(struct img *m)
 {
@@ -831,7 +831,8 @@ static const struct bad_case cases[] = {
 	{ "process pending SIGSTOP", m_pending_shared, "pending signals", BOTH, 0 },
 	{ "record header flags", m_rec_flags, "must be zero", BOTH, 0 },
 	{ "extent record header flags", m_rec_flags_extent, "must be zero", BOTH, 0 },
-	{ "fd reserved field", m_fd_reserved, "reserved field", BOTH, 0 },
+	{ "fd shares a description with no earlier fd", m_fd_reserved, "not an earlier fd", V3, 0 },
+	{ "fd reserved field", m_fd_reserved, "reserved field", V2, 0 },
 	{ "region reserved field", m_region_reserved, "reserved field", BOTH, 0 },
 	{ "thread pending_count", m_pending_count, "pending_count", BOTH, 0 },
 	{ "unknown region flag", m_region_flags, "unknown flags", BOTH, 0 },

@@ -56,7 +56,7 @@ static void emit(const struct rst_args *a, const char *kind, const char *what, u
 		p = put_dec(p, (uint64_t)-err);
 	}
 	*p++ = '\n';
-	sys_write(2, buf, (uint64_t)(p - buf));
+	sys_write(a->log_fd >= 0 ? a->log_fd : 2, buf, (uint64_t)(p - buf));
 }
 
 void rst_die(const struct rst_args *a, const char *what, uint64_t addr, long err)

@@ -258,6 +258,8 @@ static void restore_mm(struct rst_args *a)
 			 "misbehave", 0, r);
 }
 
+static void arm_timerfds(struct rst_args *a);
+
 static void restore_process_state(struct rst_args *a)
 {
 	struct mtcp_rec_proc *p = &a->proc;
@@ -279,6 +281,29 @@ static void restore_process_state(struct rst_args *a)
 		it.value_sec = (long)(p->itimers[t].value_us / 1000000);
 		it.value_usec = (long)(p->itimers[t].value_us % 1000000);
 		sys_setitimer(t, &it);
+	}
+	arm_timerfds(a);
+}
+
+/* TFD_IOC_SET_TICKS: _IOW('T', 0, __u64) */
+#define RST_TFD_IOC_SET_TICKS 0x40085400ul
+
+/* Timerfds were made disarmed (fdr_timerfd.c); their time left runs from
+ * here, as the itimers' does.  A failure leaves one disarmed: logged. */
+static void arm_timerfds(struct rst_args *a)
+{
+	for (uint32_t i = 0; i < a->ntimerfds; i++) {
+		const struct rst_timerfd *t = &a->timerfds[i];
+		struct { long is, ins, vs, vns; } its = {
+			(long)(t->interval_ns / 1000000000ull), (long)(t->interval_ns % 1000000000ull),
+			(long)(t->value_ns / 1000000000ull), (long)(t->value_ns % 1000000000ull)
+		};
+		long rc;
+		if (t->value_ns && (rc = sys_timerfd_settime(t->fd, (int)t->flags, &its)) < 0)
+			rst_warn(a, "cannot arm a timerfd; it stays disarmed: fd", (uint64_t)t->fd, rc);
+		if (t->ticks && (rc = sys_ioctl(t->fd, RST_TFD_IOC_SET_TICKS, &t->ticks)) < 0)
+			rst_warn(a, "cannot put back a timerfd's unread expirations: fd",
+				 (uint64_t)t->fd, rc);
 	}
 }
 

@@ -158,6 +158,18 @@ static inline long sys_setitimer(int which, const void *val)
 	return raw_syscall3(__NR_setitimer, which, (long)val, 0);
 }
 
+/* int timerfd_settime(int fd, int flags, const struct itimerspec *new, struct itimerspec *old); */
+static inline long sys_timerfd_settime(int fd, int flags, const void *val)
+{
+	return raw_syscall4(__NR_timerfd_settime, fd, flags, (long)val, 0);
+}
+
+/* int ioctl(int fd, unsigned long req, void *arg); */
+static inline long sys_ioctl(int fd, unsigned long req, const void *arg)
+{
+	return raw_syscall3(__NR_ioctl, fd, (long)req, (long)arg);
+}
+
 /* int setfsgid(gid_t fsgid); -- returns the previous fsgid, never an error */
 static inline long sys_setfsgid(uint32_t gid)
 {
