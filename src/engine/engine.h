@@ -115,6 +115,11 @@ int config_check_dir(struct mtcp_config *cfg, char *err, size_t errlen);
 int interpose_init(void);
 int real_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
 
+/* fd_inotify.c: the paths of inotify watches, recorded by the interposed
+ * inotify_add_watch/inotify_rm_watch */
+void inotify_note_add(int fd, int wd, const char *path, uint32_t mask);
+void inotify_note_rm(int fd, int wd);
+
 /* suspend.c */
 int suspend_install_handler(int sig);
 int suspend_all(char *err, size_t errlen);
