@@ -21,12 +21,13 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <linux/netlink.h>
+#include <linux/tcp.h>
 
 static int getopt_int(int fd, int level, int opt, int *val)
 {
@@ -117,15 +118,22 @@ int fdk_socket_save(struct fd_save *s)
 		struct tcp_info ti;
 		socklen_t tl = sizeof(ti);
 		memset(&ti, 0, sizeof(ti));
-		/* connecting, connected or closing: a connection (TCP_CLOSE: 7) */
-		if (connected || (protocol == IPPROTO_TCP &&
-				  !raw_syscall5(SYS_getsockopt, fd, IPPROTO_TCP, TCP_INFO, (long)&ti,
-						(long)&tl) && ti.tcpi_state != 7))
+		/* connecting, connected or closing: a connection; closed, but
+		 * segments went out (a connection that ended, one restored
+		 * closed): the same (TCP_CLOSE: 7) */
+		if (connected ||
+		    (protocol == IPPROTO_TCP &&
+		     !raw_syscall5(SYS_getsockopt, fd, IPPROTO_TCP, TCP_INFO, (long)&ti, (long)&tl) &&
+		     (ti.tcpi_state != 7 || ti.tcpi_segs_out || ti.tcpi_segs_in)))
 			r.state = MTCP_SOCKET_CLOSED;
 		else
 			r.state = MTCP_SOCKET_OTHER;
 	} else {
+		int queued = 0;
 		r.state = connected ? MTCP_SOCKET_CLOSED : MTCP_SOCKET_OTHER;
+		if (!connected && !raw_syscall3(SYS_ioctl, fd, FIONREAD, (long)&queued) && queued > 0)
+			degraded_add(fd, s->e->ino, "fd %d (%s socket on %s): the datagrams queued "
+				     "on it are lost", fd, proto_name(type, protocol), here);
 	}
 	if (r.state == MTCP_SOCKET_CLOSED && fd > 2) { /* 0-2 become mtcp_restart's */
 		if (connected)

@@ -300,13 +300,14 @@ int fdk_unix_save(struct fd_save *s)
 				pl = (uint32_t)strnlen(a.sun_path, pl);
 			name_text(a.sun_path, pl, peer_name, sizeof(peer_name));
 		} else {
-			snprintf(peer_name, sizeof(peer_name), "(unnamed)");
+			peer_name[0] = '\0';
 		}
 		if (fd > 2) /* 0-2 become mtcp_restart's: nothing lost */
-			degraded_add(fd, s->e->ino, "fd %d (unix %s socket connected to %s, %s) "
+			degraded_add(fd, s->e->ino, "fd %d (unix %s socket connected to %s%s%s) "
 				     "comes back as a connection closed by its peer", fd,
-				     type_name(type), peer_name,
-				     d.peer_ino ? "outside the process" : "which is gone");
+				     type_name(type), peer_name[0] ? peer_name : "a socket",
+				     peer_name[0] ? ", " : " ",
+				     d.peer_ino ? "outside the process" : "that is gone");
 	} else {
 		r.state = MTCP_UNIX_UNCONNECTED;
 		restorable = type != SOCK_STREAM && d.name_len > 0;

@@ -29,8 +29,10 @@ const char *test_doc =
 	"a shut-down end stays shut; a unix listener on a path and one on an "
 	"abstract name listen again, their accepted connections keep their queued "
 	"bytes, and a client not yet accepted is accepted after; a TCP listener "
-	"listens on its port again; an unconnected datagram socket keeps its "
-	"queue; an inotify watch keeps its wd and reports new files.";
+	"listens on its port again and a UDP socket is bound to its port again; "
+	"an unconnected datagram socket keeps its queue, one connected one way "
+	"stays connected and keeps its queue; an inotify watch keeps its wd and "
+	"reports new files.";
 
 #define Q1_LEN 100000u /* stream bytes queued on sp1[0] */
 #define Q2_LEN 5000u   /* and on sp1[1] */
@@ -41,9 +43,10 @@ static const unsigned dg_sizes[] = { 17, 0, 4000, 65000 };
 /* Everything the checks need: fd numbers and the expected values. */
 static struct {
 	int ep, ep2, sp1[2], sq[2], dg[2], sp3[2], xdup, xnum, tcp, ino_fd, wd_dir, wd_b;
-	int l1, c1, a1, p1, l2, c2, a2, d1;
-	int tcp_port;
-	char l1_path[108], d1_path[108], abs_name[64], dir[PATH_MAX], dir_b[PATH_MAX];
+	int l1, c1, a1, p1, l2, c2, a2, d1, d2, d3, udp;
+	int tcp_port, udp_port;
+	char l1_path[108], d1_path[108], d2_path[108], d3_path[108], abs_name[64];
+	char dir[PATH_MAX], dir_b[PATH_MAX];
 	socklen_t abs_len;
 } g;
 
@@ -291,6 +294,38 @@ static void setup(void)
 		close(t);
 	}
 
+	/* d3 connected one way to d2 (both bound): d2 queued 2 messages on
+	 * d3, d3 one on d2 */
+	{
+		struct sockaddr_un a2, a3;
+		socklen_t l2, l3;
+		snprintf(g.d2_path, sizeof(g.d2_path), "%s/d2.sock", tmp);
+		snprintf(g.d3_path, sizeof(g.d3_path), "%s/d3.sock", tmp);
+		l2 = un_addr(&a2, g.d2_path, strlen(g.d2_path) + 1);
+		l3 = un_addr(&a3, g.d3_path, strlen(g.d3_path) + 1);
+		g.d2 = socket(AF_UNIX, SOCK_DGRAM, 0);
+		g.d3 = socket(AF_UNIX, SOCK_DGRAM, 0);
+		if (g.d2 < 0 || g.d3 < 0 || bind(g.d2, (struct sockaddr *)&a2, l2) ||
+		    bind(g.d3, (struct sockaddr *)&a3, l3) || connect(g.d3, (struct sockaddr *)&a2, l2))
+			fail("datagram sockets d2, d3: %s", strerror(errno));
+		if (sendto(g.d2, "to-d3-a", 7, 0, (struct sockaddr *)&a3, l3) != 7 ||
+		    sendto(g.d2, "to-d3-b", 7, 0, (struct sockaddr *)&a3, l3) != 7 ||
+		    send(g.d3, "to-d2", 5, 0) != 5)
+			fail("datagrams between d2 and d3: %s", strerror(errno));
+	}
+
+	/* a UDP socket bound to 127.0.0.1, port chosen by the kernel */
+	{
+		struct sockaddr_in in = { .sin_family = AF_INET };
+		socklen_t il = sizeof(in);
+		in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		g.udp = socket(AF_INET, SOCK_DGRAM, 0);
+		if (g.udp < 0 || bind(g.udp, (struct sockaddr *)&in, il) ||
+		    getsockname(g.udp, (struct sockaddr *)&in, &il))
+			fail("UDP socket: %s", strerror(errno));
+		g.udp_port = ntohs(in.sin_port);
+	}
+
 	/* a TCP listener on 127.0.0.1, port chosen by the kernel */
 	{
 		struct sockaddr_in in = { .sin_family = AF_INET };
@@ -459,6 +494,36 @@ static void check_all(void)
 		expect_text(g.d1, m, "d1");
 	}
 	expect_empty(g.d1, "d1");
+
+	/* d3 is still connected to d2, and each has its messages */
+	expect_text(g.d3, "to-d3-a", "d3");
+	expect_text(g.d3, "to-d3-b", "d3");
+	expect_empty(g.d3, "d3");
+	expect_text(g.d2, "to-d2", "d2");
+	expect_empty(g.d2, "d2");
+	{
+		struct sockaddr_un a;
+		socklen_t al = sizeof(a);
+		if (getpeername(g.d3, (struct sockaddr *)&a, &al) || strcmp(a.sun_path, g.d2_path))
+			fail("d3: not connected to %s any more", g.d2_path);
+		send_all(g.d3, "again", 5, "d3");
+		expect_text(g.d2, "again", "d2");
+	}
+
+	/* UDP: the same port; a datagram sent to it arrives */
+	{
+		struct sockaddr_in in;
+		socklen_t il = sizeof(in);
+		if (getsockname(g.udp, (struct sockaddr *)&in, &il) || ntohs(in.sin_port) != g.udp_port)
+			fail("UDP socket: not on port %d any more", g.udp_port);
+		int c = socket(AF_INET, SOCK_DGRAM, 0);
+		if (c < 0 || sendto(c, "udp", 3, 0, (struct sockaddr *)&in, il) != 3)
+			fail("sendto 127.0.0.1:%d: %s", g.udp_port, strerror(errno));
+		char b[8];
+		if (recv(g.udp, b, sizeof(b), 0) != 3 || memcmp(b, "udp", 3))
+			fail("UDP socket: the datagram did not arrive");
+		close(c);
+	}
 
 	/* TCP: the same port; a connection is accepted and epoll sees it */
 	{
