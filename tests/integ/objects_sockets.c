@@ -42,7 +42,7 @@ static const unsigned dg_sizes[] = { 17, 0, 4000, 65000 };
 
 /* Everything the checks need: fd numbers and the expected values. */
 static struct {
-	int ep, ep2, sp1[2], sq[2], dg[2], sp3[2], xdup, xnum, tcp, ino_fd, wd_dir, wd_b;
+	int ep, ep2, ep3, ydup, y1, sp1[2], sq[2], dg[2], sp3[2], xdup, xnum, tcp, ino_fd, wd_dir, wd_b;
 	int l1, c1, a1, p1, l2, c2, a2, d1, d2, d3, udp;
 	int tcp_port, udp_port;
 	char l1_path[108], d1_path[108], d2_path[108], d3_path[108], abs_name[64];
@@ -385,6 +385,21 @@ static void setup(void)
 	ep_add(g.ep2, g.sq[0], 0x5555);      /* in ep2: sq[0] has messages */
 	ep_add(g.ep, g.ep2, 0x4444);         /* 4: an epoll set: ready */
 	ep_add(g.ep, g.ino_fd, 0x6666);      /* 6: no event yet */
+
+	/* ep3 lives on the number its only registration was made with: y[0],
+	 * since closed (the registration lives on through ydup) */
+	{
+		int y[2], e3 = epoll_create1(0);
+		if (e3 < 0 || socketpair(AF_UNIX, SOCK_STREAM, 0, y))
+			fail("epoll_create1, socketpair: %s", strerror(errno));
+		ep_add(e3, y[0], 0x7777);
+		g.ydup = dup(y[0]);
+		if (dup2(e3, y[0]) != y[0])
+			fail("dup2: %s", strerror(errno));
+		close(e3);
+		g.ep3 = y[0];
+		g.y1 = y[1];
+	}
 	/* x[1] stays open: the one byte stays queued */
 }
 
@@ -416,6 +431,11 @@ static void check_epoll(void)
 		fail("fd %d: '%s' flags %d, expected /dev/null, close-on-exec", g.xnum, link, fl);
 	if (fcntl(g.ep2, F_GETFD) != FD_CLOEXEC || fcntl(g.ep, F_GETFD) != 0)
 		fail("epoll fds: close-on-exec flags changed");
+	/* ep3, on the number of its own registration */
+	if (has_registration(g.ep3, g.ep3, 0x7777) != 1)
+		fail("epoll ep3: its registration under fd %d is not there", g.ep3);
+	if (ready_set(g.ep3) != 0)
+		fail("epoll ep3: ready before anything was sent");
 }
 
 static void check_all(void)
@@ -423,6 +443,11 @@ static void check_all(void)
 	struct stat st;
 
 	check_epoll();
+
+	send_all(g.y1, "y", 1, "y1");
+	if (ready_set(g.ep3) != 1u << 7)
+		fail("epoll ep3: not ready after its target got a byte");
+	expect_text(g.ydup, "y", "ydup");
 
 	/* stream pair, both ways */
 	expect_stream(g.sp1[0], Q1_LEN, 1, "sp1[0]");
