@@ -39,6 +39,7 @@ const char *test_doc =
 
 static const unsigned seq_sizes[] = { 1, 100, 7000, 3 };
 static const unsigned dg_sizes[] = { 17, 0, 4000, 65000 };
+#define DG_MORE 20u
 
 /* Everything the checks need: fd numbers and the expected values. */
 static struct {
@@ -243,6 +244,9 @@ static void setup(void)
 	send_msg(g.sq[0], 42, 20, "sq[0]");
 	for (unsigned i = 0; i < sizeof(dg_sizes) / sizeof(dg_sizes[0]); i++)
 		send_msg(g.dg[1], dg_sizes[i], 30 + i, "dg[1]");
+	/* more than net.unix.max_dgram_qlen (10 by default): a peer may */
+	for (unsigned i = 0; i < DG_MORE; i++)
+		send_msg(g.dg[1], 5 + i, 50 + i, "dg[1]");
 
 	/* a pair one end of which is shut down for writing after "tail" */
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, g.sp3))
@@ -462,6 +466,8 @@ static void check_all(void)
 	expect_msg(g.sq[1], 42, 20, "sq[1]");
 	for (unsigned i = 0; i < sizeof(dg_sizes) / sizeof(dg_sizes[0]); i++)
 		expect_msg(g.dg[0], dg_sizes[i], 30 + i, "dg[0]");
+	for (unsigned i = 0; i < DG_MORE; i++)
+		expect_msg(g.dg[0], 5 + i, 50 + i, "dg[0]");
 	expect_empty(g.dg[0], "dg[0]");
 	send_msg(g.dg[0], 9, 99, "dg[0]");
 	expect_msg(g.dg[1], 9, 99, "dg[1]");
