@@ -518,6 +518,7 @@ int checkpoint_run(char *err, size_t errlen)
 		commit_prune(e->kept, &e->nkept, 999);
 	snprintf(e->kept[e->nkept++], MTCP_MAX_PATH, "%s", final);
 	suspend_release_all();
+	degraded_warn();
 	if (c->fsync_async) {
 		/* the program runs; the image becomes durable now, and only then
 		 * may older images go */
@@ -549,5 +550,6 @@ out_abort:
 out_release:
 	stop_writer();
 	suspend_release_all();
+	degraded_warn();
 	return rc < 0 ? rc : -EIO;
 }

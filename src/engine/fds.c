@@ -279,6 +279,22 @@ static void find_dups(struct fd_table *t)
 		}
 }
 
+/* A lock held through this description (fdinfo's "lock:" lines): the
+ * restarted program would believe it still holds it. */
+static void note_locks(const struct fd_save *s)
+{
+	struct engine *e = &mtcp_engine;
+	char *info = e->scratch + SCRATCH_FD_INFO_OFF;
+
+	if (s->rec.kind != MTCP_FD_REGULAR && s->rec.kind != MTCP_FD_DIR &&
+	    s->rec.kind != MTCP_FD_DELETED && s->rec.kind != MTCP_FD_MEMFD &&
+	    s->rec.kind != MTCP_FD_DEVICE)
+		return;
+	if (fd_read_fdinfo(s->e->fd, info, SCRATCH_FD_INFO_LEN) > 0 && strstr(info, "\nlock:"))
+		degraded_add(s->e->fd, s->e->ino, "fd %d (%s) holds a file lock (flock or fcntl); "
+			     "after a restart it is not held", s->e->fd, s->link);
+}
+
 static int save_one(struct fd_save *s)
 {
 	switch (s->rec.kind) {
@@ -363,6 +379,7 @@ int fds_write_all(struct img_writer *w, const char *image, uint32_t *nfds, char 
 			s.rec.same_as = (uint32_t)x->same_as + 1;
 			rc = fd_emit(&s, links[1], 0, NULL, 0, NULL, 0);
 		} else {
+			note_locks(&s);
 			rc = save_one(&s);
 			x->kind = s.rec.kind; /* what its dups say they are */
 		}
