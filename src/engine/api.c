@@ -77,8 +77,10 @@ static void atfork_child(void)
 	/* The child has only the forking thread: no control thread, and the
 	 * program's children are not checkpointed (docs/architecture.md). */
 	mtcp_engine.inert = 1;
-	for (int i = 0; i < mtcp_engine.nlisten; i++)
+	for (int i = 0; i < mtcp_engine.nlisten; i++) {
+		owned_fd_del(mtcp_engine.listen_fd[i]);
 		close(mtcp_engine.listen_fd[i]);
+	}
 	mtcp_engine.nlisten = 0;
 }
 
