@@ -7,7 +7,8 @@
 #      the name is left stale by its exec) execs PROG (exec_follow_prog):
 #      PROG is checkpointed by the launched pid, killed, restarted, goes
 #      on counting from where it was, and is checkpointed again; the POSIX
-#      timer warning comes once for two checkpoints
+#      timer warning comes once per process for two checkpoints, and again
+#      from the restarted process (the "warned" state is saved memory)
 #   b  the child PROG starts (sh -c 'exec PROG child') has no library, no
 #      LD_PRELOAD, and mtcp_checkpoint says it is not under libmtcp-fast
 #   c  with --inherit the same child is checkpointed
@@ -64,8 +65,10 @@ wait_counts() {
 }
 # consecutive FILE: the count lines go up by one
 consecutive() { counts "$1" | awk 'NR > 1 && $1 != prev + 1 { bad = 1 } { prev = $1 } END { exit bad }'; }
-# start_launched NAME ARGS...: mtcp_launch ARGS with stdout into a pipe
-# (read into $tmp/NAME.out), stderr into $tmp/NAME.err; sets LPID
+# start_launched NAME ARGS...: mtcp_launch ARGS with stdout and stderr
+# into a pipe, read into $tmp/NAME.out (a pipe to outside becomes
+# mtcp_restart's stdout and stderr after a restart; a file would be the
+# same file again); sets LPID
 start_launched() {
 	local name=$1
 	shift
@@ -73,7 +76,7 @@ start_launched() {
 	cat "$tmp/$name.fifo" > "$tmp/$name.out" &
 	CATPID=$!
 	pids+=("$CATPID")
-	"$launch" "$@" > "$tmp/$name.fifo" 2> "$tmp/$name.err" < /dev/null &
+	"$launch" "$@" > "$tmp/$name.fifo" 2>&1 < /dev/null &
 	LPID=$!
 	pids+=("$LPID")
 }
@@ -107,7 +110,7 @@ timer_warnings() { grep -c 'POSIX timers (timer_create) are not checkpointed' "$
 start_launched a --dir "$tmp/img" -- "$tmp/wrap.sh" --timer --spawn
 P=$LPID
 if ! wait_for "$tmp/a.out" '^start ' || ! wait_counts "$tmp/a.out" 3; then
-	fail "a: the wrapped program did not start counting"; cat "$tmp/a.err"
+	fail "a: the wrapped program did not start counting"; cat "$tmp/a.out"
 else
 	if grep -qx "start $P wrapped=1" "$tmp/a.out"; then
 		ok "a: mtcp_launch -- wrap.sh ran PROG through the wrapper as pid $P"
@@ -131,7 +134,7 @@ else
 	"$(basename "$prog").$P."*) ok "a: the image is the exec'd program's" ;;
 	*) fail "a: image ${img##*/} is not $(basename "$prog").$P.*" ;;
 	esac
-	n=$(timer_warnings "$tmp/a.err")
+	n=$(timer_warnings "$tmp/a.out")
 	[ "$n" = 1 ] && ok "a: the timer warning came once for two checkpoints" ||
 		fail "a: $n timer warnings for two checkpoints, expected 1"
 
@@ -158,11 +161,11 @@ else
 	kill -9 "$P" ${C:+"$C"}
 	wait "$P" "$CATPID" 2> /dev/null
 	last=$(counts "$tmp/a.out" | tail -1)
-	"$restart" "$img" > "$tmp/r.out" 2> "$tmp/r.err" < /dev/null &
+	"$restart" "$img" > "$tmp/r.out" 2>&1 < /dev/null &
 	R=$!
 	pids+=("$R")
 	if ! wait_counts "$tmp/r.out" 5; then
-		fail "a: the restarted program does not count: $(cat "$tmp/r.err")"
+		fail "a: the restarted program does not count: $(cat "$tmp/r.out")"
 	else
 		first=$(counts "$tmp/r.out" | head -1)
 		if ((first > before && first <= last + 1)) && consecutive "$tmp/r.out"; then
@@ -177,6 +180,9 @@ else
 				fail "a: checkpoint $i, through mtcp_restart $R: $(cat "$tmp/ckpt.err")"
 			fi
 		done
+		n=$(timer_warnings "$tmp/r.out")
+		[ "$n" = 1 ] && ok "a: the restarted process warned about its timer again, once" ||
+			fail "a: $n timer warnings from the restarted process for two checkpoints, expected 1"
 	fi
 	kill -9 "$R"
 	wait "$R" 2> /dev/null
@@ -185,7 +191,7 @@ fi
 # ---- c: with --inherit the child is checkpointed ---------------------------
 start_launched c --inherit --dir "$tmp/img" -- "$tmp/wrap.sh" --spawn
 if ! C=$(child_of c); then
-	fail "c: the child of PROG did not start"; cat "$tmp/c.err"
+	fail "c: the child of PROG did not start"; cat "$tmp/c.out"
 elif out=$(ckpt "$C"); then
 	ok "c: with --inherit the child is checkpointed: $out"
 else
