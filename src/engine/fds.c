@@ -25,12 +25,7 @@
 
 int fds_is_library_fd(int fd)
 {
-	struct engine *e = &mtcp_engine;
-
-	for (int i = 0; i < e->nlisten; i++)
-		if (e->listen_fd[i] == fd)
-			return 1;
-	return ctl_owns_fd(fd);
+	return owned_fd_is(fd);
 }
 
 static int is_tty(int fd)
