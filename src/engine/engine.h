@@ -146,7 +146,6 @@ struct img_writer;
 int fds_write_all(struct img_writer *w, const char *image, uint32_t *nfds, char *err,
 		  size_t errlen);
 /* The library's own fds are never saved: owned_fd_is() (owned.h). */
-int fds_is_library_fd(int fd);
 
 /* util.c: raw-syscall helpers safe on the parked path */
 uint64_t util_now_ns(void);

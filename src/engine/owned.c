@@ -88,11 +88,6 @@ int owned_tid_is(pid_t tid)
 	return tid > 0 && set_has(&tids, OWNED_MAX_TIDS, tid);
 }
 
-int checkpoint_owns_fd(int fd)
-{
-	return owned_fd_is(fd);
-}
-
 void owned_forget(void)
 {
 	for (int i = 0; i < OWNED_MAX_FDS; i++) {

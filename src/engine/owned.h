@@ -47,9 +47,4 @@ int owned_tid_is(pid_t tid);
 /* Nothing is owned any more (after a restart; in a forked child). */
 void owned_forget(void);
 
-/* Transitional: the name fds.c's fd listing asked checkpoint.c before
- * (the image's fds and the ring); now owned_fd_is().  Goes when fds.c
- * asks owned_fd_is() itself. */
-int checkpoint_owns_fd(int fd);
-
 #endif
