@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "image-format.h"
+#include "owned.h"
 
 #define LOG_PREFIX_ENGINE "mtcp: "
 
@@ -137,8 +138,6 @@ void ctl_wake(void);
 /* checkpoint.c */
 int checkpoint_run(char *err, size_t errlen);
 int checkpoint_init(void);              /* the writer's memory, once */
-int checkpoint_owns_fd(int fd);         /* the image's O_DIRECT fd, the ring */
-int checkpoint_skips_tid(pid_t tid);    /* the writer's helper threads */
 
 /* procstate.c */
 int procstate_capture(struct mtcp_rec_proc *proc, char *cwd, char *exe,
@@ -151,9 +150,7 @@ struct img_writer;
 /* image: the image's name, for messages */
 int fds_write_all(struct img_writer *w, const char *image, uint32_t *nfds, char *err,
 		  size_t errlen);
-int fds_is_library_fd(int fd);
-int ctl_owns_fd(int fd);
-void ctl_forget_fds(void);
+/* The library's own fds are never saved: owned_fd_is() (owned.h). */
 
 /* util.c: raw-syscall helpers safe on the parked path */
 uint64_t util_now_ns(void);
