@@ -37,6 +37,10 @@ PROG=("$PY" "$RT_DIR/sqlite_commit.py" "$DB" "$LOG" "$STOP")
 RT_FIRST=50
 RT_MORE=100
 RT_RUN_ON_S=1
+# a checkpoint inside a transaction finds SQLite's fcntl lock on the
+# database, which is not held after a restart (docs/architecture.md): no
+# other process uses this database, so that is the one thing accepted
+RT_DEGRADED_OK='holds a file lock'
 
 if [[ $MODE == save ]]; then
 	RT_LAUNCH_ENV=('MTCP_SAVE_FILES=*.db*')
