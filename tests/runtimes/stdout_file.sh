@@ -30,6 +30,9 @@ rt_check() {
 	done
 }
 
+# 50 lines (50 ms or more) between each checkpoint and its kill, written
+# twice: by the killed process and again by the restored one
+RT_MORE=50
 if [[ $MODE == stdout ]]; then
 	RT_LAUNCH_OUT=$OUT
 	RT_DONE_RE='^END'

@@ -38,6 +38,9 @@ rt_before_checkpoint() {
 checked=0
 
 RT_DONE_RE='^END'
+# 50 lines (50 ms or more) between each checkpoint and its kill, written
+# twice: by the killed process and again by the restored one
+RT_MORE=50
 two_restarts "$OUT" "$WRAP" "$RT_NUMBERED" file "$OUT" "$STOP"
 n=${DONE_LINE#END }
 n=$((10#$n))
