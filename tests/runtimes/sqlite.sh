@@ -62,11 +62,18 @@ PY
 	pass
 fi
 
-# changed: one checkpoint, a second of commits, the kill
+# changed: one checkpoint between two transactions, a second of commits,
+# the kill.  A checkpoint inside a transaction finds SQLite's lock (it says
+# degraded) and its journal open (which the restart would find gone): it
+# is taken again until one says complete.
 launch prog "${PROG[@]}"
 RT_PROG_PID=$PID
 wait_progress "start" "$LOG" 0 "$RT_FIRST"
-checkpoint "$PID"
+for try in $(seq 20); do
+	checkpoint "$PID"
+	grep -qx complete "$TMP/ckpt.err" && break
+	((try < 20)) || failed "20 checkpoints, none between two transactions (complete)"
+done
 CK=$NOW
 run_on "after the checkpoint" "$LOG" 0
 kill9 "$PID"
@@ -81,8 +88,9 @@ while alive "$WAITPID" && (($(progress "$LOG" "$LOG_OFF") == 0)) && ! grep -q FA
 	((SECONDS < deadline)) || failed "the restored program neither ran nor ended within $WAIT_S s"
 	sleep 0.05
 done
-if grep -qF "$DB" "$TMP/restart.err"; then
-	say "mtcp_restart warned: $(grep -F "$DB" "$TMP/restart.err" | head -n1)"
+warning=$(grep -F "$DB" "$TMP/restart.err" | grep -vF "$DB-" | grep -i chang | head -n1)
+if [[ -n $warning ]]; then
+	say "mtcp_restart warned: $warning"
 else
 	problems+=("mtcp_restart printed no warning naming $DB, which changed after the checkpoint (its stderr: $(head -c 300 "$TMP/restart.err" | tr '\n' ' '))")
 fi
@@ -99,7 +107,7 @@ STARTED+=("$rpid")
 wait_exit "$rpid" "$WAIT_S"
 if ((EXIT_RC == 0)); then
 	problems+=("mtcp_restart --refuse-changed exited 0")
-elif ! grep -qF "$DB" "$TMP/refuse.err"; then
+elif ! grep -F "$DB" "$TMP/refuse.err" | grep -qvF "$DB-"; then
 	problems+=("mtcp_restart --refuse-changed: $(status_text "$EXIT_RC"), but its message does not name $DB: $(head -c 300 "$TMP/refuse.err" | tr '\n' ' ')")
 else
 	say "mtcp_restart --refuse-changed: $(status_text "$EXIT_RC"): $(grep -F "$DB" "$TMP/refuse.err" | head -n1)"

@@ -15,11 +15,13 @@ import time
 import zlib
 
 DB, LOG, STOP = sys.argv[1:4]
-logf = open(LOG, "a", buffering=1)
 
 
 def log(s):
-    logf.write(s + "\n")
+    # opened for each line: the database is the only file the program
+    # holds open for writing between two lines (sqlite.sh changed)
+    with open(LOG, "a") as f:
+        f.write(s + "\n")
 
 
 def fail(s):
