@@ -47,6 +47,9 @@ WD=
 mkfifo -m 0600 "$TMP/watchdog.fifo" || exit 99
 IMGDIR=$TMP/images
 mkdir "$IMGDIR" || exit 99
+# the programs' working directory: what they leave there (a JVM's
+# hs_err_pid*.log, .attach_pid files) is shown on failure and removed
+cd "$TMP" || exit 99
 STOP=$TMP/stop
 
 elapsed() { echo "$(date +%s.%N) $RT_T0" | awk '{printf "%.1f", $1 - $2}'; }
