@@ -9,6 +9,7 @@
 #
 # The python is /usr/bin/python3 (Debian's python3, which ./setup.sh test
 # installs), not a pyenv or virtualenv python3 earlier on PATH.
+# shellcheck source=rt_lib.sh
 . "$(dirname "$0")/rt_lib.sh"
 
 PY=${RT_PYTHON:-/usr/bin/python3}

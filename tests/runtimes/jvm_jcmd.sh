@@ -18,6 +18,7 @@
 #
 # The JDK is Debian's openjdk-17-jdk-headless (java, javac, jcmd from
 # /usr/lib/jvm/java-17-openjdk-amd64; RT_JAVA_HOME overrides it).
+# shellcheck source=rt_lib.sh
 . "$(dirname "$0")/rt_lib.sh"
 
 JH=${RT_JAVA_HOME:-/usr/lib/jvm/java-17-openjdk-amd64}

@@ -11,6 +11,7 @@
 # The node is /usr/bin/node from the dpkg package `nodejs` (Debian's, which
 # ./setup.sh test installs; a node elsewhere on PATH, from nvm or a
 # tarball, is not used).  RT_NODE overrides it.
+# shellcheck source=rt_lib.sh
 . "$(dirname "$0")/rt_lib.sh"
 
 NODE=${RT_NODE:-/usr/bin/node}

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# shellcheck shell=bash
 # rt_lib.sh - shared by the drivers in tests/runtimes: start a real program
 # under mtcp_launch, checkpoint it, SIGKILL it, restart it, and follow its
 # progress through what it writes itself.  Sourced, never run.
@@ -226,7 +227,8 @@ wait_progress() {
 # progress grows by RT_MORE (default 2), and it runs RT_RUN_ON_S seconds
 # (default 0) or more after the checkpoint.
 run_on() {
-	local t0=$(date +%s.%N) deadline=$((SECONDS + WAIT_S))
+	local t0 deadline=$((SECONDS + WAIT_S))
+	t0=$(date +%s.%N)
 	wait_progress "$1" "$2" "$3" $((NOW + ${RT_MORE:-2}))
 	while awk -v a="$t0" -v b="$(date +%s.%N)" -v s="${RT_RUN_ON_S:-0}" 'BEGIN { exit !(b - a < s) }'; do
 		check_log "$2" "$3"

@@ -12,6 +12,7 @@
 #   part 2 on stdin, the same again; restart with part 3 and end of file.
 # Then sort writes its result: FILE must be sort(part1 part2 part3), and
 # mtcp_restart's stdout (a file of its own) must stay empty.
+# shellcheck source=rt_lib.sh
 . "$(dirname "$0")/rt_lib.sh"
 
 PY=${RT_PYTHON:-/usr/bin/python3}

@@ -19,6 +19,7 @@
 #
 # The python is /usr/bin/python3 (Debian's python3 with its sqlite3
 # module, which ./setup.sh test installs), not a pyenv python3 on PATH.
+# shellcheck source=rt_lib.sh
 . "$(dirname "$0")/rt_lib.sh"
 
 MODE=${1:-save}

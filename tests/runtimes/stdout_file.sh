@@ -11,6 +11,7 @@
 # exactly 1..n and END n: fd 1 came back as out.txt at the checkpoint's
 # offset (the lines written between the checkpoint and the kill are
 # written again, the same bytes at the same place).
+# shellcheck source=rt_lib.sh
 . "$(dirname "$0")/rt_lib.sh"
 
 MODE=${1:-stdout}

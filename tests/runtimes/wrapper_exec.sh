@@ -8,6 +8,7 @@
 # in its own pid; numbered writes "%08u\n" lines to OUT (its own fd, not
 # 0-2).  Checkpoint, kill -9, restart, twice, as in stdout_file.sh; OUT must
 # end as 1..n and END n.
+# shellcheck source=rt_lib.sh
 . "$(dirname "$0")/rt_lib.sh"
 
 [[ -x ${RT_NUMBERED-} ]] || { echo "RT_NUMBERED is not set" >&2; exit 99; }
