@@ -150,9 +150,9 @@ restart() {
 
 # checkpoint PID: mtcp_checkpoint --wait; sets IMG.  A checkpoint that says
 # it is degraded fails the test: every object of these programs must come
-# back (the listing of mtcp_restart --verify is shown).  Only degraded
-# objects whose line in that listing matches the extended regular
-# expression RT_DEGRADED_OK are accepted (and named).
+# back (the image's degraded notes, from mtcp_restart --list, are shown).
+# Only degraded objects whose note matches the extended regular expression
+# RT_DEGRADED_OK are accepted (and named).
 checkpoint() {
 	local out rc bad
 	out=$("$MTCP_CHECKPOINT" --wait --timeout "$WAIT_S" "$1" 2>"$TMP/ckpt.err")
@@ -161,12 +161,13 @@ checkpoint() {
 	[[ -f $out ]] || failed "mtcp_checkpoint printed '$out', which is not a file"
 	IMG=$out
 	if grep -qi degraded "$TMP/ckpt.err"; then
-		"$MTCP_RESTART" --verify "$IMG" >"$TMP/verify.out" 2>&1
-		bad=$(grep '^degraded: ' "$TMP/verify.out" | grep -Ev "${RT_DEGRADED_OK:-^$}")
-		if [[ -n $bad || -z ${RT_DEGRADED_OK-} ]] || ! grep -q '^degraded: ' "$TMP/verify.out"; then
+		"$MTCP_RESTART" --list "$IMG" 2>&1 | grep -E '^degraded |^mtcp_restart' >"$TMP/degraded.out"
+		bad=$(grep -v '^degraded ' "$TMP/degraded.out"
+			grep '^degraded ' "$TMP/degraded.out" | grep -Ev "${RT_DEGRADED_OK:-^$}")
+		if [[ -n $bad || -z ${RT_DEGRADED_OK-} ]] || ! grep -q '^degraded ' "$TMP/degraded.out"; then
 			failed "the checkpoint of pid $1 is degraded: $(cat "$TMP/ckpt.err")"
 		fi
-		say "accepted: $(grep '^degraded: ' "$TMP/verify.out" | tr '\n' ' ')"
+		say "accepted: $(tr '\n' ' ' <"$TMP/degraded.out")"
 	fi
 	say "checkpoint of $1: $(basename "$IMG") $(tr '\n' ' ' <"$TMP/ckpt.err")"
 }
