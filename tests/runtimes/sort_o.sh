@@ -44,7 +44,10 @@ b = bytearray(4); fcntl.ioctl(fd, termios.FIONREAD, b); print(struct.unpack("i",
 }
 
 # feed NAME PART CMD...: `cat PART HOLD | CMD` in the background (HOLD:
-# $TMP/hold.NAME, or nothing for the last part); sets WAITPID to CMD's pid
+# $TMP/hold.NAME, or nothing for the last part); sets WAITPID to CMD's pid.
+# The pipe is made by a process substitution, not `|`: bash waits for a
+# pipeline's last command only together with the others, and cat ends
+# only when this driver lets it.
 feed() {
 	local name=$1 part=$2 hold=
 	shift 2
@@ -54,8 +57,8 @@ feed() {
 		# held open here read-write: cat's open does not wait
 		exec 5<>"$hold"
 	fi
-	cat "$part" ${hold:+"$hold"} 5>&- 2>"$TMP/cat.$name.err" |
-		"$@" >"$TMP/$name.out" 2>"$TMP/$name.err" 5>&- &
+	"$@" < <(exec 5>&- 2>"$TMP/cat.$name.err"; exec cat "$part" ${hold:+"$hold"}) \
+		>"$TMP/$name.out" 2>"$TMP/$name.err" 5>&- &
 	WAITPID=$!
 	STARTED+=("$WAITPID")
 }
