@@ -57,8 +57,16 @@ feed() {
 		# held open here read-write: cat's open does not wait
 		exec 5<>"$hold"
 	fi
-	"$@" < <(exec 5>&- 2>"$TMP/cat.$name.err"; exec cat "$part" ${hold:+"$hold"}) \
-		>"$TMP/$name.out" 2>"$TMP/$name.err" 5>&- &
+	# bash leaves the substitution's own fd (63) open beside fd 0: the
+	# program gets fds 0-2 only
+	(
+		for f in /proc/"$BASHPID"/fd/*; do
+			f=${f##*/}
+			((f > 2)) && eval "exec $f<&-" 2>/dev/null
+		done
+		exec "$@"
+	) < <(exec 5>&- 2>"$TMP/cat.$name.err"; exec cat "$part" ${hold:+"$hold"}) \
+		>"$TMP/$name.out" 2>"$TMP/$name.err" &
 	WAITPID=$!
 	STARTED+=("$WAITPID")
 }
