@@ -376,7 +376,7 @@ int main(int argc, char **argv)
 {
 	static char fifo_path[PATH_MAX], link[PATH_MAX], want[PATH_MAX], tmpdir_link[PATH_MAX];
 	int p[2], a_rd, a_wr, b_rd, b_wr, c_rd, c_dup, c_wr, d_rd, d_wr, e_rd, f_rd, f_wr, f_rd2,
-		f_wr2, q_rd, q_wr, q_rd2, e7, esem, ebig, t2, sfd, mfd, tfd;
+		f_wr2, q_rd, q_wr, q_rd2, e7, esem, ebig, t2, sfd, mfd, mfd_ro, tfd, tfd_wo;
 	char sigmask_before[64], sigmask_after[64];
 	unsigned char buf[8192];
 	sigset_t blk, pend;
@@ -542,6 +542,12 @@ int main(int argc, char **argv)
 	if (fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL))
 		fail("F_ADD_SEALS: %s", strerror(errno));
 	remember("memfd", mfd);
+	/* ... and a read-only description of it, elsewhere in it */
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", mfd);
+	mfd_ro = open(link, O_RDONLY);
+	if (mfd_ro < 0 || lseek(mfd_ro, 100, SEEK_SET) != 100)
+		fail("memfd read-only: %s", strerror(errno));
+	remember("memfd, read-only", mfd_ro);
 
 	/* an O_TMPFILE file */
 	tfd = open(dir, O_TMPFILE | O_RDWR, 0600);
@@ -551,6 +557,12 @@ int main(int argc, char **argv)
 	if (lseek(tfd, TMP_POS, SEEK_SET) != TMP_POS)
 		fail("lseek O_TMPFILE file: %s", strerror(errno));
 	remember("O_TMPFILE file", tfd);
+	/* ... and a write-only description of it */
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", tfd);
+	tfd_wo = open(link, O_WRONLY);
+	if (tfd_wo < 0 || lseek(tfd_wo, 10, SEEK_SET) != 10)
+		fail("O_TMPFILE file write-only: %s", strerror(errno));
+	remember("O_TMPFILE file, write-only", tfd_wo);
 	link_of(tfd, tmpdir_link, sizeof(tmpdir_link));
 	mt_note("O_TMPFILE file: %s", tmpdir_link);
 
@@ -694,6 +706,13 @@ int main(int argc, char **argv)
 		fail("the sealed memfd took a write");
 	lseek(mfd, 0, SEEK_SET);
 	check_bytes(mfd, MEMFD_BYTES, 7, "memfd");
+	{
+		struct stat st2;
+		if (fstat(mfd_ro, &st2) || st2.st_ino != st.st_ino || st2.st_dev != st.st_dev)
+			fail("the memfd's read-only description is another file");
+		if (lseek(mfd_ro, 0, SEEK_CUR) != 100)
+			fail("memfd read-only at %lld, was 100", (long long)lseek(mfd_ro, 0, SEEK_CUR));
+	}
 
 	/* the O_TMPFILE file */
 	link_of(tfd, link, sizeof(link));
@@ -707,6 +726,12 @@ int main(int argc, char **argv)
 		fail("O_TMPFILE file at %lld, was %d", (long long)lseek(tfd, 0, SEEK_CUR), TMP_POS);
 	lseek(tfd, 0, SEEK_SET);
 	check_bytes(tfd, TMP_BYTES, 8, "O_TMPFILE file");
+	/* the write-only description writes into that same file, at 10 */
+	if (lseek(tfd_wo, 0, SEEK_CUR) != 10)
+		fail("O_TMPFILE write-only at %lld, was 10", (long long)lseek(tfd_wo, 0, SEEK_CUR));
+	put(tfd_wo, "W", 1, "O_TMPFILE write-only");
+	if (pread(tfd, buf, 1, 10) != 1 || buf[0] != 'W')
+		fail("the O_TMPFILE file's write-only description is another file");
 
 	/* T2: two expirations unread, its interval, the next one 5 min on */
 	if (timerfd_gettime(t2, &its))
