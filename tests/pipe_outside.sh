@@ -4,15 +4,17 @@
 # pipe_outside.sh PROGRAM: pipes whose other end is outside the program
 # (docs/format.md "PIPE", docs/tools.md "mtcp_restart").  PROGRAM is
 # integ_objects_pipes, run as `PROGRAM outside`: its stdin, stdout, stderr
-# and fd 7 are pipes to processes of this script; fd 8 is a pipe whose
-# writer it closed itself.
+# and fds 7 (read end) and 9 (write end) are pipes to processes of this
+# script; fd 8 is a pipe whose writer it closed itself.
 #
-#   checkpoint: a warning names fd 7 (and only fd 7: fds 0-2 are
+#   checkpoint: warnings name fds 7 and 9 (and only them: fds 0-2 are
 #               reconnected, fd 8's writer is gone everywhere)
-#   restart 1:  --fd 7=FILE: fd 7 reads FILE; stdin, stdout are
-#               mtcp_restart's; fd 8 reads its bytes, then end of file
-#   restart 2:  no --fd: fd 7 reads the bytes that were in flight, then EOF
-#   --fd 9=...  refused: the image has no fd 9
+#   restart 2:  --fd 7=FILE --fd 9=FILE2: fd 7 reads FILE, fd 9 appends to
+#               FILE2; stdin, stdout are mtcp_restart's; fd 8 reads its
+#               bytes, then end of file
+#   restart 3:  no --fd: fd 7 reads the bytes that were in flight, then
+#               EOF; a write to fd 9 fails with EPIPE
+#   --fd 42=... refused: the image has no fd 42
 #
 # Tools from MTCP_LAUNCH, MTCP_CHECKPOINT, MTCP_RESTART.  Every wait is
 # bounded (30 s).  Exit 0 pass, 1 fail.
@@ -88,35 +90,45 @@ exec 4> >(exec cat >"$tmp/1.out")
 kids+=($!)
 exec 5> >(exec cat >"$tmp/1.err")
 kids+=($!)
+exec 9> >(exec cat >/dev/null)
+kids+=($!)
 "$MTCP_LAUNCH" --dir "$tmp/img" -- "$prog" outside <&6 >&4 2>&5 6<&- 4>&- 5>&- &
 kids+=($!)
-exec 4>&- 5>&- 6<&- 7<&-
+exec 4>&- 5>&- 6<&- 7<&- 9>&-
 wait_line "$tmp/1.out" '^ready [0-9]+ '
 pid=$(awk '/^ready /{print $2; exit}' "$tmp/1.out")
 img=$("$MTCP_CHECKPOINT" --wait --timeout 30 "$pid" 2>"$tmp/ckpt.err") ||
 	failed "mtcp_checkpoint --wait $pid: $(cat "$tmp/ckpt.err")"
 echo "ok: checkpoint: $img"
 wait_line "$tmp/1.out" '^woke '
-grep -q 'warning: fd 7 (pipe:\[[0-9]*\]): its other end is outside the process.*--fd 7=PATH' \
-	"$tmp/1.err" || failed "no warning about fd 7"
+for n in 7 9; do
+	grep -q "warning: fd $n (pipe:\[[0-9]*\]): its other end is outside the process.*--fd $n=PATH" \
+		"$tmp/1.err" || failed "no warning about fd $n"
+done
 grep -E 'warning: fd [0-68] ' "$tmp/1.err" && failed "a warning about another fd"
-echo "ok: the checkpoint warned about fd 7 only"
+echo "ok: the checkpoint warned about fds 7 and 9 only"
 kill -9 "$pid"
 
-restart 2 --fd 7="$tmp/in"
+printf 'before\n' >"$tmp/out9"
+restart 2 --fd 7="$tmp/in" --fd 9="$tmp/out9"
 grep -qx 'fd 7: \[from-file\]' "$tmp/2.out" || failed "restart 2: fd 7 did not read --fd's file"
 grep -qx 'fd 0: \[restart-stdin\]' "$tmp/2.out" || failed "restart 2: stdin is not mtcp_restart's"
 grep -qx 'fd 8: \[closed-writer\]' "$tmp/2.out" || failed "restart 2: fd 8 lost its bytes"
-echo "ok: --fd 7=FILE; stdin and stdout are mtcp_restart's; fd 8 read its bytes, then EOF"
+grep -qx 'fd 9: wrote' "$tmp/2.out" || failed "restart 2: the write to fd 9 failed"
+[[ $(cat "$tmp/out9") == $'before\nwritten-after' ]] ||
+	failed "restart 2: --fd 9's file holds '$(cat "$tmp/out9")', not before + written-after"
+echo "ok: --fd 7=FILE reads it, --fd 9=FILE appends to it; stdin and stdout are mtcp_restart's;"\
+	"fd 8 read its bytes, then EOF"
 
 restart 3
 grep -qx 'fd 7: \[early\]' "$tmp/3.out" || failed "restart 3: fd 7 did not read its saved bytes, then EOF"
 grep -qx 'fd 8: \[closed-writer\]' "$tmp/3.out" || failed "restart 3: fd 8 lost its bytes"
-echo "ok: without --fd, fd 7 reads the bytes that were in flight, then EOF"
+grep -qx 'fd 9: EPIPE' "$tmp/3.out" || failed "restart 3: a write to fd 9 did not fail with EPIPE"
+echo "ok: without --fd, fd 7 reads the bytes that were in flight, then EOF; fd 9 gets EPIPE"
 
-"$MTCP_RESTART" --fd 9=/dev/null "$img" </dev/null >"$tmp/4.out" 2>"$tmp/4.err"
+timeout 30 "$MTCP_RESTART" --fd 42=/dev/null "$img" </dev/null >"$tmp/4.out" 2>"$tmp/4.err"
 RC=$?
-((RC == 2)) && grep -q 'the image has no fd 9' "$tmp/4.err" ||
-	failed "--fd 9 (not in the image): exit $RC, $(cat "$tmp/4.err")"
+((RC == 2)) && grep -q 'the image has no fd 42' "$tmp/4.err" ||
+	failed "--fd 42 (not in the image): exit $RC, $(cat "$tmp/4.err")"
 echo "ok: --fd for an fd the image does not have is refused"
 echo PASS

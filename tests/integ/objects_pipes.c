@@ -346,17 +346,21 @@ static void slurp(int fd, char *out, size_t len, const char *what)
 
 /*
  * `integ_objects_pipes outside` (tests/pipe_outside.sh): fd 7 and stdin
- * are pipes whose writers are outside the process; fd 8 is a pipe whose
- * writer the program closed.  After the restart it prints what each one
- * reads up to end of file.
+ * are pipes whose writers are outside the process, fd 9 one whose reader
+ * is; fd 8 is a pipe whose writer the program closed.  After the restart
+ * it prints what each one reads up to end of file, and what a write to
+ * fd 9 gives.
  */
 static void outside(void)
 {
 	char b[4096];
 	int p[2];
+	ssize_t n;
 
-	if (fcntl(7, F_GETPIPE_SZ) < 0 || fcntl(0, F_GETPIPE_SZ) < 0)
-		fail("outside: fd 7 and stdin must be pipes");
+	if (fcntl(7, F_GETPIPE_SZ) < 0 || fcntl(0, F_GETPIPE_SZ) < 0 ||
+	    fcntl(9, F_GETPIPE_SZ) < 0)
+		fail("outside: fds 0, 7 and 9 must be pipes");
+	signal(SIGPIPE, SIG_IGN);
 	if (pipe(p) || dup2(p[0], 8) != 8)
 		fail("pipe: %s", strerror(errno));
 	close(p[0]);
@@ -369,6 +373,8 @@ static void outside(void)
 	printf("fd 0: [%s]\n", b);
 	slurp(8, b, sizeof(b), "fd 8");
 	printf("fd 8: [%s]\n", b);
+	n = write(9, "written-after", 13);
+	printf("fd 9: %s\n", n == 13 ? "wrote" : n < 0 && errno == EPIPE ? "EPIPE" : "?");
 	pass();
 }
 
