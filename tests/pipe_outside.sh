@@ -5,13 +5,15 @@
 # (docs/format.md "PIPE", docs/tools.md "mtcp_restart").  PROGRAM is
 # integ_objects_pipes, run as `PROGRAM outside`: its stdin, stdout, stderr
 # and fds 7 (read end) and 9 (write end) are pipes to processes of this
-# script; fd 8 is a pipe whose writer it closed itself.
+# script; fd 8 is a pipe whose writer it closed itself; a FIFO (OBJS_FIFO)
+# is open for reading and writing, with bytes in it, and removed before
+# the first restart.
 #
 #   checkpoint: warnings name fds 7 and 9 (and only them: fds 0-2 are
 #               reconnected, fd 8's writer is gone everywhere)
 #   restart 2:  --fd 7=FILE --fd 9=FILE2: fd 7 reads FILE, fd 9 appends to
 #               FILE2; stdin, stdout are mtcp_restart's; fd 8 reads its
-#               bytes, then end of file
+#               bytes, then end of file; the FIFO is made again (0600)
 #   restart 3:  no --fd: fd 7 reads the bytes that were in flight, then
 #               EOF; a write to fd 9 fails with EPIPE
 #   --fd 42=... refused: the image has no fd 42
@@ -80,6 +82,8 @@ restart() {
 }
 
 printf 'from-file' >"$tmp/in"
+mkfifo -m 0640 "$tmp/f.fifo"
+export OBJS_FIFO=$tmp/f.fifo
 # fd 7: "early" in flight, its writer (sleep) outside; stdin: a writer
 # outside that never writes; stdout and stderr: readers outside (cat)
 exec 7< <(printf early; exec sleep 120)
@@ -108,9 +112,15 @@ done
 grep -E 'warning: fd [0-68] ' "$tmp/1.err" && failed "a warning about another fd"
 echo "ok: the checkpoint warned about fds 7 and 9 only"
 kill -9 "$pid"
+rm "$tmp/f.fifo"
 
 printf 'before\n' >"$tmp/out9"
 restart 2 --fd 7="$tmp/in" --fd 9="$tmp/out9"
+grep -qx 'fifo: \[fifo-data\] mode 600' "$tmp/2.out" ||
+	failed "restart 2: the FIFO that was gone did not come back, mode 0600, with its bytes"
+grep -q "warning: fd [0-9]*: the FIFO $tmp/f.fifo was gone: made again, mode 0600" "$tmp/2.err" ||
+	failed "restart 2: no warning that the FIFO was made again"
+echo "ok: a FIFO that was gone is made again (mode 0600, a warning) and gets its bytes back"
 grep -qx 'fd 7: \[from-file\]' "$tmp/2.out" || failed "restart 2: fd 7 did not read --fd's file"
 grep -qx 'fd 0: \[restart-stdin\]' "$tmp/2.out" || failed "restart 2: stdin is not mtcp_restart's"
 grep -qx 'fd 8: \[closed-writer\]' "$tmp/2.out" || failed "restart 2: fd 8 lost its bytes"
@@ -124,6 +134,8 @@ restart 3
 grep -qx 'fd 7: \[early\]' "$tmp/3.out" || failed "restart 3: fd 7 did not read its saved bytes, then EOF"
 grep -qx 'fd 8: \[closed-writer\]' "$tmp/3.out" || failed "restart 3: fd 8 lost its bytes"
 grep -qx 'fd 9: EPIPE' "$tmp/3.out" || failed "restart 3: a write to fd 9 did not fail with EPIPE"
+grep -qx 'fifo: \[fifo-data\] mode 600' "$tmp/3.out" || failed "restart 3: the FIFO lost its bytes"
+grep -q 'warning' "$tmp/3.err" && failed "restart 3 warned: $(cat "$tmp/3.err")"
 echo "ok: without --fd, fd 7 reads the bytes that were in flight, then EOF; fd 9 gets EPIPE"
 
 timeout 30 "$MTCP_RESTART" --fd 42=/dev/null "$img" </dev/null >"$tmp/4.out" 2>"$tmp/4.err"

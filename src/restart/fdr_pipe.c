@@ -16,8 +16,10 @@
  * (O_RDWR | O_NONBLOCK, so that no open blocks and the pipe exists),
  * sizes it and writes the saved bytes through it; every description opens
  * the path with its own access mode; the dispatcher drops the holder at
- * the end.  A FIFO that is gone is made again (mkfifo, 0600) with a
- * warning; a path that is now something else stops the restart.
+ * the end (a FIFO the program's user may only read: a reader holds it,
+ * and its saved bytes are lost, with a warning).  A FIFO that is gone is
+ * made again (mkfifo, 0600) with a warning; a path that is now something
+ * else stops the restart.
  */
 #include "fd_restore.h"
 #include "image_reader.h"
@@ -212,16 +214,22 @@ static int fifo_holder(struct fdr_ctx *c, const struct img_fd *f)
 	struct stat st;
 	int fd;
 
-	if (lstat(f->path, &st) && errno == ENOENT) {
-		if (mkfifo(f->path, 0600) && errno != EEXIST)
-			return fdr_fail(c, "fd %u: the FIFO %s is gone and cannot be made again: %s",
-					f->rec.fd, f->path, strerror(errno));
-		fdr_warn(c, "fd %u: the FIFO %s was gone: made again, mode 0600", f->rec.fd,
-			 f->path);
+	if (lstat(f->path, &st)) {
+		if (errno == ENOENT) {
+			if (mkfifo(f->path, 0600) && errno != EEXIST)
+				return fdr_fail(c, "fd %u: the FIFO %s is gone and cannot be made "
+						"again: %s", f->rec.fd, f->path, strerror(errno));
+			fdr_warn(c, "fd %u: the FIFO %s was gone: made again, mode 0600",
+				 f->rec.fd, f->path);
+		}
+		/* else the open below says why */
 	} else if (!S_ISFIFO(st.st_mode)) {
 		return fdr_fail(c, "fd %u: %s is not a FIFO any more", f->rec.fd, f->path);
 	}
 	fd = open(f->path, O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 && errno == EACCES)
+		/* a FIFO the program may only read: a reader holds it */
+		fd = open(f->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return fdr_fail(c, "fd %u: cannot open the FIFO %s: %s", f->rec.fd, f->path,
 				strerror(errno));
@@ -243,8 +251,17 @@ static int open_fifo(struct fdr_ctx *c, const struct img_fd *f, const struct mtc
 			return -1;
 		if (r->flags & MTCP_PIPEF_PACKETS)
 			fcntl(h, F_SETFL, O_NONBLOCK | O_DIRECT);
-		if (fill(c, f, h, r->pipe_ino, r->pipe_size) ||
-		    fdr_stash_put(c, r->pipe_ino, MTCP_FD_FIFO, h)) {
+		if ((fcntl(h, F_GETFL) & O_ACCMODE) == O_RDONLY) {
+			struct mtcp_rec_pipe d;
+			if (saved_bytes(c, r->pipe_ino, MTCP_FD_FIFO, &d))
+				fdr_warn(c, "fd %u: the FIFO %s can only be read: the %llu bytes that "
+					 "were in it are lost", f->rec.fd, f->path,
+					 (unsigned long long)d.data_len);
+		} else if (fill(c, f, h, r->pipe_ino, r->pipe_size)) {
+			close(h);
+			return -1;
+		}
+		if (fdr_stash_put(c, r->pipe_ino, MTCP_FD_FIFO, h)) {
 			close(h);
 			return -1;
 		}

@@ -353,9 +353,11 @@ static void slurp(int fd, char *out, size_t len, const char *what)
  */
 static void outside(void)
 {
+	const char *fifo = getenv("OBJS_FIFO");
 	char b[4096];
-	int p[2];
+	int p[2], q = -1;
 	ssize_t n;
+	struct stat st;
 
 	if (fcntl(7, F_GETPIPE_SZ) < 0 || fcntl(0, F_GETPIPE_SZ) < 0 ||
 	    fcntl(9, F_GETPIPE_SZ) < 0)
@@ -366,7 +368,20 @@ static void outside(void)
 	close(p[0]);
 	put(p[1], "closed-writer", 13, "fd 8");
 	close(p[1]);
+	/* OBJS_FIFO: a FIFO opened for reading and writing, bytes in it */
+	if (fifo) {
+		q = open(fifo, O_RDWR | O_NONBLOCK);
+		if (q < 0)
+			fail("open %s: %s", fifo, strerror(errno));
+		put(q, "fifo-data", 9, "the FIFO");
+	}
 	mt_test_ready();
+	if (q >= 0) {
+		get(q, b, 9, "the FIFO");
+		if (stat(fifo, &st) || !S_ISFIFO(st.st_mode))
+			fail("%s is not a FIFO", fifo);
+		printf("fifo: [%.9s] mode %o\n", b, (unsigned)st.st_mode & 0777);
+	}
 	slurp(7, b, sizeof(b), "fd 7");
 	printf("fd 7: [%s]\n", b);
 	slurp(0, b, sizeof(b), "stdin");
