@@ -372,6 +372,7 @@ enum mtcp_unix_state {
 };
 #define MTCP_UNIXF_QUEUE_LOST (1u << 0) /* the queue could not be read: not saved */
 #define MTCP_UNIXF_FDS_LOST (1u << 1)   /* queued SCM_RIGHTS fds are not saved */
+#define MTCP_UNIXF_PASSCRED (1u << 2)   /* SO_PASSCRED was on */
 struct mtcp_rec_unix {
 	uint32_t type;        /* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
 	uint32_t state;       /* enum mtcp_unix_state */

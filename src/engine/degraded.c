@@ -5,7 +5,10 @@
  *
  * The "already warned" set is keyed by what the note is about (fd, inode,
  * text), so a new object on the same fd number is warned about again; it
- * is emptied after a restart, where the warnings are news again.
+ * is emptied after a restart, where the warnings are news again.  The
+ * warnings are printed once the program runs again (degraded_warn): not
+ * during the pause, where a write to a full stderr pipe could block, and
+ * where fd 2's offset has already been saved.
  */
 #include "engine.h"
 #include "fd_save.h"
@@ -21,6 +24,7 @@
 
 static struct {
 	int fd;
+	int warn;            /* not warned about before */
 	char text[NOTE_LEN];
 } notes[MAX_NOTES];
 static uint32_t nnotes, ntotal;
@@ -67,16 +71,26 @@ void degraded_add(int fd, uint64_t ino, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	if (first_time(hash(fd, ino, text)))
-		util_log("warning: %s", text);
+	int warn = first_time(hash(fd, ino, text));
 	ntotal++;
 	if (nnotes < MAX_NOTES) {
 		notes[nnotes].fd = fd;
+		notes[nnotes].warn = warn;
 		memcpy(notes[nnotes].text, text, sizeof(text));
 		nnotes++;
-	} else if (nnotes == MAX_NOTES) {
-		/* the last note counts the rest (degraded_write) */
+	} else if (warn) {
+		/* not listed (the last record counts the rest): said at once */
+		util_log("warning: %s", text);
 	}
+}
+
+void degraded_warn(void)
+{
+	for (uint32_t i = 0; i < nnotes; i++)
+		if (notes[i].warn) {
+			util_log("warning: %s", notes[i].text);
+			notes[i].warn = 0;
+		}
 }
 
 uint32_t degraded_count(void)

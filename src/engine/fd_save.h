@@ -109,5 +109,7 @@ uint32_t degraded_count(void);
 int degraded_write(struct img_writer *w);  /* the DEGRADED records */
 const char *degraded_first(void);          /* the first note's text, or "" */
 void degraded_forget_warnings(void);       /* after a restart */
+void degraded_warn(void);                  /* the new notes' warnings, once the
+                                              program runs again */
 
 #endif

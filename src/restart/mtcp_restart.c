@@ -48,12 +48,17 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: mtcp_restart [--verify | --list] [--no-same-pid] [--fd N=PATH]... IMAGE\n"
 		"Restarts a program from a libmtcp-fast checkpoint image, in the foreground.\n"
-		"The restored program gets this process's stdin, stdout and stderr; signals\n"
+		"The restored program's fds 0-2 are this process's where they were a\n"
+		"terminal, or a pipe or socket to outside; files stay files.  Signals\n"
 		"sent to mtcp_restart are passed on to it; the exit status is the program's\n"
 		"(128+N if it was killed by signal N).\n\n"
 		"  --verify       check the whole image (every checksum, the files it needs)\n"
 		"                 and print a summary; do not restart\n"
-		"  --list         print the image's regions and extents, one per line:\n"
+		"  --list         print the image's fds, saved files, degraded objects,\n"
+		"                 regions and extents, one per line:\n"
+		"                 fd N KIND [=DUP_OF] PATH\n"
+		"                 filedata PATH SIZE\n"
+		"                 degraded FD TEXT\n"
 		"                 region START END KIND FLAGS PROT [PATH]\n"
 		"                 extent ADDR LEN raw|lz4 STORED_BYTES; do not restart\n"
 		"  --no-same-pid  do not try to keep the pid and thread ids\n"
@@ -149,6 +154,18 @@ static int supervise(pid_t child, const sigset_t *fwd)
  * that their number is the region's nextents). */
 static void print_list(const struct image *img)
 {
+	for (uint32_t i = 0; i < img->nfds; i++) {
+		const struct img_fd *f = &img->fds[i];
+		printf("fd %u %s", f->rec.fd, image_fd_kind_name(f->rec.kind));
+		if (f->rec.same_as)
+			printf(" =%u", f->rec.same_as - 1);
+		printf(" %s\n", f->path);
+	}
+	for (uint32_t i = 0; i < img->nfiles; i++)
+		printf("filedata %s %llu\n", img->files[i].path,
+		       (unsigned long long)img->files[i].rec.size);
+	for (uint32_t i = 0; i < img->nnotes; i++)
+		printf("degraded %d %s\n", img->notes[i].fd, img->notes[i].text);
 	static const char *const kinds[] = { "?", "anon", "file-private", "file-shared",
 					     "shared-anon", "vdso", "vvar", "vvar_vclock" };
 
@@ -209,10 +226,21 @@ static void print_verified(const char *path, const struct image *img)
 	hex_id(parent, h->parent_id);
 	hex_id(launch, h->launch_id);
 	printf("; writer uid %u/%u/%u gid %u/%u/%u fsuid %u fsgid %u, %u groups, dumpable %u, "
-	       "outer pid %u; image %s, lineage %s, parent %s, launch %s, seq %llu\n",
+	       "outer pid %u; image %s, lineage %s, parent %s, launch %s, seq %llu",
 	       h->uid[0], h->uid[1], h->uid[2], h->gid[0], h->gid[1], h->gid[2], h->fsuid,
 	       h->fsgid, h->ngroups, h->dumpable, h->outer_pid, image, lineage, parent, launch,
 	       (unsigned long long)h->seq);
+	if (img->hdr.version < 4) {
+		printf("\n");
+		return;
+	}
+	/* v4: complete, or what will not come back as it was, one per line */
+	if (!img->nnotes)
+		printf("; complete\n");
+	else
+		printf("; degraded: %u object%s\n", img->nnotes, img->nnotes == 1 ? "" : "s");
+	for (uint32_t i = 0; i < img->nnotes; i++)
+		printf("degraded: %s\n", img->notes[i].text);
 }
 
 /* --fd N=PATH into o (PATH made absolute: the restore opens it after
@@ -388,6 +416,10 @@ int main(int argc, char **argv)
 		image_free(&img);
 		return 0;
 	}
+	if (img.nnotes)
+		fprintf(stderr, "mtcp_restart: %s: warning: degraded image: %u object%s will not "
+			"come back as %s (mtcp_restart --verify lists them)\n", path, img.nnotes,
+			img.nnotes == 1 ? "" : "s", img.nnotes == 1 ? "it was" : "they were");
 
 	ro.tid_offset = glibc_tid_offset();
 	glibc_rseq(&ro.rseq_offset, &ro.rseq_size);

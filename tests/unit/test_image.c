@@ -178,7 +178,37 @@ static void fill_identity(void)
 	ident.outer_pid = 4321;
 }
 
-static void write_image(const char *file)
+/* The v4 records (with_objects): fd 6, an eventfd with its EVENTFD record;
+ * fd 7, a dup of it (same_as, no record of its own); a FILEDATA record; a
+ * DEGRADED note, counted in the header. */
+static int write_objects(struct img_writer *w)
+{
+	struct mtcp_rec_fd fd;
+	struct mtcp_rec_eventfd ev = { 7, MTCP_EVENTFD_SEMAPHORE, 0 };
+	struct mtcp_rec_filedata fdata;
+	struct mtcp_rec_degraded d = { 9, 12 };
+	int rc;
+
+	memset(&fd, 0, sizeof(fd));
+	fd.fd = 6;
+	fd.kind = MTCP_FD_EVENTFD;
+	fd.path_len = 20;
+	rc = iw_record(w, MTCP_REC_FD, &fd, sizeof(fd), "anon_inode:[eventfd]", 20);
+	rc = rc ? rc : iw_record(w, MTCP_REC_EVENTFD, &ev, sizeof(ev), NULL, 0);
+	fd.fd = 7;
+	fd.same_as = 7;
+	rc = rc ? rc : iw_record(w, MTCP_REC_FD, &fd, sizeof(fd), "anon_inode:[eventfd]", 20);
+	memset(&fdata, 0, sizeof(fdata));
+	fdata.size = fdata.data_len = 5;
+	fdata.mode = 0600;
+	fdata.why = MTCP_FILEDATA_SAVE_FILES;
+	fdata.path_len = 7;
+	rc = rc ? rc : iw_record(w, MTCP_REC_FILEDATA, &fdata, sizeof(fdata), "/x/y.dbhello", 12);
+	rc = rc ? rc : iw_record(w, MTCP_REC_DEGRADED, &d, sizeof(d), "fd 9 is gone", 12);
+	return rc;
+}
+
+static void write_image(const char *file, int with_objects)
 {
 	static char buf[4096];
 	static unsigned char data[4 * PAGE];
@@ -201,7 +231,7 @@ static void write_image(const char *file)
 	memset(&proc, 0, sizeof(proc));
 	proc.pid = 1234;
 	proc.nthreads = 2;
-	proc.nfds = 1;
+	proc.nfds = with_objects ? 3 : 1;
 	proc.nregions = 3;
 	proc.cwd_len = 1;
 	proc.exe_len = 6;
@@ -241,6 +271,8 @@ static void write_image(const char *file)
 	assert_int_equal(iw_append(&w, "/tmp", 4), 0);
 	assert_int_equal(iw_append(&w, "abc", 3), 0);
 	assert_int_equal(iw_end(&w), 0);
+	if (with_objects)
+		assert_int_equal(write_objects(&w), 0);
 
 	/* A: three extents, written behind their reserved REGION */
 	memset(&rg, 0, sizeof(rg));
@@ -279,7 +311,9 @@ static void write_image(const char *file)
 	assert_int_equal(iw_record_at(&w, proc_off, MTCP_REC_PROC, &proc, sizeof(proc), "//bin/x", 7),
 			 0);
 	/* the final header before END, as the engine does */
-	assert_int_equal(iw_rewrite_header(&w, MTCP_IMGF_ZERO | MTCP_IMGF_LZ4, &set), 0);
+	set.ndegraded = with_objects ? 1 : 0;
+	assert_int_equal(iw_rewrite_header(&w, MTCP_IMGF_ZERO | MTCP_IMGF_LZ4 |
+					       (with_objects ? MTCP_IMGF_DEGRADED : 0), &set), 0);
 	assert_int_equal(iw_finish(&w), 0);
 	close(f);
 }
@@ -389,7 +423,7 @@ static void v3_as_written(void **state)
 
 	assert_true(fd >= 0);
 	close(fd);
-	write_image(file);
+	write_image(file, 0);
 	if (load_and_check(file, err, sizeof(err)))
 		fail_msg("the writer's own image: %s", err);
 	unlink(file);
@@ -990,12 +1024,169 @@ static int setup(void **state)
 		return -1;
 	close(fd);
 	fill_identity();
-	write_image(path);
+	write_image(path, 0);
 	good = img_read(path);
 	add_padding(&good);
 	img_write(&good, path);
 	good2 = to_v2(&good);
 	return 0;
+}
+
+/* ---- version 4: kernel objects, dups, file data, degraded notes ---------- */
+
+static struct img objects_image(void)
+{
+	write_image(case_path, 1);
+	return img_read(case_path);
+}
+
+/* The image `m`, once its checksums are made right again, is refused
+ * with `why` in the reason. */
+static void refused_v4(struct img *m, const char *why)
+{
+	char err[512] = "";
+	imgfix_all(m->p, m->len, 0);
+	img_write(m, case_path);
+	assert_true(load_and_check(case_path, err, sizeof(err)) < 0);
+	if (!strstr(err, why))
+		fail_msg("refused, but the reason lacks '%s': %s", why, err);
+	free(m->p);
+}
+
+static void v4_objects_round_trip(void **state)
+{
+	struct img m = objects_image();
+	struct image img;
+	char err[512] = "";
+	struct mtcp_rec_eventfd ev;
+	(void)state;
+
+	assert_int_equal(image_load(case_path, &img, err, sizeof(err)), 0);
+	assert_int_equal(img.hdr.version, 4);
+	assert_int_equal(img.nfds, 3);
+	assert_int_equal(img.fds[1].rec.kind, MTCP_FD_EVENTFD);
+	assert_int_equal(img.fds[1].obj_type, MTCP_REC_EVENTFD);
+	assert_int_equal(img.fds[1].obj_len, sizeof(ev));
+	memcpy(&ev, img.fds[1].obj, sizeof(ev));
+	assert_int_equal(ev.count, 7);
+	assert_int_equal(img.fds[2].rec.same_as, 7);
+	assert_null(img.fds[2].obj);
+	assert_int_equal(img.nfiles, 1);
+	assert_string_equal(img.files[0].path, "/x/y.db");
+	assert_int_equal(img.nnotes, 1);
+	assert_int_equal(img.hdr.ndegraded, 1);
+	assert_true(img.hdr.flags & MTCP_IMGF_DEGRADED);
+	assert_int_equal(img.notes[0].fd, 9);
+	assert_string_equal(img.notes[0].text, "fd 9 is gone");
+	image_free(&img);
+	free(m.p);
+}
+
+static void v4_object_record_missing(void **state)
+{
+	struct img m = objects_image();
+	size_t ev = rec_at(&m, MTCP_REC_EVENTFD, 0);
+	(void)state;
+	img_cut(&m, ev, rec_size(&m, ev));
+	refused_v4(&m, "EVENTFD record is missing");
+}
+
+static void v4_object_record_for_a_dup(void **state)
+{
+	/* the dup (fd 7) with an object record of its own */
+	struct img m = objects_image();
+	size_t ev = rec_at(&m, MTCP_REC_EVENTFD, 0), n = rec_size(&m, ev);
+	size_t fd7 = rec_at(&m, MTCP_REC_FD, 2);
+	(void)state;
+	img_insert(&m, fd7 + rec_size(&m, fd7), n);
+	ev = rec_at(&m, MTCP_REC_EVENTFD, 0);
+	memcpy(m.p + fd7 + rec_size(&m, fd7), m.p + ev, n);
+	refused_v4(&m, "misplaced EVENTFD record");
+}
+
+static void v4_bad_eventfd(void **state)
+{
+	struct img m = objects_image();
+	(void)state;
+	EDIT(&m, MTCP_REC_EVENTFD, 0, struct mtcp_rec_eventfd, e, e.reserved = 1);
+	refused_v4(&m, "bad EVENTFD record");
+}
+
+static void v4_dup_of_nothing(void **state)
+{
+	struct img m = objects_image();
+	(void)state;
+	EDIT(&m, MTCP_REC_FD, 2, struct mtcp_rec_fd, f, f.same_as = 100);
+	refused_v4(&m, "not an earlier fd");
+}
+
+static void v4_dup_other_kind(void **state)
+{
+	struct img m = objects_image();
+	(void)state;
+	EDIT(&m, MTCP_REC_FD, 2, struct mtcp_rec_fd, f, f.kind = MTCP_FD_PIPE);
+	refused_v4(&m, "not an earlier fd of its kind");
+}
+
+static void v4_fd_twice(void **state)
+{
+	struct img m = objects_image();
+	size_t off = rec_at(&m, MTCP_REC_FD, 2) + sizeof(struct mtcp_rec);
+	uint32_t six = 6;
+	(void)state;
+	memcpy(m.p + off + offsetof(struct mtcp_rec_fd, fd), &six, sizeof(six));
+	refused_v4(&m, "two records for fd 6");
+}
+
+static void v4_degraded_count(void **state)
+{
+	struct img m = objects_image();
+	(void)state;
+	EDIT_HDR(&m, h, h.ndegraded = 2);
+	refused_v4(&m, "degraded objects");
+}
+
+static void v4_degraded_flag(void **state)
+{
+	struct img m = objects_image();
+	(void)state;
+	EDIT_HDR(&m, h, h.flags &= ~(uint64_t)MTCP_IMGF_DEGRADED);
+	refused_v4(&m, "degraded objects");
+}
+
+static void v4_degraded_text_nul(void **state)
+{
+	struct img m = objects_image();
+	size_t off = rec_at(&m, MTCP_REC_DEGRADED, 0);
+	(void)state;
+	m.p[off + sizeof(struct mtcp_rec) + sizeof(struct mtcp_rec_degraded) + 3] = 0;
+	refused_v4(&m, "bad DEGRADED record");
+}
+
+static void v4_filedata_relative(void **state)
+{
+	struct img m = objects_image();
+	size_t off = rec_at(&m, MTCP_REC_FILEDATA, 0);
+	(void)state;
+	m.p[off + sizeof(struct mtcp_rec) + sizeof(struct mtcp_rec_filedata)] = 'x';
+	refused_v4(&m, "bad path");
+}
+
+static void v4_filedata_size(void **state)
+{
+	struct img m = objects_image();
+	(void)state;
+	EDIT(&m, MTCP_REC_FILEDATA, 0, struct mtcp_rec_filedata, f, f.size = 6);
+	refused_v4(&m, "bad file data record");
+}
+
+static void v4_records_in_v3(void **state)
+{
+	/* an eventfd kind in a version 3 image */
+	struct img m = objects_image();
+	(void)state;
+	EDIT_HDR(&m, h, (h.version = 3, h.ndegraded = 0, h.flags &= ~(uint64_t)MTCP_IMGF_DEGRADED));
+	refused_v4(&m, "fd 6 of kind 9");
 }
 
 static int teardown(void **state)
@@ -1021,6 +1212,19 @@ int main(void)
 		cmocka_unit_test(garbage_after_end),
 		cmocka_unit_test(not_an_image),
 		cmocka_unit_test(future_version),
+		cmocka_unit_test(v4_objects_round_trip),
+		cmocka_unit_test(v4_object_record_missing),
+		cmocka_unit_test(v4_object_record_for_a_dup),
+		cmocka_unit_test(v4_bad_eventfd),
+		cmocka_unit_test(v4_dup_of_nothing),
+		cmocka_unit_test(v4_dup_other_kind),
+		cmocka_unit_test(v4_fd_twice),
+		cmocka_unit_test(v4_degraded_count),
+		cmocka_unit_test(v4_degraded_flag),
+		cmocka_unit_test(v4_degraded_text_nul),
+		cmocka_unit_test(v4_filedata_relative),
+		cmocka_unit_test(v4_filedata_size),
+		cmocka_unit_test(v4_records_in_v3),
 		cmocka_unit_test(fifo_does_not_block),
 		cmocka_unit_test(pending_blocked_stop_signal_loads),
 		cmocka_unit_test(pipe_record_loads),
