@@ -71,7 +71,7 @@ int image_check_object(uint32_t type, const void *p, uint64_t len, uint32_t fd, 
 			break;
 		memcpy(&r, b, sizeof(r));
 		if (len != sizeof(r) + r.data_len || r.pipe_size < 4096 ||
-		    r.pipe_size > (1u << 30) || r.data_len > r.pipe_size || (r.flags & ~7u))
+		    r.pipe_size > (1u << 30) || r.data_len > r.pipe_size || (r.flags & ~31u))
 			BAD("corrupt: fd %u: bad PIPE record", fd);
 		return 0;
 	}
