@@ -387,8 +387,11 @@ struct mtcp_rec_unix {
 	uint32_t nqueued;     /* messages of the receive queue after the name */
 	uint64_t queue_len;   /* their bytes, struct mtcp_unix_msg headers included */
 	int32_t sndbuf, rcvbuf; /* SO_SNDBUF, SO_RCVBUF */
+	uint32_t mode;        /* a path name: its socket file's permission bits
+	                         (07777), 0: unknown */
+	uint32_t reserved;
 };
-_Static_assert(sizeof(struct mtcp_rec_unix) == 64, "unix record size");
+_Static_assert(sizeof(struct mtcp_rec_unix) == 72, "unix record size");
 struct mtcp_unix_msg {
 	uint32_t len;         /* bytes that follow */
 	uint32_t reserved;

@@ -31,6 +31,7 @@
 #include "fd_sockdiag.h"
 #include "syscall.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
@@ -180,20 +181,79 @@ static int waiting_on(const struct fd_save *s, uint32_t ino)
 	return -1;
 }
 
-/* A path name whose file is not this socket's any more (unlinked or
- * replaced after bind): nobody can reach it by that name. */
-static int name_detached(const struct sockdiag_unix *d)
+/* The socket file with inode `ino` in directory `dir` (a program may
+ * rename the file after bind: the JVM binds .java_pidN.tmp, then renames
+ * it): its name into out, and its st_mode.  0 if found. */
+static int find_in_dir(const char *dir, uint64_t ino, char *out, size_t outlen, uint32_t *mode)
 {
-	char path[sizeof(d->name) + 1];
+	char buf[4096];
+	long dfd = raw_syscall4(SYS_openat, AT_FDCWD, (long)dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+				0);
+	int found = -1, entries = 0;
+
+	if (dfd < 0)
+		return -1;
+	while (found && entries < 100000) {
+		long got = raw_syscall3(SYS_getdents64, dfd, (long)buf, sizeof(buf));
+		if (got <= 0)
+			break;
+		for (long off = 0; off < got && found; entries++) {
+			uint64_t d_ino;
+			unsigned short reclen;
+			unsigned char type = (unsigned char)buf[off + 18];
+			const char *name = buf + off + 19;
+			struct stat st;
+			memcpy(&d_ino, buf + off, sizeof(d_ino));
+			memcpy(&reclen, buf + off + 16, sizeof(reclen));
+			off += reclen;
+			if (d_ino != ino || (type != DT_SOCK && type != DT_UNKNOWN))
+				continue;
+			if (raw_syscall4(SYS_newfstatat, dfd, (long)name, (long)&st,
+					 AT_SYMLINK_NOFOLLOW) || !S_ISSOCK(st.st_mode) || st.st_ino != ino)
+				continue;
+			if ((size_t)snprintf(out, outlen, "%s/%s", dir, name) >= outlen)
+				continue;
+			*mode = st.st_mode & 07777;
+			found = 0;
+		}
+	}
+	raw_syscall1(SYS_close, dfd);
+	return found;
+}
+
+/*
+ * A path name: the name its socket file has now, and that file's mode.
+ * The file may have been renamed since bind (the name sock_diag gives is
+ * the one bound): then it is looked for in the same directory.  Unlinked
+ * or replaced, nobody can reach the socket by a name: 1 (it comes back
+ * unnamed).  0 otherwise (abstract, relative and unknown names kept).
+ */
+static int name_current(struct sockdiag_unix *d, uint32_t *mode)
+{
+	char path[sizeof(d->name) + 1], now[sizeof(d->name) + 1];
+	char *slash;
 	struct stat st;
 
+	*mode = 0;
 	if (!d->name_len || d->name[0] == '\0' || d->name[0] != '/' || !d->has_vfs)
 		return 0; /* abstract, relative (the cwd may have changed), unknown */
 	memcpy(path, d->name, d->name_len);
 	path[d->name_len] = '\0';
-	if (raw_syscall4(SYS_newfstatat, AT_FDCWD, (long)path, (long)&st, AT_SYMLINK_NOFOLLOW))
+	if (!raw_syscall4(SYS_newfstatat, AT_FDCWD, (long)path, (long)&st, AT_SYMLINK_NOFOLLOW) &&
+	    st.st_ino == d->vfs_ino && S_ISSOCK(st.st_mode)) {
+		*mode = st.st_mode & 07777;
+		return 0;
+	}
+	slash = strrchr(path, '/');
+	if (slash == path)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	if (find_in_dir(path, d->vfs_ino, now, sizeof(now), mode))
 		return 1;
-	return st.st_ino != d->vfs_ino || !S_ISSOCK(st.st_mode);
+	d->name_len = (uint32_t)strlen(now);
+	memcpy(d->name, now, d->name_len);
+	return 0;
 }
 
 int fdk_unix_save(struct fd_save *s)
@@ -245,7 +305,7 @@ int fdk_unix_save(struct fd_save *s)
 	/* a path name comes with its NUL */
 	if (d.name_len && d.name[0] && d.name[d.name_len - 1] == '\0')
 		d.name_len = (uint32_t)strnlen(d.name, d.name_len);
-	if (name_detached(&d))
+	if (name_current(&d, &r.mode))
 		d.name_len = 0; /* unreachable by name: comes back unnamed */
 	r.shutdown = d.shutdown & 3u;
 	name_text(d.name, d.name_len, what, sizeof(what));

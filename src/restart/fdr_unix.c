@@ -159,7 +159,11 @@ static int do_bind(void *arg)
 	if (path[0]) {
 		/* as the original's: the stale file's mode and owner, or the
 		 * program's umask */
-		if (stale) {
+		if (op->u->r.mode) {
+			chmod(path, op->u->r.mode); /* as it was at the checkpoint */
+			if (stale && (st.st_uid != geteuid() || st.st_gid != getegid()))
+				(void)!lchown(path, st.st_uid, st.st_gid);
+		} else if (stale) {
 			chmod(path, st.st_mode & 07777);
 			if (st.st_uid != geteuid() || st.st_gid != getegid())
 				(void)!lchown(path, st.st_uid, st.st_gid);
