@@ -878,16 +878,41 @@ int image_verify_data(const struct image *img, char *err, size_t errlen)
 	return rc;
 }
 
+const struct img_file *image_put_back(const struct image *img, const char *path)
+{
+	struct stat st;
+
+	for (uint32_t i = 0; i < img->nfiles; i++) {
+		const struct img_file *f = &img->files[i];
+		if (strcmp(f->path, path))
+			continue;
+		if (f->rec.why == MTCP_FILEDATA_SAVE_FILES ||
+		    (lstat(path, &st) && (errno == ENOENT || errno == ENOTDIR)))
+			return f;
+	}
+	return NULL;
+}
+
 int image_check_files(const struct image *img, char *err, size_t errlen)
 {
 	struct stat st;
 
 	for (uint32_t i = 0; i < img->nregions; i++) {
 		const struct img_region *g = &img->regions[i];
+		const struct img_file *back;
 		uint64_t mt, in_file;
 		if (g->rec.kind != MTCP_RGN_FILE_PRIVATE && g->rec.kind != MTCP_RGN_FILE_SHARED)
 			continue;
-		if (stat(g->path, &st)) {
+		back = image_put_back(img, g->path);
+		if (back) {
+			/* the restart writes it as it was before mapping it */
+			memset(&st, 0, sizeof(st));
+			st.st_dev = (dev_t)g->rec.dev;
+			st.st_ino = (ino_t)g->rec.ino;
+			st.st_size = (off_t)back->rec.size;
+			st.st_mtim.tv_sec = (time_t)(back->rec.mtime_ns / 1000000000ull);
+			st.st_mtim.tv_nsec = (long)(back->rec.mtime_ns % 1000000000ull);
+		} else if (stat(g->path, &st)) {
 			snprintf(err, errlen, "file %s (mapped at %llx) is gone: %s", g->path,
 				 ULL(g->rec.start), strerror(errno));
 			return -ENOENT;
@@ -917,8 +942,11 @@ int image_check_files(const struct image *img, char *err, size_t errlen)
 		const struct img_fd *f = &img->fds[i];
 		if ((f->rec.kind == MTCP_FD_REGULAR || f->rec.kind == MTCP_FD_DIR) &&
 		    stat(f->path, &st)) {
+			int e = errno;
+			if (f->rec.kind == MTCP_FD_REGULAR && image_put_back(img, f->path))
+				continue; /* written from the image before it is opened */
 			snprintf(err, errlen, "file %s (fd %u) is gone: %s", f->path, f->rec.fd,
-				 strerror(errno));
+				 strerror(e));
 			return -ENOENT;
 		}
 	}

@@ -18,6 +18,7 @@
 #include "glibc-facts.h"
 #include "privilege.h"
 #include "broker.h"
+#include "fd_restore.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -45,7 +46,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: mtcp_restart [--verify | --list] [--no-same-pid] IMAGE\n"
+		"usage: mtcp_restart [--verify | --list] [--no-same-pid] [--refuse-changed] IMAGE\n"
 		"Restarts a program from a libmtcp-fast checkpoint image, in the foreground.\n"
 		"The restored program's fds 0-2 are this process's where they were a\n"
 		"terminal, or a pipe or socket to outside; files stay files.  Signals\n"
@@ -61,6 +62,8 @@ static void usage(FILE *f)
 		"                 region START END KIND FLAGS PROT [PATH]\n"
 		"                 extent ADDR LEN raw|lz4 STORED_BYTES; do not restart\n"
 		"  --no-same-pid  do not try to keep the pid and thread ids\n"
+		"  --refuse-changed  do not restart if a file the program had open for\n"
+		"                 writing changed since the checkpoint (default: a warning)\n"
 		"  -h, --help     this text\n"
 		"  --version      print the version\n"
 		"Exit status: the program's; 1 if the image cannot be restarted; 2 on a usage error.\n");
@@ -245,10 +248,12 @@ int main(int argc, char **argv)
 		{ "verify", no_argument, NULL, 'V' },
 		{ "list", no_argument, NULL, 'L' },
 		{ "no-same-pid", no_argument, NULL, 'P' },
+		{ "refuse-changed", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static struct fdr_options fdo;
 	struct restore_opts ro;
 	struct image img;
 	char err[1024];
@@ -272,6 +277,9 @@ int main(int argc, char **argv)
 			break;
 		case 'L':
 			list = 1;
+			break;
+		case 'C':
+			fdo.refuse_changed = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -301,6 +309,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	memset(&ro, 0, sizeof(ro));
+	ro.fdo = &fdo;
 	if (!rc && !img.restartable && !verify) {
 		snprintf(err, sizeof(err), "image format version %u can be checked (--verify, "
 			 "--list) but not restarted by this mtcp_restart: restarting needs "

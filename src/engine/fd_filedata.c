@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fd_filedata.c - FILEDATA records (docs/format.md): contents of files
+ * that mtcp_restart puts back before it opens any fd.  Two kinds:
+ *
+ *  - MTCP_SAVE_FILES=GLOB[:GLOB...]: every regular file the program has
+ *    open whose path matches (the whole path, '*' matching '/' too:
+ *    pathglob.h), up to SAVE_FILES_MAX bytes each; a larger one is a
+ *    degraded note.  Put back at every restart, whatever is there then.
+ *  - small shared file mappings (MAP_SHARED of a regular file) under /tmp/
+ *    and /dev/shm/, such as the JVM's /tmp/hsperfdata_USER/PID, which the
+ *    restarted program deletes when it exits: up to SHARED_MAP_MAX bytes
+ *    each and SHARED_MAP_TOTAL in all (larger ones are left out: the image
+ *    then needs the file, as for any shared mapping).  Recreated at restart
+ *    only if gone.
+ *
+ * A file is saved once, however many fds or mappings refer to it.  Runs at
+ * the end of the fd pass while the program is parked: raw system calls,
+ * buffers from the fd pass's scratch pieces (fd_save.h).
+ */
+#include "engine.h"
+#include "fd_save.h"
+#include "image_writer.h"
+#include "maps.h"
+#include "pathglob.h"
+#include "syscall.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+
+#define SAVE_FILES_MAX (1ull << 30)    /* per file matching MTCP_SAVE_FILES */
+#define SHARED_MAP_MAX (1ull << 20)    /* per mapped file under /tmp, /dev/shm */
+#define SHARED_MAP_TOTAL (16ull << 20) /* all of those together */
+#define MAX_SAVED 4096                 /* files saved in one image */
+
+/* SCRATCH_FD_INFO: a window on /proc/self/maps, then the saved files */
+#define MAPS_WIN_LEN (64u << 10)
+struct saved_file {
+	uint64_t dev, ino;
+};
+_Static_assert(MAPS_WIN_LEN + MAX_SAVED * sizeof(struct saved_file) <= SCRATCH_FD_INFO_LEN,
+	       "filedata scratch");
+/* SCRATCH_FD_DATA: the contents, in pieces of */
+#define CONTENTS_CHUNK (4u << 20)
+_Static_assert(CONTENTS_CHUNK <= SCRATCH_FD_DATA_LEN, "filedata chunk");
+
+struct fdata {
+	struct img_writer *w;
+	const char *image;
+	char *err;
+	size_t errlen;
+	struct saved_file *saved;
+	int nsaved;
+	int full_noted;
+	uint64_t shared_total;
+};
+
+static int is_saved(const struct fdata *c, uint64_t dev, uint64_t ino)
+{
+	for (int i = 0; i < c->nsaved; i++)
+		if (c->saved[i].ino == ino && c->saved[i].dev == dev)
+			return 1;
+	return 0;
+}
+
+static uint64_t mtime_ns(const struct stat *st)
+{
+	return (uint64_t)st->st_mtim.tv_sec * 1000000000ull + (uint64_t)st->st_mtim.tv_nsec;
+}
+
+/* One FILEDATA record: the file open on fd (readable), as st says it is. */
+static int write_record(struct fdata *c, int fd, const struct stat *st, const char *path,
+			uint32_t why)
+{
+	char *buf = mtcp_engine.scratch + SCRATCH_FD_DATA_OFF;
+	struct mtcp_rec_filedata r;
+	int rc, read_rc = 0;
+
+	memset(&r, 0, sizeof(r));
+	r.dev = st->st_dev;
+	r.ino = st->st_ino;
+	r.size = (uint64_t)st->st_size;
+	r.mtime_ns = mtime_ns(st);
+	r.mode = st->st_mode & 07777;
+	r.why = why;
+	r.path_len = (uint32_t)strlen(path);
+	r.data_len = r.size;
+	rc = iw_begin(c->w, MTCP_REC_FILEDATA);
+	if (!rc)
+		rc = iw_append(c->w, &r, sizeof(r));
+	if (!rc)
+		rc = iw_append(c->w, path, r.path_len);
+	for (uint64_t off = 0; !rc && off < r.size;) {
+		size_t want = r.size - off < CONTENTS_CHUNK ? (size_t)(r.size - off) : CONTENTS_CHUNK;
+		long got = raw_syscall4(SYS_pread64, fd, (long)buf, (long)want, (long)off);
+		if (got == -EINTR)
+			continue;
+		if (got < 0) {
+			rc = read_rc = (int)got;
+			break;
+		}
+		if (got == 0) { /* shrank meanwhile (another process): the size stays */
+			memset(buf, 0, want);
+			got = (long)want;
+		}
+		rc = iw_append(c->w, buf, (size_t)got);
+		off += (uint64_t)got;
+	}
+	if (!rc)
+		rc = iw_end(c->w);
+	if (read_rc)
+		snprintf(c->err, c->errlen, "cannot save the contents of %s into %s: reading it: %s",
+			 path, c->image, strerror(-read_rc));
+	else if (rc)
+		snprintf(c->err, c->errlen, "cannot write %s: %s (while saving the contents of %s)",
+			 c->image, strerror(-rc), path);
+	if (!rc) {
+		c->saved[c->nsaved].dev = r.dev;
+		c->saved[c->nsaved].ino = r.ino;
+		c->nsaved++;
+	}
+	return rc;
+}
+
+/* Room for one more file; a degraded note the first time there is not. */
+static int have_room(struct fdata *c, int fd, uint64_t ino, const char *path)
+{
+	if (c->nsaved < MAX_SAVED)
+		return 1;
+	if (!c->full_noted)
+		degraded_add(fd, ino, "%s and later files: more than %d files to save "
+			     "(MTCP_SAVE_FILES); not saved", path, MAX_SAVED);
+	c->full_noted = 1;
+	return 0;
+}
+
+/* MTCP_SAVE_FILES: the program's regular files whose path matches. */
+static int save_matching(struct fdata *c, const struct fd_table *t, const char *globs)
+{
+	static char path[MTCP_MAX_PATH];
+	int rc = 0;
+
+	for (int i = 0; i < t->n && !rc; i++) {
+		const struct fd_entry *x = &t->v[i];
+		char proc[64];
+		struct stat st;
+		long n, fd;
+
+		if (x->kind != MTCP_FD_REGULAR || is_saved(c, x->dev, x->ino))
+			continue;
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", x->fd);
+		n = raw_syscall4(SYS_readlinkat, AT_FDCWD, (long)proc, (long)path,
+				 sizeof(path) - 1);
+		if (n <= 0)
+			continue;
+		path[n] = '\0';
+		if (path[0] != '/' || !pathglob_match_list(globs, path) ||
+		    !have_room(c, x->fd, x->ino, path))
+			continue;
+		/* a description of its own: readable even if the program's is
+		 * write-only, and without its O_DIRECT; else the program's */
+		fd = raw_syscall4(SYS_openat, AT_FDCWD, (long)proc,
+				  O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0);
+		if (fd < 0 && (x->open_flags & O_ACCMODE) != O_WRONLY &&
+		    !(x->open_flags & O_DIRECT))
+			fd = raw_syscall3(SYS_fcntl, x->fd, F_DUPFD_CLOEXEC, 0);
+		if (fd < 0) {
+			degraded_add(x->fd, x->ino, "fd %d (%s): cannot read it to save it "
+				     "(MTCP_SAVE_FILES): %s", x->fd, path, strerror((int)-fd));
+			continue;
+		}
+		if (raw_syscall2(SYS_fstat, fd, (long)&st) || !S_ISREG(st.st_mode) ||
+		    st.st_ino != x->ino || st.st_dev != x->dev) {
+			raw_syscall1(SYS_close, fd);
+			continue;
+		}
+		if ((uint64_t)st.st_size > SAVE_FILES_MAX)
+			degraded_add(x->fd, x->ino, "fd %d (%s): %llu bytes, more than the 1 GiB "
+				     "MTCP_SAVE_FILES saves of a file; not saved: a restart finds "
+				     "it as it is then", x->fd, path, (unsigned long long)st.st_size);
+		else
+			rc = write_record(c, (int)fd, &st, path, MTCP_FILEDATA_SAVE_FILES);
+		raw_syscall1(SYS_close, fd);
+	}
+	return rc;
+}
+
+static int excluded(uint64_t start, uint64_t end)
+{
+	const struct engine *e = &mtcp_engine;
+
+	for (int i = 0; i < e->nexcluded; i++)
+		if (start < e->excluded[i].end && e->excluded[i].start < end)
+			return 1;
+	return 0;
+}
+
+static int under_tmp(const char *p, size_t len)
+{
+	return (len > 5 && !memcmp(p, "/tmp/", 5)) || (len > 9 && !memcmp(p, "/dev/shm/", 9));
+}
+
+/* One line of /proc/self/maps: a small shared mapping of a file under
+ * /tmp or /dev/shm is saved (once). */
+static int save_mapping(struct fdata *c, const char *line, size_t len)
+{
+	static char path[MTCP_MAX_PATH];
+	struct maps_entry m;
+	struct stat st;
+	long fd;
+	int rc = 0;
+
+	if (maps_parse_line(line, len, &m) || !m.shared || m.deleted ||
+	    m.path_len >= sizeof(path) || !under_tmp(m.path, m.path_len) ||
+	    excluded(m.start, m.end) ||
+	    is_saved(c, makedev(m.dev_major, m.dev_minor), m.inode))
+		return 0;
+	memcpy(path, m.path, m.path_len);
+	path[m.path_len] = '\0';
+	fd = raw_syscall4(SYS_openat, AT_FDCWD, (long)path,
+			  O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW, 0);
+	if (fd < 0)
+		return 0; /* the image will need the file, as for any shared mapping */
+	if (!raw_syscall2(SYS_fstat, fd, (long)&st) && S_ISREG(st.st_mode) &&
+	    st.st_ino == m.inode && st.st_dev == makedev(m.dev_major, m.dev_minor) &&
+	    (uint64_t)st.st_size <= SHARED_MAP_MAX &&
+	    c->shared_total + (uint64_t)st.st_size <= SHARED_MAP_TOTAL &&
+	    have_room(c, -1, st.st_ino, path)) {
+		rc = write_record(c, (int)fd, &st, path, MTCP_FILEDATA_SHARED_MAP);
+		c->shared_total += (uint64_t)st.st_size;
+	}
+	raw_syscall1(SYS_close, fd);
+	return rc;
+}
+
+/* /proc/self/maps, read through a window: each whole line to save_mapping. */
+static int save_shared_maps(struct fdata *c)
+{
+	char *win = mtcp_engine.scratch + SCRATCH_FD_INFO_OFF;
+	size_t have = 0;
+	long mfd = raw_syscall4(SYS_openat, AT_FDCWD, (long)"/proc/self/maps",
+				O_RDONLY | O_CLOEXEC, 0);
+	int rc = 0;
+
+	if (mfd < 0) {
+		snprintf(c->err, c->errlen, "cannot read /proc/self/maps: %s", strerror((int)-mfd));
+		return (int)mfd;
+	}
+	while (!rc) {
+		long got = raw_syscall3(SYS_read, mfd, (long)(win + have), MAPS_WIN_LEN - have);
+		size_t start = 0;
+		if (got == -EINTR)
+			continue;
+		if (got < 0) {
+			rc = (int)got;
+			snprintf(c->err, c->errlen, "cannot read /proc/self/maps: %s",
+				 strerror((int)-got));
+			break;
+		}
+		if (got == 0)
+			break;
+		have += (size_t)got;
+		for (char *nl; !rc && (nl = memchr(win + start, '\n', have - start));) {
+			rc = save_mapping(c, win + start, (size_t)(nl - (win + start)));
+			start = (size_t)(nl - win) + 1;
+		}
+		if (start == 0 && have == MAPS_WIN_LEN)
+			start = have; /* a line longer than the window: not a file's */
+		memmove(win, win + start, have - start);
+		have -= start;
+	}
+	raw_syscall1(SYS_close, mfd);
+	return rc;
+}
+
+int fd_filedata_write_all(struct img_writer *w, const char *image, const struct fd_table *t,
+			  char *err, size_t errlen)
+{
+	struct fdata c;
+	int rc = 0;
+
+	memset(&c, 0, sizeof(c));
+	c.w = w;
+	c.image = image;
+	c.err = err;
+	c.errlen = errlen;
+	c.saved = (struct saved_file *)(void *)(mtcp_engine.scratch + SCRATCH_FD_INFO_OFF +
+						MAPS_WIN_LEN);
+	if (mtcp_engine.cfg.save_files[0])
+		rc = save_matching(&c, t, mtcp_engine.cfg.save_files);
+	if (!rc)
+		rc = save_shared_maps(&c);
+	return rc;
+}
