@@ -36,7 +36,7 @@ n=0
 
 fail() {
 	echo "FAIL: $scenario: $*"
-	for f in "$tmp"/out.* "$tmp"/err.*; do
+	for f in "$tmp"/msg.* "$tmp"/progerr.* "$tmp"/ckpt.* "$tmp"/err.* "$tmp"/rout.*; do
 		[ -s "$f" ] && { echo "--- ${f##*/}:"; cat "$f"; }
 	done
 	exit 1
@@ -52,33 +52,36 @@ wait_for() {
 	fail "no '$2' (x$want) in ${1##*/} after 30 s"
 }
 
-# start [ENV...] -- ARGS: the program under mtcp_launch, its stdout and
-# stderr through a pipe (outside the process) into out.N; sets pid, out
+# start [ENV...] -- ARGS: the program under mtcp_launch; it says its lines
+# in msg.N (a file it opens for each line), its stdin and stdout are
+# /dev/null, its stderr (the library's warnings) progerr.N; sets pid, out
 start() {
 	local env=()
 	while [ "$1" != -- ]; do env+=("$1"); shift; done
 	shift
 	n=$((n + 1))
-	out=$tmp/out.$n
+	out=$tmp/msg.$n progerr=$tmp/progerr.$n
 	: > "$out"
-	env "${env[@]}" "$launch" --dir "$tmp/img" -- "$prog" "$@" > >(cat >> "$out") 2>&1 &
+	env FILES_PROG_MSG="$out" "${env[@]}" "$launch" --dir "$tmp/img" -- "$prog" "$@" \
+		< /dev/null > /dev/null 2> "$progerr" &
 	pid=$!
 	pids+=("$pid")
 	wait_for "$out" '^ready'
 }
 
 checkpoint() {
-	img=$("$ckpt" --wait --timeout 60 "$pid") || fail "checkpoint of $pid"
+	img=$("$ckpt" --wait --timeout 60 "$pid" 2> "$tmp/ckpt.$n") || fail "checkpoint of $pid"
 	wait_for "$out" '^woke'
 }
 
-# restart_bg [OPTIONS]: mtcp_restart IMAGE in the background, stdout into
-# out.N, stderr into err.N; sets rpid, out, err
+# restart_bg [OPTIONS]: mtcp_restart IMAGE in the background, its stderr
+# into err.N; the restored program says its lines in the same msg file as
+# before, emptied first; sets rpid, err
 restart_bg() {
 	n=$((n + 1))
-	out=$tmp/out.$n err=$tmp/err.$n
+	err=$tmp/err.$n
 	: > "$out"
-	"$restart" "$@" "$img" > >(cat >> "$out") 2> "$err" &
+	"$restart" "$@" "$img" < /dev/null > "$tmp/rout.$n" 2> "$err" &
 	rpid=$!
 	pids+=("$rpid")
 }
@@ -134,13 +137,15 @@ save)
 	file=$tmp/data/test.db
 	start MTCP_SAVE_FILES='*.nomatch:*.db*' -- save "$file" "$tmp/data/big.db"
 	checkpoint
-	grep -q "big.db): 1073745920 bytes, more than the 1 GiB MTCP_SAVE_FILES saves" "$out" ||
-		fail "the large file is not named"
+	wait_for "$progerr" "big.db): 1073745920 bytes, more than the 1 GiB MTCP_SAVE_FILES saves"
 	kill -USR1 "$pid"
 	wait_for "$out" '^phase2'
 	killprog
 	[ "$(wc -l < "$file")" = 200 ] || fail "the file should hold 200 rows before the restart"
 	"$restart" --verify "$img" > "$tmp/verify" 2>&1 || fail "--verify: $(cat "$tmp/verify")"
+	# saved once (two fds), rows 1..100: 9 x 2 + 90 x 3 + 4 bytes; big.db not saved
+	"$restart" --list "$img" | grep '^filedata' > "$tmp/list"
+	[ "$(cat "$tmp/list")" = "filedata $file 292" ] || fail "--list: $(cat "$tmp/list")"
 	for round in 1 2; do
 		restart_bg
 		wait_for "$out" '^woke'
@@ -181,6 +186,12 @@ shmap | shmap-big)
 	start -- shmap "$file" "$size"
 	checkpoint
 	killprog
+	saved=$("$restart" --list "$img" | grep '^filedata')
+	if [ "$scenario" = shmap ]; then
+		[ "$saved" = "filedata $file 65536" ] || fail "--list: $saved"
+	else
+		[ -z "$saved" ] || fail "--list: $saved"
+	fi
 	for round in 1 2 3; do
 		[ -e "$file" ] && state=there || state=gone
 		[ "$round" = 3 ] && rm -rf "$tmp/data/hsperf" && state="gone with its directory"
