@@ -9,10 +9,13 @@
 #            program does not run (the file stays as it was); unchanged,
 #            neither says a word
 #   save     MTCP_SAVE_FILES='*.nomatch:*.db*': the program appends rows,
-#            is checkpointed, appends more and is killed; restarted (twice,
-#            from the same image) it finds its file as at the checkpoint and
-#            ends with exactly rows 1..300.  Without MTCP_SAVE_FILES the same
-#            run ends with the wrong rows (and a warning): the test can fail.
+#            is checkpointed, appends more, makes a journal beside its file
+#            (as SQLite does) and is killed; restarted (twice, from the same
+#            image) it finds its file as at the checkpoint and no journal,
+#            and ends with exactly rows 1..300; a matching file it never
+#            opened and a file that does not match are left alone.  Without
+#            MTCP_SAVE_FILES the same run finds the journal, or without it
+#            ends with the wrong rows (and a warning): the test can fail.
 #            A matching file over 1 GiB (sparse) is named as not saved
 #   shmap    a 64 KiB file under /tmp mapped MAP_SHARED, which the restored
 #            program deletes at its end (as a JVM does): the same image
@@ -135,6 +138,8 @@ changed)
 	;;
 save)
 	file=$tmp/data/test.db
+	# a matching file the program does not open: left alone
+	echo old > "$tmp/data/old.db"
 	start MTCP_SAVE_FILES='*.nomatch:*.db*' -- save "$file" "$tmp/data/big.db"
 	checkpoint
 	wait_for "$progerr" "big.db): 1073745920 bytes, more than the 1 GiB MTCP_SAVE_FILES saves"
@@ -142,10 +147,15 @@ save)
 	wait_for "$out" '^phase2'
 	killprog
 	[ "$(wc -l < "$file")" = 200 ] || fail "the file should hold 200 rows before the restart"
+	[ -e "$file-journal" ] || fail "no journal before the restart"
+	# made after the checkpoint, but not matching: left alone
+	echo notes > "$tmp/data/notes.txt"
 	"$restart" --verify "$img" > "$tmp/verify" 2>&1 || fail "--verify: $(cat "$tmp/verify")"
 	# saved once (two fds), rows 1..100: 9 x 2 + 90 x 3 + 4 bytes; big.db not saved
-	"$restart" --list "$img" | grep '^filedata' > "$tmp/list"
-	[ "$(cat "$tmp/list")" = "filedata $file 292" ] || fail "--list: $(cat "$tmp/list")"
+	# and its directory, which held test.db, big.db and old.db (they match)
+	"$restart" --list "$img" | grep '^file' > "$tmp/list"
+	[ "$(cat "$tmp/list")" = "$(printf 'filedata %s 292\nfiledir %s 3' "$file" "$tmp/data")" ] ||
+		fail "--list: $(cat "$tmp/list")"
 	for round in 1 2; do
 		restart_bg
 		wait_for "$out" '^woke'
@@ -155,8 +165,14 @@ save)
 		finish
 		grep -q '^pass' "$out" && [ "$rc" = 0 ] ||
 			fail "restart $round: exit $rc, $(grep -v woke "$out")"
-		grep -q "test.db" "$err" && fail "restart $round: mtcp_restart names the file: $(cat "$err")"
+		grep "test.db" "$err" | grep -v "removed $file-journal: it matches MTCP_SAVE_FILES and was made after the checkpoint" &&
+			fail "restart $round: mtcp_restart names the file: $(cat "$err")"
+		if [ "$round" = 1 ]; then
+			grep -q "removed $file-journal" "$err" || fail "the journal's removal is not said"
+		fi
 		[ "$(seq 300)" = "$(cat "$file")" ] || fail "restart $round: the file is not rows 1..300"
+		[ "$(cat "$tmp/data/old.db" "$tmp/data/notes.txt")" = "$(printf 'old\nnotes')" ] ||
+			fail "restart $round: old.db or notes.txt was touched"
 		echo "ok: restart $round: the file was put back, the program ended with rows 1..300"
 	done
 
@@ -169,14 +185,22 @@ save)
 	restart_bg
 	wait_for "$out" '^woke'
 	kill -USR1 "$rpid"
+	finish
+	grep -q "^fail: creating $file-journal: File exists" "$out" && [ "$rc" = 1 ] ||
+		fail "without MTCP_SAVE_FILES, with the journal: exit $rc, $(grep -v woke "$out")"
+	grep -q "warning: $file (fd [0-9]*, open for writing) changed since the checkpoint" "$err" ||
+		fail "without MTCP_SAVE_FILES: no warning: $(cat "$err")"
+	# and without the journal, the rows after the checkpoint are there twice
+	rm "$file-journal"
+	restart_bg
+	wait_for "$out" '^woke'
+	kill -USR1 "$rpid"
 	wait_for "$out" '^phase2'
 	kill -USR1 "$rpid"
 	finish
 	grep -q "^fail: .*differs from line 201" "$out" && [ "$rc" = 1 ] ||
 		fail "without MTCP_SAVE_FILES: exit $rc, $(grep -v woke "$out")"
-	grep -q "warning: $file (fd [0-9]*, open for writing) changed since the checkpoint" "$err" ||
-		fail "without MTCP_SAVE_FILES: no warning: $(cat "$err")"
-	echo "ok: without MTCP_SAVE_FILES the program ends with the wrong rows, and is warned"
+	echo "ok: without MTCP_SAVE_FILES the program finds its journal, or ends with the wrong rows, and is warned"
 	;;
 shmap | shmap-big)
 	size=65536

@@ -11,9 +11,11 @@
  *                                "after", says done
  *   files_prog save FILE [BIG]   appends lines 1..100 to FILE (O_APPEND,
  *                                a second fd reads it); ready; at SIGUSR1
- *                                lines 101..200, says phase2; at the next
- *                                201..300, then reads FILE back: pass if it
- *                                is exactly lines 1..300.  BIG: a sparse
+ *                                lines 101..200, makes FILE-journal (O_EXCL)
+ *                                and says phase2; at the next lines
+ *                                201..300, removes FILE-journal, then reads
+ *                                FILE back: pass if it is exactly lines
+ *                                1..300.  BIG: a sparse
  *                                file of 1 GiB + 4 KiB held open too
  *   files_prog shmap FILE SIZE   creates FILE (mode 0640, SIZE bytes), maps
  *                                it MAP_SHARED, fills it through the
@@ -133,9 +135,10 @@ static int written(const char *file)
 
 static int save(const char *file, const char *big)
 {
-	static char got[8192], want[8192];
+	static char got[8192], want[8192], journal[4200];
 	size_t wl = 0;
 	ssize_t n;
+	int jfd;
 	int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0640);
 	int rfd = open(file, O_RDONLY);
 
@@ -153,9 +156,19 @@ static int save(const char *file, const char *big)
 	say("ready %d", getpid());
 	wait_usr1();
 	lines(fd, 101, 200, file);
+	/* a journal made after the checkpoint, as SQLite makes one for a
+	 * transaction: a restart must remove it (O_EXCL fails otherwise) */
+	snprintf(journal, sizeof(journal), "%s-journal", file);
+	jfd = open(journal, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (jfd < 0)
+		fail("creating %s: %s", journal, strerror(errno));
+	write_all(jfd, "journal\n", 8, journal);
+	close(jfd);
 	say("phase2");
 	wait_usr1();
 	lines(fd, 201, 300, file);
+	if (unlink(journal))
+		fail("removing %s: %s", journal, strerror(errno));
 	n = pread(rfd, got, sizeof(got), 0);
 	for (int i = 1; i <= 300; i++)
 		wl += (size_t)snprintf(want + wl, sizeof(want) - wl, "%d\n", i);

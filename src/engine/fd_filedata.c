@@ -25,6 +25,7 @@
 #include "pathglob.h"
 #include "syscall.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -38,13 +39,16 @@
 #define SHARED_MAP_TOTAL (16ull << 20) /* all of those together */
 #define MAX_SAVED 4096                 /* files saved in one image */
 
-/* SCRATCH_FD_INFO: a window on /proc/self/maps, then the saved files */
+#define MAX_DIRS 64                    /* directories of saved files */
+
+/* SCRATCH_FD_INFO: a window on /proc/self/maps (or a directory's entries),
+ * the saved files, the directories of the saved files */
 #define MAPS_WIN_LEN (64u << 10)
 struct saved_file {
 	uint64_t dev, ino;
 };
-_Static_assert(MAPS_WIN_LEN + MAX_SAVED * sizeof(struct saved_file) <= SCRATCH_FD_INFO_LEN,
-	       "filedata scratch");
+#define DIRS_OFF (MAPS_WIN_LEN + MAX_SAVED * sizeof(struct saved_file))
+_Static_assert(DIRS_OFF + MAX_DIRS * MTCP_MAX_PATH <= SCRATCH_FD_INFO_LEN, "filedata scratch");
 /* SCRATCH_FD_DATA: the contents, in pieces of */
 #define CONTENTS_CHUNK (4u << 20)
 _Static_assert(CONTENTS_CHUNK <= SCRATCH_FD_DATA_LEN, "filedata chunk");
@@ -57,6 +61,8 @@ struct fdata {
 	struct saved_file *saved;
 	int nsaved;
 	int full_noted;
+	char (*dirs)[MTCP_MAX_PATH]; /* of the files saved for MTCP_SAVE_FILES */
+	int ndirs;
 	uint64_t shared_total;
 };
 
@@ -139,6 +145,26 @@ static int have_room(struct fdata *c, int fd, uint64_t ino, const char *path)
 	return 0;
 }
 
+/* The directory of `path`, once in c->dirs. */
+static void note_dir(struct fdata *c, int fd, uint64_t ino, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n = slash == path ? 1 : (size_t)(slash - path);
+
+	for (int i = 0; i < c->ndirs; i++)
+		if (strlen(c->dirs[i]) == n && !memcmp(c->dirs[i], path, n))
+			return;
+	if (c->ndirs == MAX_DIRS) {
+		degraded_add(fd, ino, "%s: its directory is one too many (more than %d) to list: "
+			     "files that match MTCP_SAVE_FILES made there after the checkpoint stay "
+			     "at a restart", path, MAX_DIRS);
+		return;
+	}
+	memcpy(c->dirs[c->ndirs], path, n);
+	c->dirs[c->ndirs][n] = '\0';
+	c->ndirs++;
+}
+
 /* MTCP_SAVE_FILES: the program's regular files whose path matches. */
 static int save_matching(struct fdata *c, const struct fd_table *t, const char *globs)
 {
@@ -186,7 +212,100 @@ static int save_matching(struct fdata *c, const struct fd_table *t, const char *
 		else
 			rc = write_record(c, (int)fd, &st, path, MTCP_FILEDATA_SAVE_FILES);
 		raw_syscall1(SYS_close, fd);
+		if (!rc)
+			note_dir(c, x->fd, x->ino, path);
 	}
+	return rc;
+}
+
+/*
+ * A SAVE_DIR record for directory `dir`: the patterns, then the names of
+ * the regular files in it that match them now, so that a restart can
+ * tell those made after the checkpoint (docs/format.md).
+ */
+static int save_dir(struct fdata *c, const char *dir, const char *globs)
+{
+	static char full[MTCP_MAX_PATH];
+	char *ents = mtcp_engine.scratch + SCRATCH_FD_INFO_OFF;
+	char *out = mtcp_engine.scratch + SCRATCH_FD_DATA_OFF;
+	size_t used = strlen(globs) + 1, dl = strlen(dir);
+	struct mtcp_rec_filedata r;
+	struct stat st;
+	long dfd = raw_syscall4(SYS_openat, AT_FDCWD, (long)dir,
+			       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+	int rc = 0, over = 0;
+
+	if (dfd < 0 || raw_syscall2(SYS_fstat, dfd, (long)&st)) {
+		degraded_add(-1, 0, "directory %s: cannot list it (%s): files that match "
+			     "MTCP_SAVE_FILES made there after the checkpoint stay at a restart",
+			     dir, strerror(dfd < 0 ? (int)-dfd : EIO));
+		if (dfd >= 0)
+			raw_syscall1(SYS_close, dfd);
+		return 0;
+	}
+	memcpy(out, globs, used);
+	for (;;) {
+		long got = raw_syscall3(SYS_getdents64, dfd, (long)ents, MAPS_WIN_LEN);
+		if (got <= 0)
+			break;
+		for (long off = 0; off < got;) {
+			const char *name = ents + off + 19;
+			unsigned char type = (unsigned char)ents[off + 18];
+			unsigned short reclen;
+			size_t nl = strlen(name);
+			struct stat es;
+			memcpy(&reclen, ents + off + 16, sizeof(reclen));
+			off += reclen;
+			if ((name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2]))) ||
+			    dl + 1 + nl >= sizeof(full))
+				continue;
+			memcpy(full, dir, dl);
+			full[dl] = '/';
+			memcpy(full + dl + 1, name, nl + 1);
+			if (!pathglob_match_list(globs, dl == 1 ? full + 1 : full))
+				continue;
+			if (type == DT_UNKNOWN &&
+			    (raw_syscall4(SYS_newfstatat, dfd, (long)name, (long)&es,
+					  AT_SYMLINK_NOFOLLOW) || !S_ISREG(es.st_mode)))
+				continue;
+			if (type != DT_UNKNOWN && type != DT_REG)
+				continue;
+			if (used + nl + 1 > MTCP_MAX_META_PAYLOAD) {
+				over = 1;
+				break;
+			}
+			memcpy(out + used, name, nl + 1);
+			used += nl + 1;
+		}
+		if (over)
+			break;
+	}
+	raw_syscall1(SYS_close, dfd);
+	if (over) {
+		degraded_add(-1, 0, "directory %s: too many files match MTCP_SAVE_FILES to list "
+			     "them: those made there after the checkpoint stay at a restart", dir);
+		return 0;
+	}
+	memset(&r, 0, sizeof(r));
+	r.dev = st.st_dev;
+	r.ino = st.st_ino;
+	r.size = r.data_len = used;
+	r.mtime_ns = mtime_ns(&st);
+	r.mode = st.st_mode & 07777;
+	r.why = MTCP_FILEDATA_SAVE_DIR;
+	r.path_len = (uint32_t)dl;
+	rc = iw_begin(c->w, MTCP_REC_FILEDATA);
+	if (!rc)
+		rc = iw_append(c->w, &r, sizeof(r));
+	if (!rc)
+		rc = iw_append(c->w, dir, dl);
+	if (!rc)
+		rc = iw_append(c->w, out, used);
+	if (!rc)
+		rc = iw_end(c->w);
+	if (rc)
+		snprintf(c->err, c->errlen, "cannot write %s: %s (while saving directory %s)",
+			 c->image, strerror(-rc), dir);
 	return rc;
 }
 
@@ -291,8 +410,12 @@ int fd_filedata_write_all(struct img_writer *w, const char *image, const struct 
 	c.errlen = errlen;
 	c.saved = (struct saved_file *)(void *)(mtcp_engine.scratch + SCRATCH_FD_INFO_OFF +
 						MAPS_WIN_LEN);
+	c.dirs = (char (*)[MTCP_MAX_PATH])(void *)(mtcp_engine.scratch + SCRATCH_FD_INFO_OFF +
+						   DIRS_OFF);
 	if (mtcp_engine.cfg.save_files[0])
 		rc = save_matching(&c, t, mtcp_engine.cfg.save_files);
+	for (int i = 0; i < c.ndirs && !rc; i++)
+		rc = save_dir(&c, c.dirs[i], mtcp_engine.cfg.save_files);
 	if (!rc)
 		rc = save_shared_maps(&c);
 	return rc;

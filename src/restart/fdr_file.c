@@ -7,7 +7,9 @@
  */
 #include "fd_restore.h"
 #include "image_reader.h"
+#include "pathglob.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -319,6 +321,67 @@ static int put_back_one(struct fdr_ctx *c, const struct img_file *f)
 	return rc;
 }
 
+/* 1 if `name` is one of the names d held at the checkpoint. */
+static int was_there(const struct img_file *d, const char *name)
+{
+	for (uint32_t i = 0; i < d->nnames; i++)
+		if (!strcmp(d->names[i], name))
+			return 1;
+	return 0;
+}
+
+/*
+ * A directory of files saved for MTCP_SAVE_FILES: the regular files in it
+ * that match the patterns and that it did not hold at the checkpoint were
+ * made since (an SQLite journal left by the killed program, which SQLite
+ * would play back into the database put back); they are removed, each
+ * named.  Nothing else is touched; a directory that is gone is left so.
+ */
+static int remove_made_since(struct fdr_ctx *c, const struct img_file *d)
+{
+	char path[PATH_MAX];
+	const char *last = NULL;
+	struct dirent *de;
+	int pfd, dfd;
+	DIR *dir;
+
+	pfd = open_parent(d->path, 0, &last);
+	dfd = pfd < 0 ? -1
+	      : *last ? openat(pfd, last, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+		      : fcntl(pfd, F_DUPFD_CLOEXEC, 0); /* "/" */
+	if (pfd >= 0)
+		close(pfd);
+	if (dfd < 0 && (errno == ENOENT || errno == ENOTDIR || errno == ELOOP))
+		return 0;
+	if (dfd < 0 || !(dir = fdopendir(dfd))) {
+		int e = errno;
+		if (dfd >= 0)
+			close(dfd);
+		return fdr_fail(c, "cannot read directory %s to put its files back: %s", d->path,
+				strerror(e));
+	}
+	while ((de = readdir(dir))) {
+		struct stat st;
+		int n = snprintf(path, sizeof(path), "%s/%s", strcmp(d->path, "/") ? d->path : "",
+				 de->d_name);
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") || n >= (int)sizeof(path) ||
+		    !pathglob_match_list(d->patterns, path) || was_there(d, de->d_name) ||
+		    fstatat(dirfd(dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode))
+			continue;
+		if (unlinkat(dirfd(dir), de->d_name, 0)) {
+			int e = errno;
+			closedir(dir);
+			return fdr_fail(c, "cannot remove %s, made after the checkpoint: %s", path,
+					strerror(e));
+		}
+		dprintf(c->log_fd >= 0 ? c->log_fd : 2, "mtcp_restart: %s: removed %s: it matches "
+			"MTCP_SAVE_FILES and was made after the checkpoint\n",
+			c->image_path ? c->image_path : "", path);
+	}
+	closedir(dir);
+	return 0;
+}
+
 int fdr_files_put_back(struct fdr_ctx *c)
 {
 	const struct image *img = c->img;
@@ -326,6 +389,10 @@ int fdr_files_put_back(struct fdr_ctx *c)
 	/* before anything is written: a refusal leaves every file as it is */
 	if (check_written(c))
 		return -1;
+	for (uint32_t i = 0; i < img->nfiles; i++)
+		if (img->files[i].rec.why == MTCP_FILEDATA_SAVE_DIR &&
+		    remove_made_since(c, &img->files[i]))
+			return -1;
 	for (uint32_t i = 0; i < img->nfiles; i++)
 		if (image_put_back(img, img->files[i].path) == &img->files[i] &&
 		    put_back_one(c, &img->files[i]))

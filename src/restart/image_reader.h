@@ -45,6 +45,10 @@ struct img_file {
 	struct mtcp_rec_filedata rec;
 	char *path;
 	uint64_t data_off;     /* offset of the contents in the image */
+	/* SAVE_DIR: its contents (checked): the patterns, then names[nnames] */
+	char *patterns;
+	const char **names;
+	uint32_t nnames;
 };
 
 /* v4 DEGRADED: what will not come back as it was. */

@@ -58,6 +58,7 @@ static void usage(FILE *f)
 		"                 regions and extents, one per line:\n"
 		"                 fd N KIND [=DUP_OF] PATH\n"
 		"                 filedata PATH SIZE\n"
+		"                 filedir PATH NFILES\n"
 		"                 degraded FD TEXT\n"
 		"                 region START END KIND FLAGS PROT [PATH]\n"
 		"                 extent ADDR LEN raw|lz4 STORED_BYTES; do not restart\n"
@@ -161,8 +162,11 @@ static void print_list(const struct image *img)
 		printf(" %s\n", f->path);
 	}
 	for (uint32_t i = 0; i < img->nfiles; i++)
-		printf("filedata %s %llu\n", img->files[i].path,
-		       (unsigned long long)img->files[i].rec.size);
+		if (img->files[i].rec.why == MTCP_FILEDATA_SAVE_DIR)
+			printf("filedir %s %u\n", img->files[i].path, img->files[i].nnames);
+		else
+			printf("filedata %s %llu\n", img->files[i].path,
+			       (unsigned long long)img->files[i].rec.size);
 	for (uint32_t i = 0; i < img->nnotes; i++)
 		printf("degraded %d %s\n", img->notes[i].fd, img->notes[i].text);
 	static const char *const kinds[] = { "?", "anon", "file-private", "file-shared",
