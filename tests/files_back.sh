@@ -95,6 +95,17 @@ finish() {
 	rc=$?
 }
 
+# locked FILE: another process cannot take a POSIX write lock on FILE
+locked() {
+	python3 -c 'import fcntl, sys
+f = open(sys.argv[1], "a")
+try:
+    fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+except OSError:
+    sys.exit(0)
+sys.exit(1)' "$1"
+}
+
 killprog() {
 	kill -9 "$pid"
 	wait "$pid" 2> /dev/null
@@ -140,9 +151,15 @@ save)
 	file=$tmp/data/test.db
 	# a matching file the program does not open: left alone
 	echo old > "$tmp/data/old.db"
-	start MTCP_SAVE_FILES='*.nomatch:*.db*' -- save "$file" "$tmp/data/big.db"
+	wonly=$tmp/data/wonly.db
+	start MTCP_SAVE_FILES='*.nomatch:*.db*' -- save "$file" "$tmp/data/big.db" "$wonly"
+	locked "$file" && locked "$wonly" || fail "the program's locks are not seen"
 	checkpoint
 	wait_for "$progerr" "big.db): 1073745920 bytes, more than the 1 GiB MTCP_SAVE_FILES saves"
+	# saving reads through the program's own fd, or not at all: another fd,
+	# once closed, would have dropped the program's POSIX locks
+	wait_for "$progerr" "wonly.db): cannot read it to save it (MTCP_SAVE_FILES): open for writing only, and locked"
+	locked "$file" && locked "$wonly" || fail "the checkpoint dropped the program's locks"
 	kill -USR1 "$pid"
 	wait_for "$out" '^phase2'
 	killprog
@@ -152,9 +169,9 @@ save)
 	echo notes > "$tmp/data/notes.txt"
 	"$restart" --verify "$img" > "$tmp/verify" 2>&1 || fail "--verify: $(cat "$tmp/verify")"
 	# saved once (two fds), rows 1..100: 9 x 2 + 90 x 3 + 4 bytes; big.db not saved
-	# and its directory, which held test.db, big.db and old.db (they match)
+	# and its directory, which held test.db, big.db, wonly.db and old.db (they match)
 	"$restart" --list "$img" | grep '^file' > "$tmp/list"
-	[ "$(cat "$tmp/list")" = "$(printf 'filedata %s 292\nfiledir %s 3' "$file" "$tmp/data")" ] ||
+	[ "$(cat "$tmp/list")" = "$(printf 'filedata %s 292\nfiledir %s 4' "$file" "$tmp/data")" ] ||
 		fail "--list: $(cat "$tmp/list")"
 	for round in 1 2; do
 		restart_bg

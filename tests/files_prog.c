@@ -16,7 +16,9 @@
  *                                201..300, removes FILE-journal, then reads
  *                                FILE back: pass if it is exactly lines
  *                                1..300.  BIG: a sparse
- *                                file of 1 GiB + 4 KiB held open too
+ *                                file of 1 GiB + 4 KiB held open too.
+ *                                WONLY: a file held open write-only and
+ *                                locked (fcntl), and FILE locked too
  *   files_prog shmap FILE SIZE   creates FILE (mode 0640, SIZE bytes), maps
  *                                it MAP_SHARED, fills it through the
  *                                mapping, closes it; ready; at SIGUSR1
@@ -133,7 +135,19 @@ static int written(const char *file)
 	return 0;
 }
 
-static int save(const char *file, const char *big)
+/* A POSIX write lock on the whole file (tests/files_back.sh probes it). */
+static void lock_file(int fd, const char *what)
+{
+	struct flock fl;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	if (fcntl(fd, F_SETLK, &fl))
+		fail("locking %s: %s", what, strerror(errno));
+}
+
+static int save(const char *file, const char *big, const char *wonly)
 {
 	static char got[8192], want[8192], journal[4200];
 	size_t wl = 0;
@@ -151,6 +165,14 @@ static int save(const char *file, const char *big)
 		close(bfd);
 		if (open(big, O_RDONLY) < 0)
 			fail("opening %s: %s", big, strerror(errno));
+	}
+	if (wonly) {
+		int wfd = open(wonly, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (wfd < 0)
+			fail("creating %s: %s", wonly, strerror(errno));
+		write_all(wfd, "write-only\n", 11, wonly);
+		lock_file(wfd, wonly);
+		lock_file(fd, file);
 	}
 	lines(fd, 1, 100, file);
 	say("ready %d", getpid());
@@ -246,9 +268,10 @@ int main(int argc, char **argv)
 	if (argc >= 3 && !strcmp(argv[1], "written"))
 		return written(argv[2]);
 	if (argc >= 3 && !strcmp(argv[1], "save"))
-		return save(argv[2], argc > 3 ? argv[3] : NULL);
+		return save(argv[2], argc > 3 ? argv[3] : NULL, argc > 4 ? argv[4] : NULL);
 	if (argc >= 4 && !strcmp(argv[1], "shmap"))
 		return shmap(argv[2], (size_t)strtoul(argv[3], NULL, 0));
-	fprintf(stderr, "usage: files_prog written FILE | save FILE [BIG] | shmap FILE SIZE\n");
+	fprintf(stderr, "usage: files_prog written FILE | save FILE [BIG [WONLY]] | "
+		"shmap FILE SIZE\n");
 	return 2;
 }

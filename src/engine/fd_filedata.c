@@ -79,9 +79,10 @@ static uint64_t mtime_ns(const struct stat *st)
 	return (uint64_t)st->st_mtim.tv_sec * 1000000000ull + (uint64_t)st->st_mtim.tv_nsec;
 }
 
-/* One FILEDATA record: the file open on fd (readable), as st says it is. */
-static int write_record(struct fdata *c, int fd, const struct stat *st, const char *path,
-			uint32_t why)
+/* One FILEDATA record: the file open on fd (readable; `direct`: with
+ * O_DIRECT, so read in whole pages), as st says it is. */
+static int write_record(struct fdata *c, int fd, int direct, const struct stat *st,
+			const char *path, uint32_t why)
 {
 	char *buf = mtcp_engine.scratch + SCRATCH_FD_DATA_OFF;
 	struct mtcp_rec_filedata r;
@@ -103,17 +104,21 @@ static int write_record(struct fdata *c, int fd, const struct stat *st, const ch
 		rc = iw_append(c->w, path, r.path_len);
 	for (uint64_t off = 0; !rc && off < r.size;) {
 		size_t want = r.size - off < CONTENTS_CHUNK ? (size_t)(r.size - off) : CONTENTS_CHUNK;
-		long got = raw_syscall4(SYS_pread64, fd, (long)buf, (long)want, (long)off);
+		size_t ask = direct ? (want + 4095) & ~(size_t)4095 : want;
+		long got = raw_syscall4(SYS_pread64, fd, (long)buf, (long)ask, (long)off);
 		if (got == -EINTR)
 			continue;
 		if (got < 0) {
 			rc = read_rc = (int)got;
 			break;
 		}
-		if (got == 0) { /* shrank meanwhile (another process): the size stays */
-			memset(buf, 0, want);
+		if (got == 0 || (direct && (size_t)got < want)) {
+			/* shrank meanwhile (another process): the size stays */
+			memset(buf + got, 0, want - (size_t)got);
 			got = (long)want;
 		}
+		if ((size_t)got > want)
+			got = (long)want;
 		rc = iw_append(c->w, buf, (size_t)got);
 		off += (uint64_t)got;
 	}
@@ -131,6 +136,54 @@ static int write_record(struct fdata *c, int fd, const struct stat *st, const ch
 		c->nsaved++;
 	}
 	return rc;
+}
+
+/* 1 if the program holds a lock through one of its fds on (dev, ino). */
+static int inode_locked(const struct fd_table *t, uint64_t dev, uint64_t ino)
+{
+	/* not the maps window: this runs while it is being read */
+	char *info = mtcp_engine.scratch + SCRATCH_FD_DATA_OFF;
+
+	for (int i = 0; i < t->n; i++) {
+		long n;
+		if (t->v[i].ino != ino || t->v[i].dev != dev)
+			continue;
+		n = fd_read_fdinfo(t->v[i].fd, info, MAPS_WIN_LEN);
+		if (n == -EFBIG || (n > 0 && strstr(info, "\nlock:")))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * An fd to read the file (dev, ino) from, without touching the program's
+ * POSIX locks (closing any fd of a process on a file drops every POSIX lock
+ * the process holds on it, so a database's lock would go): one of the
+ * program's own fds on it that can read, if any (*own 0); else a new one
+ * from `path`, opened with `flags` (*own 1: close it), unless the program
+ * holds a lock on the file (-EDEADLK).  *direct: it reads with O_DIRECT.
+ */
+static long reader_for(const struct fd_table *t, uint64_t dev, uint64_t ino, const char *path,
+		       int flags, int *own, int *direct)
+{
+	int any = 0;
+
+	*own = *direct = 0;
+	for (int i = 0; i < t->n; i++) {
+		const struct fd_entry *x = &t->v[i];
+		if (x->ino != ino || x->dev != dev || x->kind != MTCP_FD_REGULAR)
+			continue;
+		any = 1;
+		if ((x->open_flags & O_ACCMODE) != O_WRONLY) {
+			*direct = !!(x->open_flags & O_DIRECT);
+			return x->fd;
+		}
+	}
+	if (any && inode_locked(t, dev, ino))
+		return -EDEADLK;
+	*own = 1;
+	return raw_syscall4(SYS_openat, AT_FDCWD, (long)path,
+			    flags | O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0);
 }
 
 /* Room for one more file; a degraded note the first time there is not. */
@@ -175,6 +228,7 @@ static int save_matching(struct fdata *c, const struct fd_table *t, const char *
 		const struct fd_entry *x = &t->v[i];
 		char proc[64];
 		struct stat st;
+		int own, direct;
 		long n, fd;
 
 		if (x->kind != MTCP_FD_REGULAR || is_saved(c, x->dev, x->ino))
@@ -188,21 +242,19 @@ static int save_matching(struct fdata *c, const struct fd_table *t, const char *
 		if (path[0] != '/' || !pathglob_match_list(globs, path) ||
 		    !have_room(c, x->fd, x->ino, path))
 			continue;
-		/* a description of its own: readable even if the program's is
-		 * write-only, and without its O_DIRECT; else the program's */
-		fd = raw_syscall4(SYS_openat, AT_FDCWD, (long)proc,
-				  O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0);
-		if (fd < 0 && (x->open_flags & O_ACCMODE) != O_WRONLY &&
-		    !(x->open_flags & O_DIRECT))
-			fd = raw_syscall3(SYS_fcntl, x->fd, F_DUPFD_CLOEXEC, 0);
+		/* the program's fd if one can read, else /proc/self/fd/N again */
+		fd = reader_for(t, x->dev, x->ino, proc, 0, &own, &direct);
 		if (fd < 0) {
 			degraded_add(x->fd, x->ino, "fd %d (%s): cannot read it to save it "
-				     "(MTCP_SAVE_FILES): %s", x->fd, path, strerror((int)-fd));
+				     "(MTCP_SAVE_FILES): %s", x->fd, path, fd == -EDEADLK ?
+				     "open for writing only, and locked: another fd would drop "
+				     "the lock" : strerror((int)-fd));
 			continue;
 		}
 		if (raw_syscall2(SYS_fstat, fd, (long)&st) || !S_ISREG(st.st_mode) ||
 		    st.st_ino != x->ino || st.st_dev != x->dev) {
-			raw_syscall1(SYS_close, fd);
+			if (own)
+				raw_syscall1(SYS_close, fd);
 			continue;
 		}
 		if ((uint64_t)st.st_size > SAVE_FILES_MAX)
@@ -210,8 +262,9 @@ static int save_matching(struct fdata *c, const struct fd_table *t, const char *
 				     "MTCP_SAVE_FILES saves of a file; not saved: a restart finds "
 				     "it as it is then", x->fd, path, (unsigned long long)st.st_size);
 		else
-			rc = write_record(c, (int)fd, &st, path, MTCP_FILEDATA_SAVE_FILES);
-		raw_syscall1(SYS_close, fd);
+			rc = write_record(c, (int)fd, direct, &st, path, MTCP_FILEDATA_SAVE_FILES);
+		if (own)
+			raw_syscall1(SYS_close, fd);
 		if (!rc)
 			note_dir(c, x->fd, x->ino, path);
 	}
@@ -326,13 +379,13 @@ static int under_tmp(const char *p, size_t len)
 
 /* One line of /proc/self/maps: a small shared mapping of a file under
  * /tmp or /dev/shm is saved (once). */
-static int save_mapping(struct fdata *c, const char *line, size_t len)
+static int save_mapping(struct fdata *c, const struct fd_table *t, const char *line, size_t len)
 {
 	static char path[MTCP_MAX_PATH];
 	struct maps_entry m;
 	struct stat st;
+	int rc = 0, own, direct;
 	long fd;
-	int rc = 0;
 
 	if (maps_parse_line(line, len, &m) || !m.shared || m.deleted ||
 	    m.path_len >= sizeof(path) || !under_tmp(m.path, m.path_len) ||
@@ -341,8 +394,8 @@ static int save_mapping(struct fdata *c, const char *line, size_t len)
 		return 0;
 	memcpy(path, m.path, m.path_len);
 	path[m.path_len] = '\0';
-	fd = raw_syscall4(SYS_openat, AT_FDCWD, (long)path,
-			  O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW, 0);
+	fd = reader_for(t, makedev(m.dev_major, m.dev_minor), m.inode, path, O_NOFOLLOW, &own,
+			&direct);
 	if (fd < 0)
 		return 0; /* the image will need the file, as for any shared mapping */
 	if (!raw_syscall2(SYS_fstat, fd, (long)&st) && S_ISREG(st.st_mode) &&
@@ -350,15 +403,16 @@ static int save_mapping(struct fdata *c, const char *line, size_t len)
 	    (uint64_t)st.st_size <= SHARED_MAP_MAX &&
 	    c->shared_total + (uint64_t)st.st_size <= SHARED_MAP_TOTAL &&
 	    have_room(c, -1, st.st_ino, path)) {
-		rc = write_record(c, (int)fd, &st, path, MTCP_FILEDATA_SHARED_MAP);
+		rc = write_record(c, (int)fd, direct, &st, path, MTCP_FILEDATA_SHARED_MAP);
 		c->shared_total += (uint64_t)st.st_size;
 	}
-	raw_syscall1(SYS_close, fd);
+	if (own)
+		raw_syscall1(SYS_close, fd);
 	return rc;
 }
 
 /* /proc/self/maps, read through a window: each whole line to save_mapping. */
-static int save_shared_maps(struct fdata *c)
+static int save_shared_maps(struct fdata *c, const struct fd_table *t)
 {
 	char *win = mtcp_engine.scratch + SCRATCH_FD_INFO_OFF;
 	size_t have = 0;
@@ -385,7 +439,7 @@ static int save_shared_maps(struct fdata *c)
 			break;
 		have += (size_t)got;
 		for (char *nl; !rc && (nl = memchr(win + start, '\n', have - start));) {
-			rc = save_mapping(c, win + start, (size_t)(nl - (win + start)));
+			rc = save_mapping(c, t, win + start, (size_t)(nl - (win + start)));
 			start = (size_t)(nl - win) + 1;
 		}
 		if (start == 0 && have == MAPS_WIN_LEN)
@@ -417,6 +471,6 @@ int fd_filedata_write_all(struct img_writer *w, const char *image, const struct 
 	for (int i = 0; i < c.ndirs && !rc; i++)
 		rc = save_dir(&c, c.dirs[i], mtcp_engine.cfg.save_files);
 	if (!rc)
-		rc = save_shared_maps(&c);
+		rc = save_shared_maps(&c, t);
 	return rc;
 }
