@@ -16,7 +16,9 @@
 #            opened and a file that does not match are left alone.  Without
 #            MTCP_SAVE_FILES the same run finds the journal, or without it
 #            ends with the wrong rows (and a warning): the test can fail.
-#            A matching file over 1 GiB (sparse) is named as not saved
+#            A matching file over 1 GiB (sparse) is named as not saved, a
+#            write-only locked one too (the program keeps its locks), and a
+#            symbolic link at the file or on its path is refused
 #   shmap    a 64 KiB file under /tmp mapped MAP_SHARED, which the restored
 #            program deletes at its end (as a JVM does): the same image
 #            restarts three times; the file is recreated with its contents
@@ -192,6 +194,24 @@ save)
 			fail "restart $round: old.db or notes.txt was touched"
 		echo "ok: restart $round: the file was put back, the program ended with rows 1..300"
 	done
+
+	# never through a symbolic link: not at the file, not on its path
+	echo target > "$tmp/target"
+	mv "$file" "$tmp/moved" && ln -s "$tmp/target" "$file"
+	restart_bg
+	finish
+	[ "$rc" = 1 ] && grep -q "cannot put back $file from the image: .*(a symbolic link: not followed)" "$err" ||
+		fail "the file a symbolic link: exit $rc, $(cat "$err")"
+	rm "$file" && mv "$tmp/moved" "$file"
+	mv "$tmp/data" "$tmp/data.real" && ln -s "$tmp/data.real" "$tmp/data"
+	restart_bg
+	finish
+	[ "$rc" = 1 ] && grep -q "cannot put back $file from the image: .*(a directory on its path is a symbolic link" "$err" ||
+		fail "its directory a symbolic link: exit $rc, $(cat "$err")"
+	rm "$tmp/data" && mv "$tmp/data.real" "$tmp/data"
+	[ "$(cat "$tmp/target")" = target ] && [ "$(seq 300)" = "$(cat "$file")" ] ||
+		fail "a file was written through a symbolic link"
+	echo "ok: a symbolic link at the file or on its path: refused, nothing written"
 
 	# the same without MTCP_SAVE_FILES: the rows after the checkpoint stay
 	start -- save "$file"

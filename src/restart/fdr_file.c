@@ -264,8 +264,10 @@ static int put_back_one(struct fdr_ctx *c, const struct img_file *f)
 	dfd = open_parent(f->path, shared, &last);
 	if (dfd < 0)
 		return fdr_fail(c, "cannot put back %s from the image: %s%s", f->path,
-				strerror(errno), errno == ENOTDIR ? " (a directory on its path is "
-				"missing or a symbolic link, which is not followed)" : "");
+				strerror(errno),
+				errno == ENOENT ? " (a directory on its path is gone)" :
+				errno == ENOTDIR ? " (a directory on its path is a symbolic link, "
+				"which is not followed, or not a directory)" : "");
 	fd = openat(dfd, last, fl | O_CREAT | O_EXCL, (mode_t)f->rec.mode);
 	if (fd < 0 && errno == EEXIST && shared) {
 		close(dfd);
@@ -382,6 +384,35 @@ static int remove_made_since(struct fdr_ctx *c, const struct img_file *d)
 	return 0;
 }
 
+/* What put_back_one would refuse, found before anything is written: a
+ * symbolic link at the path or on it, something not a regular file there. */
+static int can_put_back(struct fdr_ctx *c, const struct img_file *f)
+{
+	const char *last = NULL;
+	struct stat st;
+	int dfd = open_parent(f->path, 0, &last), e;
+
+	if (dfd < 0) {
+		if (errno == ENOENT && f->rec.why == MTCP_FILEDATA_SHARED_MAP)
+			return 0; /* its directories are made */
+		e = errno;
+		return fdr_fail(c, "cannot put back %s from the image: %s%s", f->path, strerror(e),
+				e == ENOENT ? " (a directory on its path is gone)" :
+				e == ENOTDIR ? " (a directory on its path is a symbolic link, "
+				"which is not followed, or not a directory)" : "");
+	}
+	e = fstatat(dfd, last, &st, AT_SYMLINK_NOFOLLOW) ? errno : 0;
+	close(dfd);
+	if (!e && S_ISLNK(st.st_mode))
+		return fdr_fail(c, "cannot put back %s from the image: %s (a symbolic link: not "
+				"followed)", f->path, strerror(ELOOP));
+	if (!e && !S_ISREG(st.st_mode))
+		return fdr_fail(c, "cannot put back %s from the image: not a regular file", f->path);
+	if (e && e != ENOENT)
+		return fdr_fail(c, "cannot put back %s from the image: %s", f->path, strerror(e));
+	return 0;
+}
+
 int fdr_files_put_back(struct fdr_ctx *c)
 {
 	const struct image *img = c->img;
@@ -390,12 +421,16 @@ int fdr_files_put_back(struct fdr_ctx *c)
 	if (check_written(c))
 		return -1;
 	for (uint32_t i = 0; i < img->nfiles; i++)
-		if (img->files[i].rec.why == MTCP_FILEDATA_SAVE_DIR &&
-		    remove_made_since(c, &img->files[i]))
+		if (image_put_back(img, img->files[i].path) == &img->files[i] &&
+		    can_put_back(c, &img->files[i]))
 			return -1;
 	for (uint32_t i = 0; i < img->nfiles; i++)
 		if (image_put_back(img, img->files[i].path) == &img->files[i] &&
 		    put_back_one(c, &img->files[i]))
+			return -1;
+	for (uint32_t i = 0; i < img->nfiles; i++)
+		if (img->files[i].rec.why == MTCP_FILEDATA_SAVE_DIR &&
+		    remove_made_since(c, &img->files[i]))
 			return -1;
 	return 0;
 }
