@@ -7,6 +7,8 @@
  *    open whose path matches (the whole path, '*' matching '/' too:
  *    pathglob.h), up to SAVE_FILES_MAX bytes each; a larger one is a
  *    degraded note.  Put back at every restart, whatever is there then.
+ *    And for each directory of such a file, the names in it that match
+ *    (SAVE_DIR): a restart removes the matching files made there since.
  *  - small shared file mappings (MAP_SHARED of a regular file) under /tmp/
  *    and /dev/shm/, such as the JVM's /tmp/hsperfdata_USER/PID, which the
  *    restarted program deletes when it exits: up to SHARED_MAP_MAX bytes
