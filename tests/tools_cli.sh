@@ -50,6 +50,13 @@ sleep 30 & pids+=($!)
 expect 1 "mtcp_checkpoint of a process without the library" "$ckpt" --wait "$!"
 expect 2 "mtcp_checkpoint without a pid" "$ckpt"
 expect 2 "mtcp_restart without an image" "$restart"
+expect 2 "mtcp_restart --fd without a value" "$restart" img --fd
+expect 2 "mtcp_restart --fd without =PATH" "$restart" --fd 7 img
+expect 2 "mtcp_restart --fd with an empty PATH" "$restart" --fd 7= img
+expect 2 "mtcp_restart --fd with a name for N" "$restart" --fd x=/dev/null img
+expect 2 "mtcp_restart --fd N above 1048575" "$restart" --fd 1048576=/dev/null img
+expect 2 "mtcp_restart --fd -1" "$restart" --fd -1=/dev/null img
+expect 2 "mtcp_restart --fd twice for one fd" "$restart" --fd 7=/a --fd 7=/b img
 
 # after meson install, into a DESTDIR: the installed tools find the installed library
 if meson install --no-rebuild -C "$build" --destdir "$tmp/root" > "$tmp/install.log" 2>&1; then

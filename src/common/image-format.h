@@ -309,6 +309,11 @@ _Static_assert(sizeof(struct mtcp_rec_fd) == 72, "fd record size");
 #define MTCP_PIPEF_NO_READER (1u << 0) /* no read end in the process */
 #define MTCP_PIPEF_NO_WRITER (1u << 1) /* no write end in the process */
 #define MTCP_PIPEF_DATA_LOST (1u << 2) /* bytes were in flight but are not saved */
+#define MTCP_PIPEF_PACKETS (1u << 3)   /* the bytes were in packets (O_DIRECT writer): they
+                                          go back in packets of 4096 (PIPE_BUF) bytes */
+#define MTCP_PIPEF_PEER_GONE (1u << 4) /* the ends this description lacks (NO_READER or
+                                          NO_WRITER) were held by no process at all:
+                                          restored without them, it is as it was */
 struct mtcp_rec_pipe {
 	uint64_t pipe_ino;    /* the pipe's inode: every end of one pipe has it */
 	uint32_t pipe_size;   /* F_GETPIPE_SZ */
@@ -367,6 +372,7 @@ enum mtcp_unix_state {
 };
 #define MTCP_UNIXF_QUEUE_LOST (1u << 0) /* the queue could not be read: not saved */
 #define MTCP_UNIXF_FDS_LOST (1u << 1)   /* queued SCM_RIGHTS fds are not saved */
+#define MTCP_UNIXF_PASSCRED (1u << 2)   /* SO_PASSCRED was on */
 struct mtcp_rec_unix {
 	uint32_t type;        /* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
 	uint32_t state;       /* enum mtcp_unix_state */

@@ -19,6 +19,11 @@
 /* The kernel's PID_MAX_LIMIT on 64-bit. */
 #define OPT_PID_MAX 4194304
 
+/* The pid mtcp_launch ran the program as (its own: it executes the program
+ * in its place).  The preloaded library starts in that process, also after
+ * it executes another program, and nowhere else unless MTCP_INHERIT=1. */
+#define MTCP_LAUNCH_PID_ENV "MTCP_LAUNCH_PID"
+
 /* Seconds between checkpoints: digits with at most one '.', at least one
  * digit ("2", "0.1", ".5", "5." and "0" are fine); no exponent, no "inf" or
  * "nan".  0 <= value <= OPT_SECONDS_MAX.  A non-zero string too small for a

@@ -12,6 +12,7 @@
 #include "syscall.h"
 #include "crc32c.h"
 #include "glibc-facts.h"
+#include "options.h"
 
 #include <dlfcn.h>
 #include <link.h>
@@ -76,8 +77,10 @@ static void atfork_child(void)
 	/* The child has only the forking thread: no control thread, and the
 	 * program's children are not checkpointed (docs/architecture.md). */
 	mtcp_engine.inert = 1;
-	for (int i = 0; i < mtcp_engine.nlisten; i++)
+	for (int i = 0; i < mtcp_engine.nlisten; i++) {
+		owned_fd_del(mtcp_engine.listen_fd[i]);
 		close(mtcp_engine.listen_fd[i]);
+	}
 	mtcp_engine.nlisten = 0;
 }
 
@@ -195,8 +198,9 @@ static int loaded_by_preload(char *self, size_t len)
 	return pre && strstr(pre, base) != NULL;
 }
 
-/* Children exec'd by the program are not checkpointed unless asked
- * (MTCP_INHERIT=1): take the library out of LD_PRELOAD. */
+/* Processes other than the launched one are not checkpointed unless asked
+ * (MTCP_INHERIT=1): the library takes itself out of their LD_PRELOAD, so
+ * that what they execute runs without it. */
 static void strip_preload(const char *self)
 {
 	const char *pre = getenv("LD_PRELOAD");
@@ -227,22 +231,64 @@ static void strip_preload(const char *self)
 		unsetenv("LD_PRELOAD");
 }
 
+/*
+ * Whether this process is the one that was launched (MTCP_LAUNCH_PID, set
+ * by mtcp_launch to its own pid right before it executes the program):
+ * 1 if it is, 0 if it is another process (a child the program started),
+ * -1 if the variable is missing or not a pid.  exec keeps the pid, so a
+ * wrapper script that execs the real program stays "launched"; a child
+ * has another pid.  A restarted process never asks: it is initialised
+ * already, and no constructor runs in it.
+ */
+static int launched_here(void)
+{
+	const char *v = secure_getenv(MTCP_LAUNCH_PID_ENV);
+	int pid;
+
+	if (!v || opt_parse_pid(v, &pid))
+		return -1;
+	return pid == (int)getpid();
+}
+
+/*
+ * The library preloaded (by mtcp_launch, or by hand) starts in the process
+ * that was launched, and stays in LD_PRELOAD so that it starts again after
+ * that process execs another program (a #! wrapper, a pyenv shim, Rscript).
+ * In any other process it does nothing at all (no control thread, no
+ * handler; the interposed calls pass straight through, api.c and
+ * interpose.c check `initialised`) and takes itself out of LD_PRELOAD, so
+ * that what this process executes does not get it; MTCP_INHERIT=1 makes it
+ * start in every process instead.  A program
+ * that also links the library may still call mtcp_init() there.
+ */
 __attribute__((constructor)) static void mtcp_constructor(void)
 {
-	char self[4096];
+	char self[4096], pid[16];
 	const char *inherit = secure_getenv("MTCP_INHERIT");
 
 	if (!loaded_by_preload(self, sizeof(self)))
 		return;
-	if (!(inherit && *inherit == '1'))
-		strip_preload(self);
 	/* A setuid program preloaded (a trusted library): its environment is
 	 * not its own, so nothing starts from it, and the program is not
-	 * stopped for that; it may still call mtcp_init() with a directory. */
+	 * stopped for that; it may still call mtcp_init() with a directory.
+	 * (secure_getenv gives NULL here: no MTCP_* is read.) */
 	if (getauxval(AT_SECURE)) {
+		strip_preload(self);
 		util_log("not started in a setuid or setgid program: it must call mtcp_init() "
 			 "with an image directory");
 		return;
+	}
+	if (!(inherit && *inherit == '1')) {
+		switch (launched_here()) {
+		case 0:
+			strip_preload(self);
+			return;
+		case -1:
+			/* preloaded by hand: this process is the launched one */
+			snprintf(pid, sizeof(pid), "%d", (int)getpid());
+			setenv(MTCP_LAUNCH_PID_ENV, pid, 1);
+			break;
+		}
 	}
 	if (engine_init(NULL, 1))
 		_exit(2);

@@ -63,14 +63,29 @@ static int dfd_open = -1;
 static struct commit_file cf = { .fd = -1 };
 static struct iw_identity ident;
 
-int checkpoint_owns_fd(int fd)
+/* The ring's fd and the image's while they are the library's (owned.h),
+ * or -1. */
+static int ring_fd = -1, image_fd = -1;
+
+/* The helpers are the library's threads while they run: suspend_all()
+ * never signals them (owned.h). */
+static int start_helpers(int want)
 {
-	return fd >= 0 && (fd == dfd_open || (sink.uring && fd == sink.ring.ring_fd));
+	int n = wk_start(&wk, &wk_mem, want);
+
+	for (int i = 0; i < n; i++)
+		owned_tid_add(wk.tids[i]);
+	return n;
 }
 
-int checkpoint_skips_tid(pid_t tid)
+/* The image's fd, once commit.c closed it (cf.fd is -1 then), is not
+ * ours any more: its number may be the program's next. */
+static void forget_closed_image(void)
 {
-	return wk_is_helper(&wk, tid);
+	if (image_fd >= 0 && cf.fd != image_fd) {
+		owned_fd_del(image_fd);
+		image_fd = -1;
+	}
 }
 
 /*
@@ -203,10 +218,11 @@ static int after_restart(void)
 	identity_new_lineage(ri->restored_from);
 	e->seq = 0;
 	e->nkept = 0;
-	/* The library's fds of the checkpointed process do not exist here,
-	 * and their numbers may now be the program's: forget, never close. */
-	e->nlisten = 0;
-	ctl_forget_fds();
+	/* The library's fds and helpers of the checkpointed process do not
+	 * exist here, and their numbers may now be the program's: forget,
+	 * never close (ctl.c forgets its own list when it sees the restart). */
+	owned_forget();
+	ring_fd = image_fd = -1;
 	suspend_reset_after_restart();
 	degraded_forget_warnings();
 	/* the helpers and the ring stayed in the checkpointed process */
@@ -300,10 +316,19 @@ static int rewrite_header(struct img_writer *w, const struct mtcp_config *c, uin
 
 static void stop_writer(void)
 {
+	int n = wk.nhelpers;
+
 	sink_close(&sink);
+	if (ring_fd >= 0)
+		owned_fd_del(ring_fd);
+	ring_fd = -1;
 	wk_stop(&wk);
-	if (dfd_open >= 0)
+	for (int i = 0; i < n; i++)
+		owned_tid_del(wk.tids[i]);
+	if (dfd_open >= 0) {
 		raw_syscall1(SYS_close, dfd_open);
+		owned_fd_del(dfd_open);
+	}
 	dfd_open = -1;
 }
 
@@ -328,7 +353,7 @@ int checkpoint_run(char *err, size_t errlen)
 	t[0] = util_now_ns();
 	degraded_reset();
 	/* the helpers exist before the program is parked */
-	nhelpers = wk_start(&wk, &wk_mem, c->helpers);
+	nhelpers = start_helpers(c->helpers);
 	for (;;) {
 		rc = suspend_all(err, errlen);
 		if (rc != -EAGAIN)
@@ -366,6 +391,14 @@ int checkpoint_run(char *err, size_t errlen)
 			 strerror(-rc));
 		goto out_release;
 	}
+	/* the library's, never saved (the fd records skip it); room for it
+	 * is left by ctl.c's bound on its own */
+	image_fd = fd;
+	if (owned_fd_add(fd)) {
+		rc = -EMFILE;
+		snprintf(err, errlen, "the library holds too many fds");
+		goto out_abort;
+	}
 	if (cf.named)
 		c->dir_tmpfile = 0; /* not on this file system: no need to ask again */
 	/* a name is used once, whatever becomes of this checkpoint: a file
@@ -381,6 +414,10 @@ int checkpoint_run(char *err, size_t errlen)
 	if (c->direct == CFG_DIRECT_ALWAYS ||
 	    (c->direct == CFG_DIRECT_AUTO && resident >= DIRECT_MIN_RESIDENT)) {
 		dfd_open = commit_reopen(&cf, O_WRONLY | O_DIRECT | O_CLOEXEC);
+		if (dfd_open >= 0 && owned_fd_add(dfd_open)) {
+			raw_syscall1(SYS_close, dfd_open);
+			dfd_open = -1;
+		}
 		if (dfd_open < 0)
 			dfd_open = -1;
 	}
@@ -389,6 +426,15 @@ int checkpoint_run(char *err, size_t errlen)
 		wk_bufs[i].iov_len = CHUNK_OUT_CAP;
 	}
 	sink_open(&sink, fd, dfd_open, c->write_mode != CFG_WRITE_PLAIN, wk_bufs, WK_NSLOTS, NULL);
+	if (sink.uring) {
+		ring_fd = sink.ring.ring_fd;
+		if (owned_fd_add(ring_fd)) {
+			ring_fd = -1;
+			rc = -EMFILE;
+			snprintf(err, errlen, "the library holds too many fds");
+			goto out_abort;
+		}
+	}
 	if (c->write_mode == CFG_WRITE_URING && !sink.uring) {
 		rc = -ENOSYS;
 		snprintf(err, errlen, "MTCP_WRITE=uring, but io_uring is not available here "
@@ -526,6 +572,7 @@ int checkpoint_run(char *err, size_t errlen)
 		if (rc)
 			util_log("fsync of %s failed: %s", final, strerror(-rc));
 	}
+	forget_closed_image();
 	commit_prune(e->kept, &e->nkept, c->keep);
 	if (e->verbose)
 		util_log("checkpoint %s: %llu bytes of memory in %llu bytes (zero %llu, lz4 %llu->%llu), "
@@ -549,6 +596,7 @@ out_abort:
 	commit_abort(&cf);
 out_release:
 	stop_writer();
+	forget_closed_image();
 	suspend_release_all();
 	degraded_warn();
 	return rc < 0 ? rc : -EIO;

@@ -14,6 +14,7 @@
  * (no fd is needed, so nothing is left dangling across a restart).
  */
 #include "engine.h"
+#include "owned.h"
 #include "ctl-proto.h"
 #include "ctl_path.h"
 #include "syscall.h"
@@ -58,20 +59,17 @@ static int broker_fd = -1;
 static struct ctl_name names[MAX_NAMES];
 static struct ctl_name old_names[MAX_NAMES];
 
-int ctl_owns_fd(int fd)
-{
-	if (fd >= 0 && fd == broker_fd)
-		return 1;
-	for (int i = 0; i < nclients; i++)
-		if (clients[i].fd == fd)
-			return 1;
-	return 0;
-}
+/* Every fd of ours is in owned.h's set: the listening sockets, the
+ * broker, and each client (their number is bounded here). */
+_Static_assert(MAX_NAMES + 1 + MAX_CLIENTS <= OWNED_MAX_FDS - 8,
+	       "owned.h cannot hold the control thread's fds");
 
 /* After a restart: the numbers of the checkpointed process's fds mean
- * nothing here (they may be the program's now): forget, never close. */
-void ctl_forget_fds(void)
+ * nothing here (they may be the program's now): forget, never close.
+ * (checkpoint.c emptied the owned set already.) */
+static void forget_after_restart(void)
 {
+	mtcp_engine.nlisten = 0;
 	nclients = 0;
 	broker_fd = -1;
 	memcpy(old_names, names, sizeof(names));
@@ -116,6 +114,8 @@ int ctl_listen(void)
 
 	e->nlisten = 0;
 	broker_fd = ri->broker_fd >= 0 ? ri->broker_fd : -1;
+	if (broker_fd >= 0)
+		owned_fd_add(broker_fd);
 	if (ri->in_pidns) {
 		/* our pid means nothing outside; mtcp_restart binds for us */
 		remove_old_names();
@@ -141,6 +141,12 @@ int ctl_listen(void)
 	ctl_sweep_stale(dirfd, uid, 256);
 	for (int i = 0; i < np; i++) {
 		int fd = ctl_listen_at(dirfd, dir, pids[i], uid, &names[e->nlisten], err, sizeof(err));
+		if (fd >= 0 && owned_fd_add(fd)) {
+			ctl_unlink_name(&names[e->nlisten]);
+			close(fd);
+			snprintf(err, sizeof(err), "the library holds too many fds");
+			fd = -1;
+		}
 		if (fd >= 0)
 			e->listen_fd[e->nlisten++] = fd;
 		else
@@ -169,6 +175,9 @@ static void forget_in_child(void)
 		close(broker_fd);
 	broker_fd = -1;
 	memset(names, 0, sizeof(names));
+	/* the listening sockets went in api.c's handler, which ran first:
+	 * nothing here is the library's any more */
+	owned_forget();
 }
 
 static void send_line(int fd, const char *a, const char *b)
@@ -182,6 +191,7 @@ static void send_line(int fd, const char *a, const char *b)
 
 static void drop_client(int i)
 {
+	owned_fd_del(clients[i].fd);
 	close(clients[i].fd);
 	clients[i] = clients[--nclients];
 }
@@ -189,7 +199,7 @@ static void drop_client(int i)
 /* A connection that passed the peer check (ours, or the broker's). */
 static void add_client(int fd)
 {
-	if (nclients == MAX_CLIENTS) {
+	if (nclients == MAX_CLIENTS || owned_fd_add(fd)) {
 		send_line(fd, MTCP_CTL_ERR, MTCP_CTL_ERR_BUSY);
 		close(fd);
 		return;
@@ -258,6 +268,7 @@ static void receive_from_broker(void)
 		}
 		if (n <= 0) {
 			/* mtcp_restart is gone (we will be too: PDEATHSIG) */
+			owned_fd_del(broker_fd);
 			close(broker_fd);
 			broker_fd = -1;
 		}
@@ -420,6 +431,7 @@ static void *ctl_main(void *arg)
 			/* a new process: listen again, as itself and its aliases
 			 * (or through the broker); old names that nobody serves go */
 			served_req = __atomic_load_n(&e->req_gen, __ATOMIC_ACQUIRE);
+			forget_after_restart();
 			ctl_listen();
 			next_due = 0;
 			e->last_result = MTCP_RESTARTED;

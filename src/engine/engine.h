@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "image-format.h"
+#include "owned.h"
 
 #define LOG_PREFIX_ENGINE "mtcp: "
 
@@ -117,6 +118,11 @@ int config_check_dir(struct mtcp_config *cfg, char *err, size_t errlen);
 int interpose_init(void);
 int real_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
 
+/* fd_inotify.c: the paths of inotify watches, recorded by the interposed
+ * inotify_add_watch/inotify_rm_watch */
+void inotify_note_add(int fd, int wd, const char *path, uint32_t mask);
+void inotify_note_rm(int fd, int wd);
+
 /* suspend.c */
 int suspend_install_handler(int sig);
 int suspend_all(char *err, size_t errlen);
@@ -134,8 +140,6 @@ void ctl_wake(void);
 /* checkpoint.c */
 int checkpoint_run(char *err, size_t errlen);
 int checkpoint_init(void);              /* the writer's memory, once */
-int checkpoint_owns_fd(int fd);         /* the image's O_DIRECT fd, the ring */
-int checkpoint_skips_tid(pid_t tid);    /* the writer's helper threads */
 
 /* procstate.c */
 int procstate_capture(struct mtcp_rec_proc *proc, char *cwd, char *exe,
@@ -148,9 +152,7 @@ struct img_writer;
 /* image: the image's name, for messages */
 int fds_write_all(struct img_writer *w, const char *image, uint32_t *nfds, char *err,
 		  size_t errlen);
-int fds_is_library_fd(int fd);
-int ctl_owns_fd(int fd);
-void ctl_forget_fds(void);
+/* The library's own fds are never saved: owned_fd_is() (owned.h). */
 
 /* util.c: raw-syscall helpers safe on the parked path */
 uint64_t util_now_ns(void);

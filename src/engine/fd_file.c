@@ -19,7 +19,8 @@
 #define F_GET_SEALS 1034
 #endif
 
-/* The contents of fd, streamed after the FD record's path. */
+/* The contents of fd, streamed after the FD record's path (a write-only
+ * description is read through a read-only one opened for the purpose). */
 static int append_contents(struct fd_save *s, uint64_t len, int *read_rc)
 {
 	struct engine *e = &mtcp_engine;
@@ -27,10 +28,18 @@ static int append_contents(struct fd_save *s, uint64_t len, int *read_rc)
 	const size_t chunk = 2u << 20;
 	uint64_t off = 0;
 	int rc = 0;
+	long rfd = s->e->fd;
 
+	if ((s->e->open_flags & O_ACCMODE) == O_WRONLY) {
+		char proc[64];
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", s->e->fd);
+		rfd = raw_syscall4(SYS_openat, AT_FDCWD, (long)proc, O_RDONLY | O_CLOEXEC, 0);
+		if (rfd < 0)
+			return *read_rc = (int)rfd;
+	}
 	while (!rc && off < len) {
 		size_t want = len - off < chunk ? (size_t)(len - off) : chunk;
-		long got = raw_syscall4(SYS_pread64, s->e->fd, (long)buf, (long)want, (long)off);
+		long got = raw_syscall4(SYS_pread64, rfd, (long)buf, (long)want, (long)off);
 		if (got == -EINTR)
 			continue;
 		if (got < 0) {
@@ -44,7 +53,20 @@ static int append_contents(struct fd_save *s, uint64_t len, int *read_rc)
 		rc = iw_append(s->w, buf, (size_t)got);
 		off += (uint64_t)got;
 	}
+	if (rfd != s->e->fd)
+		raw_syscall1(SYS_close, rfd);
 	return rc;
+}
+
+/* Another open file description of the same deleted file or memfd, with
+ * a lower number: its record has the contents, this one shares them. */
+static int has_earlier_description(const struct fd_save *s)
+{
+	for (int i = 0; i < s->all->n && s->all->v[i].fd < s->e->fd; i++)
+		if (s->all->v[i].ino == s->e->ino && s->all->v[i].dev == s->e->dev &&
+		    s->all->v[i].same_as < 0 && s->all->v[i].kind == s->rec.kind)
+			return 1;
+	return 0;
 }
 
 int fdk_file_save(struct fd_save *s)
@@ -73,7 +95,7 @@ int fdk_file_save(struct fd_save *s)
 		snprintf(s->err, s->errlen, "deleted file on fd %d is too large", s->e->fd);
 		return -EFBIG;
 	}
-	s->rec.data_len = s->rec.size;
+	s->rec.data_len = has_earlier_description(s) ? 0 : s->rec.size;
 	if (s->rec.kind == MTCP_FD_MEMFD) {
 		n = raw_syscall2(SYS_fcntl, s->e->fd, F_GET_SEALS);
 		mf.seals = n > 0 ? (uint32_t)n : 0;

@@ -23,16 +23,6 @@
 #include <asm/ioctls.h>
 #include <linux/kcmp.h>
 
-int fds_is_library_fd(int fd)
-{
-	struct engine *e = &mtcp_engine;
-
-	for (int i = 0; i < e->nlisten; i++)
-		if (e->listen_fd[i] == fd)
-			return 1;
-	return ctl_owns_fd(fd);
-}
-
 static int is_tty(int fd)
 {
 	char t[64]; /* struct termios of the kernel: 36 bytes */
@@ -183,7 +173,7 @@ int fd_save_unsupported(struct fd_save *s, const char *what)
 }
 
 /* Pass 1: the program's fds, in order, with kind and identity. */
-static int list_fds(struct img_writer *w, struct fd_table *t, char *err, size_t errlen)
+static int list_fds(struct fd_table *t, char *err, size_t errlen)
 {
 	struct engine *e = &mtcp_engine;
 	char buf[4096];
@@ -215,8 +205,8 @@ static int list_fds(struct img_writer *w, struct fd_table *t, char *err, size_t 
 				continue;
 			for (const char *c = name; *c; c++)
 				fd = fd * 10 + (*c - '0');
-			if (fd == (int)dfd || fds_is_library_fd(fd) || fd == w->fd ||
-			    checkpoint_owns_fd(fd))
+			/* the library's own (owned.h: the image among them) */
+			if (fd == (int)dfd || owned_fd_is(fd))
 				continue;
 			if (t->n == max) {
 				snprintf(err, errlen, "more than %d open fds", max);
@@ -336,7 +326,7 @@ int fds_write_all(struct img_writer *w, const char *image, uint32_t *nfds, char 
 	int rc;
 
 	*nfds = 0;
-	rc = list_fds(w, &t, err, errlen);
+	rc = list_fds(&t, err, errlen);
 	if (rc)
 		return rc;
 	/* closed meanwhile (by the library): dropped */

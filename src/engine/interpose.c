@@ -5,15 +5,23 @@
  * but not installed; masks (sigprocmask, pthread_sigmask, sigsuspend, and
  * every handler's sa_mask) have it removed.  Raw rt_sigprocmask system
  * calls are not seen (docs/architecture.md).
+ *
+ * Also inotify_add_watch/inotify_rm_watch: the kernel tells a checkpoint
+ * which inode a watch is on, not by which path; the path is recorded here
+ * (fd_inotify.c).  Watches added by raw system calls are not seen.
  */
 #define MTCP_BUILDING_LIBRARY 1
 #include "engine.h"
+
+#include "syscall.h"
 
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/syscall.h>
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -133,4 +141,28 @@ EXPORT int sigsuspend(const sigset_t *mask)
 	if (!next_sigsuspend)
 		interpose_init();
 	return next_sigsuspend(without_ckpt(SIG_SETMASK, mask, &copy));
+}
+
+EXPORT int inotify_add_watch(int fd, const char *path, uint32_t mask)
+{
+	long wd = raw_syscall3(SYS_inotify_add_watch, fd, (long)path, mask);
+
+	if (wd < 0) {
+		errno = (int)-wd;
+		return -1;
+	}
+	inotify_note_add(fd, (int)wd, path, mask);
+	return (int)wd;
+}
+
+EXPORT int inotify_rm_watch(int fd, int wd)
+{
+	long rc = raw_syscall2(SYS_inotify_rm_watch, fd, wd);
+
+	if (rc < 0) {
+		errno = (int)-rc;
+		return -1;
+	}
+	inotify_note_rm(fd, wd);
+	return 0;
 }

@@ -231,10 +231,11 @@ static void thread_name(pid_t tid, char *out, size_t len)
 }
 
 /*
- * Threads that are not the program's: the writer's helpers, and the
- * kernel's io_uring workers (iou-wrk-*, iou-sqp-*), which live in the
- * thread group but never run user code, so they can never park.  Names
- * are read once per checkpoint (a tid may be reused between two).
+ * Threads that are not the program's: the library's own (owned.h: the
+ * writer's helpers), and the kernel's io_uring workers (iou-wrk-*,
+ * iou-sqp-*), which live in the thread group but never run user code, so
+ * they can never park.  Names are read once per checkpoint (a tid may be
+ * reused between two).
  */
 #define MAX_IO_WORKERS 64
 static pid_t io_workers[MAX_IO_WORKERS];
@@ -306,7 +307,7 @@ int suspend_all(char *err, size_t errlen)
 		}
 		for (int i = 0; i < n; i++) {
 			if (tids[i] == e->ctl_tid || slot_find(tids[i]) >= 0 ||
-			    checkpoint_skips_tid(tids[i]) || is_io_worker(tids[i]))
+			    owned_tid_is(tids[i]) || is_io_worker(tids[i]))
 				continue;
 			if (e->nslots == MTCP_MAX_THREADS) {
 				snprintf(err, errlen, "more than %d threads", MTCP_MAX_THREADS);

@@ -217,10 +217,15 @@ int fdr_restore_all(struct fdr_ctx *c)
 		}
 		if (place(c, fd, want))
 			return -1;
-		if (!f->rec.same_as && f->rec.kind != MTCP_FD_DIR)
-			/* the status flags the kind did not set itself */
-			fcntl(want, F_SETFL,
-			      (int)(f->rec.open_flags & (O_APPEND | O_NONBLOCK | O_NOATIME)));
+		if (!f->rec.same_as && f->rec.kind != MTCP_FD_DIR && !redir) {
+			/* the status flags the kind did not set itself (O_DIRECT
+			 * too: on a pipe it is packet mode, and F_SETFL sets it);
+			 * not on --fd's file, whose O_APPEND they would clear */
+			int fl = (int)(f->rec.open_flags & (O_APPEND | O_NONBLOCK | O_NOATIME |
+							    O_DIRECT));
+			if (fcntl(want, F_SETFL, fl) < 0 && (fl & O_DIRECT))
+				fcntl(want, F_SETFL, fl & ~O_DIRECT);
+		}
 		fcntl(want, F_SETFD, (int)f->rec.fd_flags & FD_CLOEXEC);
 	}
 	for (uint32_t i = 0; i < img->nfds; i++) {

@@ -27,6 +27,66 @@
 #ifndef MFD_ALLOW_SEALING
 #define MFD_ALLOW_SEALING 2u
 #endif
+#ifndef MFD_NOEXEC_SEAL
+#define MFD_NOEXEC_SEAL 8u
+#endif
+#ifndef F_SEAL_EXEC
+#define F_SEAL_EXEC 0x20
+#endif
+
+/*
+ * A deleted file or memfd that an earlier fd of the image has open through
+ * another description (e.g. a read-only reopen of /proc/self/fd/N): the
+ * same file, opened again with f's access mode.  -2: none.
+ */
+static int open_shared(struct fdr_ctx *c, const struct img_fd *f)
+{
+	char proc[64];
+	int fd;
+
+	for (uint32_t i = 0; i < c->img->nfds && &c->img->fds[i] != f; i++) {
+		const struct img_fd *g = &c->img->fds[i];
+		if (g->rec.same_as || g->rec.kind != f->rec.kind || g->rec.dev != f->rec.dev ||
+		    g->rec.ino != f->rec.ino || fdr_redirect(c, (int)g->rec.fd) ||
+		    (g->rec.fd <= 2 && fdr_keeps_stdio(g)))
+			continue;
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%u", g->rec.fd);
+		fd = open(proc, (int)(f->rec.open_flags & O_ACCMODE));
+		if (fd < 0)
+			return fdr_fail(c, "cannot open %s (fd %u) again for fd %u: %s", f->path,
+					g->rec.fd, f->rec.fd, strerror(errno));
+		if (lseek(fd, (off_t)f->rec.offset, SEEK_SET) < 0) {
+			int e = errno;
+			close(fd);
+			return fdr_fail(c, "cannot seek fd %u: %s", f->rec.fd, strerror(e));
+		}
+		return fd;
+	}
+	return -2;
+}
+
+/* memfd_create and O_TMPFILE make O_RDWR files: a description that was
+ * read-only or write-only is that file opened again so. */
+static int with_access(struct fdr_ctx *c, const struct img_fd *f, int fd)
+{
+	int acc = (int)(f->rec.open_flags & O_ACCMODE), again;
+	char proc[64];
+
+	if (fd < 0 || acc == O_RDWR)
+		return fd;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	again = open(proc, acc);
+	close(fd);
+	if (again < 0)
+		return fdr_fail(c, "cannot open %s (fd %u) again: %s", f->path, f->rec.fd,
+				strerror(errno));
+	if (lseek(again, (off_t)f->rec.offset, SEEK_SET) < 0) {
+		int e = errno;
+		close(again);
+		return fdr_fail(c, "cannot seek fd %u: %s", f->rec.fd, strerror(e));
+	}
+	return again;
+}
 
 static int copy_contents(struct fdr_ctx *c, const struct img_fd *f, int fd)
 {
@@ -81,13 +141,20 @@ static int open_memfd(struct fdr_ctx *c, const struct img_fd *f)
 {
 	struct mtcp_rec_memfd m;
 	char name[256];
+	unsigned fl;
 	int fd;
 
 	memcpy(&m, f->obj, sizeof(m));
 	memcpy(name, (const char *)f->obj + sizeof(m), m.name_len);
 	name[m.name_len] = '\0';
-	/* a memfd made without MFD_ALLOW_SEALING reports F_SEAL_SEAL alone */
-	fd = memfd_create(name, m.seals == 1 ? 0 : MFD_ALLOW_SEALING);
+	/* a memfd made without MFD_ALLOW_SEALING reports F_SEAL_SEAL alone;
+	 * F_SEAL_EXEC comes from MFD_NOEXEC_SEAL, which also drops the x bits */
+	fl = m.seals == 1 ? 0 : MFD_ALLOW_SEALING;
+	if (m.seals & F_SEAL_EXEC)
+		fl |= MFD_NOEXEC_SEAL;
+	fd = memfd_create(name, fl);
+	if (fd < 0 && (fl & MFD_NOEXEC_SEAL))
+		fd = memfd_create(name, fl & ~MFD_NOEXEC_SEAL);
 	if (fd < 0)
 		return fdr_fail(c, "cannot recreate memfd %s (fd %u): %s", name, f->rec.fd,
 				strerror(errno));
@@ -116,14 +183,18 @@ int fdr_file_open(struct fdr_ctx *c, const struct img_fd *f)
 		fd = open(f->path, O_RDONLY | O_DIRECTORY);
 		break;
 	case MTCP_FD_DELETED:
-		return open_deleted(c, f);
+		fd = open_shared(c, f);
+		return fd != -2 ? fd : with_access(c, f, open_deleted(c, f));
 	case MTCP_FD_MEMFD:
+		fd = open_shared(c, f);
+		if (fd != -2)
+			return fd;
 		fd = open_memfd(c, f);
 		if (fd >= 0 && lseek(fd, (off_t)f->rec.offset, SEEK_SET) < 0) {
 			close(fd);
 			return fdr_fail(c, "cannot seek fd %u: %s", f->rec.fd, strerror(errno));
 		}
-		return fd;
+		return with_access(c, f, fd);
 	case MTCP_FD_TTY:
 		fd = open("/dev/tty", acc | O_NOCTTY);
 		if (fd < 0) {

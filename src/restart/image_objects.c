@@ -71,7 +71,7 @@ int image_check_object(uint32_t type, const void *p, uint64_t len, uint32_t fd, 
 			break;
 		memcpy(&r, b, sizeof(r));
 		if (len != sizeof(r) + r.data_len || r.pipe_size < 4096 ||
-		    r.pipe_size > (1u << 30) || r.data_len > r.pipe_size || (r.flags & ~7u))
+		    r.pipe_size > (1u << 30) || r.data_len > r.pipe_size || (r.flags & ~31u))
 			BAD("corrupt: fd %u: bad PIPE record", fd);
 		return 0;
 	}
@@ -121,7 +121,7 @@ int image_check_object(uint32_t type, const void *p, uint64_t len, uint32_t fd, 
 		pos = sizeof(r);
 		if (r.state < MTCP_UNIX_UNCONNECTED || r.state > MTCP_UNIX_CLOSED ||
 		    (r.type != 1 && r.type != 2 && r.type != 5) || r.name_len > 108 ||
-		    r.peer_fd < -1 || (r.flags & ~3u) || r.shutdown > 3 ||
+		    r.peer_fd < -1 || (r.flags & ~7u) || r.shutdown > 3 ||
 		    take(&pos, r.name_len, len) || pos + r.queue_len != len)
 			BAD("corrupt: fd %u: bad UNIX record", fd);
 		for (uint32_t i = 0; i < r.nqueued; i++) {

@@ -189,6 +189,9 @@ static int check_region(const struct image *img, const struct mtcp_rec_region *r
 	if (r->reserved)
 		FAIL(-EINVAL, "corrupt: region %llx-%llx: reserved field is not zero",
 		     ULL(r->start), ULL(r->end));
+	if ((file || r->kind == MTCP_RGN_SHARED_ANON) && r->file_offset & 4095)
+		FAIL(-EINVAL, "corrupt: region %llx-%llx: file offset %#llx not page aligned",
+		     ULL(r->start), ULL(r->end), ULL(r->file_offset));
 	if (file && (r->file_offset & 4095 || r->path_len == 0 || path[0] != '/'))
 		FAIL(-EINVAL, "corrupt: file region %llx-%llx: file offset %#llx not page aligned "
 		     "or no absolute path", ULL(r->start), ULL(r->end), ULL(r->file_offset));

@@ -13,6 +13,7 @@
  */
 #include "image_reader.h"
 #include "restore_child.h"
+#include "fd_restore.h"
 #include "crc32c.h"
 #include "userns.h"
 #include "glibc-facts.h"
@@ -46,7 +47,8 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: mtcp_restart [--verify | --list] [--no-same-pid] [--refuse-changed] IMAGE\n"
+		"usage: mtcp_restart [--verify | --list] [--no-same-pid] [--fd N=PATH]...\n"
+		"                    [--refuse-changed] IMAGE\n"
 		"Restarts a program from a libmtcp-fast checkpoint image, in the foreground.\n"
 		"The restored program's fds 0-2 are this process's where they were a\n"
 		"terminal, or a pipe or socket to outside; files stay files.  Signals\n"
@@ -63,6 +65,9 @@ static void usage(FILE *f)
 		"                 region START END KIND FLAGS PROT [PATH]\n"
 		"                 extent ADDR LEN raw|lz4 STORED_BYTES; do not restart\n"
 		"  --no-same-pid  do not try to keep the pid and thread ids\n"
+		"  --fd N=PATH    the program's fd N (an end of a pipe whose other end was\n"
+		"                 outside it) becomes PATH: read ends read it, write ends\n"
+		"                 append to it (created 0600); repeatable\n"
 		"  --refuse-changed  do not restart if a file the program had open for\n"
 		"                 writing changed since the checkpoint (default: a warning)\n"
 		"  -h, --help     this text\n"
@@ -246,12 +251,68 @@ static void print_verified(const char *path, const struct image *img)
 		printf("degraded: %s\n", img->notes[i].text);
 }
 
+/* --fd N=PATH into o (PATH made absolute: the restore opens it after
+ * other directory changes).  0, or -1 after a one-line message. */
+static int parse_fd_option(struct fdr_options *o, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	char *end, *path;
+	long n;
+
+	errno = 0;
+	n = eq && eq != arg && arg[0] >= '0' && arg[0] <= '9' ? strtol(arg, &end, 10) : -1;
+	if (n < 0 || errno || end != eq || n > 1048575 || !eq[1]) {
+		fprintf(stderr, "mtcp_restart: --fd '%s': expected N=PATH, with N a number from 0 "
+			"to 1048575 and PATH not empty\n", arg);
+		return -1;
+	}
+	for (int i = 0; i < o->nredirect; i++)
+		if (o->redirect[i].fd == (int)n) {
+			fprintf(stderr, "mtcp_restart: --fd %ld is given twice\n", n);
+			return -1;
+		}
+	if (o->nredirect == FDR_MAX_REDIRECT) {
+		fprintf(stderr, "mtcp_restart: more than %d --fd options\n", FDR_MAX_REDIRECT);
+		return -1;
+	}
+	if (eq[1] == '/') {
+		path = strdup(eq + 1);
+	} else {
+		char *cwd = getcwd(NULL, 0);
+		path = NULL;
+		if (cwd && asprintf(&path, "%s/%s", cwd, eq + 1) < 0)
+			path = NULL;
+		free(cwd);
+	}
+	if (!path) {
+		fprintf(stderr, "mtcp_restart: --fd %ld: %s\n", n, strerror(errno ? errno : ENOMEM));
+		return -1;
+	}
+	o->redirect[o->nredirect].fd = (int)n;
+	o->redirect[o->nredirect].path = path;
+	o->nredirect++;
+	return 0;
+}
+
+/* Every --fd N names an fd the image has. */
+static int check_fd_options(const struct fdr_options *o, const struct image *img)
+{
+	for (int i = 0; i < o->nredirect; i++)
+		if (!fdr_find_fd(img, o->redirect[i].fd)) {
+			fprintf(stderr, "mtcp_restart: --fd %d: the image has no fd %d\n",
+				o->redirect[i].fd, o->redirect[i].fd);
+			return -1;
+		}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "verify", no_argument, NULL, 'V' },
 		{ "list", no_argument, NULL, 'L' },
 		{ "no-same-pid", no_argument, NULL, 'P' },
+		{ "fd", required_argument, NULL, 'F' },
 		{ "refuse-changed", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'v' },
@@ -271,7 +332,7 @@ int main(int argc, char **argv)
 	char r = 0;
 
 	opterr = 0; /* our own one-line message */
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'V':
 			verify = 1;
@@ -282,6 +343,10 @@ int main(int argc, char **argv)
 		case 'L':
 			list = 1;
 			break;
+		case 'F':
+			if (parse_fd_option(&fdo, optarg))
+				return 2;
+			break;
 		case 'C':
 			fdo.refuse_changed = 1;
 			break;
@@ -291,6 +356,10 @@ int main(int argc, char **argv)
 		case 'v':
 			printf("mtcp_restart %s\n", MTCP_VERSION_STRING);
 			return 0;
+		case ':':
+			fprintf(stderr, "mtcp_restart: option '%s' needs a value (see --help)\n",
+				argv[optind - 1]);
+			return 2;
 		default:
 			fprintf(stderr, "mtcp_restart: invalid option '%s' (see --help)\n",
 				argv[optind - 1]);
@@ -314,6 +383,10 @@ int main(int argc, char **argv)
 	}
 	memset(&ro, 0, sizeof(ro));
 	ro.fdo = &fdo;
+	if (!rc && !verify && check_fd_options(&fdo, &img)) {
+		image_free(&img);
+		return 2;
+	}
 	if (!rc && !img.restartable && !verify) {
 		snprintf(err, sizeof(err), "image format version %u can be checked (--verify, "
 			 "--list) but not restarted by this mtcp_restart: restarting needs "

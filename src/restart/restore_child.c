@@ -66,6 +66,70 @@ static void close_others(int keep_from)
 		syscall(SYS_close_range, 3, keep_from - 1, 0);
 }
 
+#ifndef F_GET_SEALS
+#define F_GET_SEALS 1034
+#endif
+#define SEALS_NO_WRITE 0x18 /* F_SEAL_WRITE | F_SEAL_FUTURE_WRITE */
+
+/*
+ * Shared memory objects (memfd, /dev/zero, SysV shm) that the image maps
+ * more than once, or that an fd of the program holds too: one memfd each
+ * (the restored fd's own object where there is one), mapped by every
+ * region of it at its offset, so that they stay one object.  A region
+ * alone keeps MAP_SHARED|MAP_ANONYMOUS.  A write-sealed memfd cannot be
+ * mapped writable to be filled: its regions stay copies (as before v4).
+ */
+static void shared_objects(const struct image *img, int *region_fd, int base, int *helper_hi)
+{
+	for (uint32_t i = 0; i < img->nregions; i++) {
+		const struct mtcp_rec_region *g = &img->regions[i].rec;
+		uint64_t need = 0;
+		int n = 0, held = -1, fd;
+
+		if (g->kind != MTCP_RGN_SHARED_ANON || !g->ino || region_fd[i] >= 0)
+			continue;
+		for (uint32_t j = i; j < img->nregions; j++) {
+			const struct mtcp_rec_region *h = &img->regions[j].rec;
+			if (h->kind == MTCP_RGN_SHARED_ANON && h->ino == g->ino && h->dev == g->dev) {
+				n++;
+				if (h->file_offset + (h->end - h->start) > need)
+					need = h->file_offset + (h->end - h->start);
+			}
+		}
+		for (uint32_t k = 0; k < img->nfds; k++) {
+			const struct img_fd *f = &img->fds[k];
+			if ((f->rec.kind == MTCP_FD_MEMFD || f->rec.kind == MTCP_FD_DELETED) &&
+			    !f->rec.same_as && f->rec.ino == g->ino && f->rec.dev == g->dev)
+				held = (int)f->rec.fd;
+		}
+		if (n < 2 && held < 0)
+			continue;
+		if (held >= 0) {
+			long seals = fcntl(held, F_GET_SEALS);
+			if (seals > 0 && (seals & SEALS_NO_WRITE))
+				continue;
+			fd = fcntl(held, F_DUPFD_CLOEXEC, base);
+		} else {
+			fd = memfd_create("mtcp-shared", MFD_CLOEXEC);
+			if (fd >= 0 && ftruncate(fd, (off_t)need)) {
+				close(fd);
+				fd = -1;
+			}
+		}
+		if (fd < 0)
+			die("cannot make the shared object of region %llx: %s",
+			    (unsigned long long)g->start, strerror(errno));
+		fd = move_up(fd, base);
+		if (fd > *helper_hi)
+			*helper_hi = fd;
+		for (uint32_t j = i; j < img->nregions; j++) {
+			const struct mtcp_rec_region *h = &img->regions[j].rec;
+			if (h->kind == MTCP_RGN_SHARED_ANON && h->ino == g->ino && h->dev == g->dev)
+				region_fd[j] = fd;
+		}
+	}
+}
+
 struct hole_plan {
 	uint64_t blob_off, args_off, arrays_off, stack_off, tstacks_off, stage_off, lz4_off, size;
 };
@@ -295,6 +359,8 @@ void __attribute__((noreturn)) restore_child(const char *path, struct image *img
 		if (region_fd[i] > helper_hi)
 			helper_hi = region_fd[i];
 	}
+
+	shared_objects(img, region_fd, base, &helper_hi);
 
 	/* size the hole */
 	{

@@ -71,15 +71,18 @@ static void usage(FILE *f)
 		"                     0: only on demand (MTCP_INTERVAL)\n"
 		"  --signal N|NAME    checkpoint signal, e.g. 62, USR2, RTMIN+3 (MTCP_SIGNAL)\n"
 		"  --keep N           keep the last N images, 1..1000 (MTCP_KEEP)\n"
-		"  --inherit          preload the library into programs PROGRAM executes\n"
-		"                     too (MTCP_INHERIT=1)\n"
+		"  --inherit          checkpoint the processes PROGRAM starts too: they\n"
+		"                     get the library as well (MTCP_INHERIT=1)\n"
 		"  --strict           a checkpoint that would be degraded (something would\n"
 		"                     not come back as it was) fails, and the previous image\n"
 		"                     is kept (MTCP_STRICT=1)\n"
 		"  -h, --help         show this help and exit\n"
 		"      --version      show the version and exit\n"
 		"\n"
-		"Options not given leave the environment variable alone.\n"
+		"Options not given leave the environment variable alone.  PROGRAM stays\n"
+		"checkpointable when it executes another program in its place (a #!\n"
+		"wrapper that ends in exec); the processes it starts do not get the\n"
+		"library, unless --inherit.\n"
 		"Exit status: PROGRAM's own; 1 if the image directory is refused (writable\n"
 		"by other users and not sticky, or no file can be created in it), 2 for a\n"
 		"usage error, 126 if PROGRAM cannot be run under the checkpointer, 127 if\n"
@@ -357,7 +360,7 @@ int main(int argc, char **argv)
 {
 	static char dir[PATH_MAX], lib[PATH_MAX], prog[PATH_MAX];
 	const char *dir_arg = NULL, *interval_arg = NULL, *why = NULL;
-	char keep_str[16], signal_str[16];
+	char keep_str[16], signal_str[16], pid_str[16];
 	int sig = 0, keep = 0, inherit = 0, strict = 0, opt, rc;
 	double interval;
 
@@ -463,6 +466,10 @@ int main(int argc, char **argv)
 		set_env("MTCP_INHERIT", "1");
 	if (strict)
 		set_env("MTCP_STRICT", "1");
+	/* PROGRAM runs as this process: the library starts in this pid, and
+	 * again after an exec in it, and nowhere else (unless --inherit). */
+	snprintf(pid_str, sizeof(pid_str), "%d", (int)getpid());
+	set_env(MTCP_LAUNCH_PID_ENV, pid_str);
 
 	execv(prog, &argv[optind]);
 	rc = errno;

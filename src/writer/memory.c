@@ -384,7 +384,12 @@ static void classify(const struct maps_entry *e, struct region_job *j, uint32_t 
 	j->path = e->path;
 	r->path_len = (uint32_t)e->path_len;
 	if (e->shared) {
-		/* /dev/zero, SysV shm and memfd mappings: memory, not a file */
+		/* /dev/zero, SysV shm and memfd mappings: memory, not a file.
+		 * The object's identity and offset (v4) let a restart map the
+		 * regions of one object from one memfd, so they stay shared. */
+		r->dev = makedev(e->dev_major, e->dev_minor);
+		r->ino = e->inode;
+		r->file_offset = e->offset;
 		if (e->deleted || !strncmp(path, "/dev/zero", 9) || !strncmp(path, "/SYSV", 5)) {
 			r->kind = MTCP_RGN_SHARED_ANON;
 			return;

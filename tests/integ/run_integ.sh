@@ -7,7 +7,8 @@
 #
 #   run_integ.sh --mode restart|continue|chain|selfckpt [--rounds N]
 #                [--checkpoints N] [--interval S] [--linked] [--as-user UID]
-#                [--stdout file|pipe|null] [--pty] --program PATH [-- ARGS...]
+#                [--stdout file|pipe|null] [--pty] [--expect-ckpt WORD]
+#                --program PATH [-- ARGS...]
 #
 #   restart   ready -> checkpoint(s) -> kill -9 -> mtcp_restart IMAGE ->
 #             "woke" from the restored program -> SIGUSR1 -> PASS, exit 0
@@ -19,6 +20,9 @@
 #   selfckpt  a linked program calls mtcp_checkpoint() itself and sends
 #             "image PATH" then "ready"; it is killed and restarted, and the
 #             restored program must pass on its own
+#
+# --expect-ckpt complete|degraded: what every checkpoint must say on
+# mtcp_checkpoint's stderr.
 #
 # Tools come from the environment: MTCP_LAUNCH, MTCP_CHECKPOINT,
 # MTCP_RESTART (and MT_PTY_RUN for --pty).  The program learns the FIFO
@@ -39,6 +43,7 @@ AS_USER=
 STDOUT="file"
 PTY=0
 PROGRAM=
+EXPECT_CKPT=
 ARGS=()
 WAIT_S=${MT_WAIT_S:-30}
 
@@ -56,6 +61,7 @@ while (($#)); do
 	--stdout) STDOUT=${2-}; shift 2 || usage_error "--stdout needs a value" ;;
 	--pty) PTY=1; shift ;;
 	--program) PROGRAM=${2-}; shift 2 || usage_error "--program needs a value" ;;
+	--expect-ckpt) EXPECT_CKPT=${2-}; shift 2 || usage_error "--expect-ckpt needs a value" ;;
 	--) shift; ARGS=("$@"); break ;;
 	*) usage_error "unknown argument '$1'" ;;
 	esac
@@ -70,6 +76,8 @@ esac
 [[ $CHECKPOINTS =~ ^[1-9][0-9]*$ ]] || usage_error "bad --checkpoints '$CHECKPOINTS'"
 [[ $STDOUT =~ ^(file|pipe|null)$ ]] || usage_error "bad --stdout '$STDOUT'"
 [[ -z $AS_USER || $AS_USER =~ ^[0-9]+$ ]] || usage_error "bad --as-user '$AS_USER'"
+[[ -z $EXPECT_CKPT || $EXPECT_CKPT =~ ^(complete|degraded)$ ]] ||
+	usage_error "bad --expect-ckpt '$EXPECT_CKPT'"
 [[ -n $PROGRAM && -x $PROGRAM ]] || usage_error "--program '$PROGRAM' is not executable"
 for v in MTCP_LAUNCH MTCP_CHECKPOINT MTCP_RESTART; do
 	[[ -n ${!v-} && -x ${!v} ]] || usage_error "$v is not set to an executable"
@@ -308,6 +316,9 @@ checkpoint() {
 			2>"$TMP/ckpt.err" 3>&-)
 		rc=$?
 		((rc == 0)) || failed "mtcp_checkpoint --wait $target: exit $rc: $(cat "$TMP/ckpt.err")"
+		if [[ -n $EXPECT_CKPT ]] && ! grep -q "^$EXPECT_CKPT" "$TMP/ckpt.err"; then
+			failed "mtcp_checkpoint did not say '$EXPECT_CKPT': $(cat "$TMP/ckpt.err")"
+		fi
 	done
 	IMG=$out
 	[[ -f $IMG ]] || failed "image '$IMG' does not exist"

@@ -235,10 +235,13 @@ PROBLEMS=()
 problem() { PROBLEMS+=("$*"); }
 
 # bg OUT ERR CMD...: starts CMD in the background; sets BG_PID
+# stdout through a pipe (to a cat that writes OUT): a program's stdout that
+# is a pipe to outside becomes its mtcp_restart's stdout after a restart,
+# so each process's lines land in its own file (a file would be reopened)
 bg() {
 	local out=$1 err=$2
 	shift 2
-	"$@" </dev/null >"$out" 2>"$err" &
+	"$@" </dev/null > >(cat >"$out") 2>"$err" &
 	BG_PID=$!
 	track "$BG_PID"
 }

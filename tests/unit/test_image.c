@@ -823,6 +823,28 @@ static void m_records_swapped(struct img *m)
 	rec_move(m, rec_at(m, MTCP_REC_THREAD, 1), rec_at(m, MTCP_REC_THREAD, 0));
 }
 
+/* The FD record (a deleted file's, 3 bytes of contents) made a pipe's
+ * read end, followed by its PIPE record: `data` bytes in flight in a pipe
+ * of `size` bytes. */
+static void to_pipe(struct img *m, uint32_t size, uint64_t data)
+{
+	size_t off = rec_at(m, MTCP_REC_FD, 0), n = rec_size(m, off) - 3;
+	struct mtcp_rec_pipe pr = { 77, size, 0, data };
+	struct mtcp_rec h = { MTCP_REC_PIPE, 0, sizeof(pr) + data, 0, 0 };
+
+	img_cut(m, off + n, 3);
+	rec_set_len(m, off, n - sizeof(struct mtcp_rec));
+	EDIT(m, MTCP_REC_FD, 0, struct mtcp_rec_fd, f, f.kind = MTCP_FD_PIPE; f.data_len = 0);
+	img_insert(m, off + n, sizeof(h) + sizeof(pr) + data);
+	memcpy(m->p + off + n, &h, sizeof(h));
+	memcpy(m->p + off + n + sizeof(h), &pr, sizeof(pr));
+	memset(m->p + off + n + sizeof(h) + sizeof(pr), 'p', data);
+}
+static void m_pipe_data_too_long(struct img *m)
+{
+	to_pipe(m, 4096, 4097);
+}
+
 #define BOTH 0
 #define V3 1
 #define V2 2
@@ -896,6 +918,9 @@ static const struct bad_case cases[] = {
 	{ "dumpable 3", m_dumpable, "dumpable", V3, 0 },
 	{ "v3 END of 16 bytes", m_end_short, "END record", V3, 0 },
 	{ "END's sum wrong", m_sum_wrong, "sum", V3, IMGFIX_KEEP_SUM },
+	/* v4 */
+	{ "PIPE record with more bytes than its pipe holds", m_pipe_data_too_long,
+	  "bad PIPE record", V3, 0 },
 	{ "two records swapped", m_records_swapped, "sum", V3, IMGFIX_KEEP_SUM },
 };
 #define NCASES (sizeof(cases) / sizeof(cases[0]))
@@ -948,6 +973,33 @@ static void pending_blocked_stop_signal_loads(void **state)
 		if (load_and_check(case_path, err, sizeof(err)))
 			fail_msg("refused: %s", err);
 	}
+}
+
+/* A pipe's read end with a full pipe's bytes in flight loads, its PIPE
+ * record whole (the control for m_pipe_data_too_long). */
+static void pipe_record_loads(void **state)
+{
+	struct img m = img_copy(&good);
+	struct image img;
+	struct mtcp_rec_pipe pr;
+	char err[512] = "";
+
+	(void)state;
+	to_pipe(&m, 4096, 4096);
+	imgfix_all(m.p, m.len, 0);
+	img_write(&m, case_path);
+	free(m.p);
+	if (load_and_check(case_path, err, sizeof(err)))
+		fail_msg("refused: %s", err);
+	assert_int_equal(image_load(case_path, &img, err, sizeof(err)), 0);
+	assert_int_equal(img.fds[0].rec.kind, MTCP_FD_PIPE);
+	assert_int_equal(img.fds[0].obj_type, MTCP_REC_PIPE);
+	assert_int_equal(img.fds[0].obj_len, sizeof(pr) + 4096);
+	memcpy(&pr, img.fds[0].obj, sizeof(pr));
+	assert_int_equal(pr.pipe_ino, 77);
+	assert_int_equal(pr.data_len, 4096);
+	assert_int_equal(((const char *)img.fds[0].obj)[sizeof(pr) + 4095], 'p');
+	image_free(&img);
 }
 
 static int setup(void **state)
@@ -1195,6 +1247,7 @@ int main(void)
 		cmocka_unit_test(v4_records_in_v3),
 		cmocka_unit_test(fifo_does_not_block),
 		cmocka_unit_test(pending_blocked_stop_signal_loads),
+		cmocka_unit_test(pipe_record_loads),
 	};
 	static struct CMUnitTest tests[sizeof(fixed) / sizeof(fixed[0]) + 2 * NCASES];
 	static struct run runs[2 * NCASES];

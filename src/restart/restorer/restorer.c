@@ -130,7 +130,11 @@ static void map_regions(struct rst_args *a)
 				flags |= MAP_GROWSDOWN;
 			break;
 		case MTCP_RGN_SHARED_ANON:
-			flags |= MAP_SHARED | MAP_ANONYMOUS;
+			/* one object mapped more than once, or also held by an
+			 * fd: its memfd (restore_child.c, shared_objects) */
+			flags |= MAP_SHARED | (g->fd >= 0 ? 0 : MAP_ANONYMOUS);
+			fd = g->fd;
+			off = g->fd >= 0 ? g->file_offset : 0;
 			break;
 		case MTCP_RGN_FILE_PRIVATE:
 			flags |= MAP_PRIVATE;
