@@ -27,6 +27,12 @@
 #            second restart is refused, naming the file
 set -u
 launch=$1 ckpt=$2 restart=$3 prog=$4 scenario=$5
+# the program gets stdin, stdout and stderr only (a caller may pass more,
+# such as a lock's fd, which the checkpoint would name as degraded)
+for f in /proc/"$$"/fd/*; do
+	f=${f##*/}
+	((f > 2)) && eval "exec $f>&-" 2> /dev/null
+done
 tmp=$(mktemp -d /tmp/mtcp-files.XXXXXX)
 chmod 0755 "$tmp"
 pids=()
