@@ -161,13 +161,13 @@ save)
 	echo old > "$tmp/data/old.db"
 	wonly=$tmp/data/wonly.db
 	start MTCP_SAVE_FILES='*.nomatch:*.db*' -- save "$file" "$tmp/data/big.db" "$wonly"
-	locked "$file" && locked "$wonly" || fail "the program's locks are not seen"
+	{ locked "$file" && locked "$wonly"; } || fail "the program's locks are not seen"
 	checkpoint
 	wait_for "$progerr" "big.db): 1073745920 bytes, more than the 1 GiB MTCP_SAVE_FILES saves"
 	# saving reads through the program's own fd, or not at all: another fd,
 	# once closed, would have dropped the program's POSIX locks
 	wait_for "$progerr" "wonly.db): cannot read it to save it (MTCP_SAVE_FILES): open for writing only, and locked"
-	locked "$file" && locked "$wonly" || fail "the checkpoint dropped the program's locks"
+	{ locked "$file" && locked "$wonly"; } || fail "the checkpoint dropped the program's locks"
 	kill -USR1 "$pid"
 	wait_for "$out" '^phase2'
 	killprog
@@ -188,7 +188,7 @@ save)
 		wait_for "$out" '^phase2'
 		kill -USR1 "$rpid"
 		finish
-		grep -q '^pass' "$out" && [ "$rc" = 0 ] ||
+		{ grep -q '^pass' "$out" && [ "$rc" = 0 ]; } ||
 			fail "restart $round: exit $rc, $(grep -v woke "$out")"
 		grep "test.db" "$err" | grep -v "removed $file-journal: it matches MTCP_SAVE_FILES and was made after the checkpoint" &&
 			fail "restart $round: mtcp_restart names the file: $(cat "$err")"
@@ -206,16 +206,16 @@ save)
 	mv "$file" "$tmp/moved" && ln -s "$tmp/target" "$file"
 	restart_bg
 	finish
-	[ "$rc" = 1 ] && grep -q "cannot put back $file from the image: .*(a symbolic link: not followed)" "$err" ||
+	{ [ "$rc" = 1 ] && grep -q "cannot put back $file from the image: .*(a symbolic link: not followed)" "$err"; } ||
 		fail "the file a symbolic link: exit $rc, $(cat "$err")"
 	rm "$file" && mv "$tmp/moved" "$file"
 	mv "$tmp/data" "$tmp/data.real" && ln -s "$tmp/data.real" "$tmp/data"
 	restart_bg
 	finish
-	[ "$rc" = 1 ] && grep -q "cannot put back $file from the image: .*(a directory on its path is a symbolic link" "$err" ||
+	{ [ "$rc" = 1 ] && grep -q "cannot put back $file from the image: .*(a directory on its path is a symbolic link" "$err"; } ||
 		fail "its directory a symbolic link: exit $rc, $(cat "$err")"
 	rm "$tmp/data" && mv "$tmp/data.real" "$tmp/data"
-	[ "$(cat "$tmp/target")" = target ] && [ "$(seq 300)" = "$(cat "$file")" ] ||
+	{ [ "$(cat "$tmp/target")" = target ] && [ "$(seq 300)" = "$(cat "$file")" ]; } ||
 		fail "a file was written through a symbolic link"
 	echo "ok: a symbolic link at the file or on its path: refused, nothing written"
 
@@ -229,7 +229,7 @@ save)
 	wait_for "$out" '^woke'
 	kill -USR1 "$rpid"
 	finish
-	grep -q "^fail: creating $file-journal: File exists" "$out" && [ "$rc" = 1 ] ||
+	{ grep -q "^fail: creating $file-journal: File exists" "$out" && [ "$rc" = 1 ]; } ||
 		fail "without MTCP_SAVE_FILES, with the journal: exit $rc, $(grep -v woke "$out")"
 	grep -q "warning: $file (fd [0-9]*, open for writing) changed since the checkpoint" "$err" ||
 		fail "without MTCP_SAVE_FILES: no warning: $(cat "$err")"
@@ -241,7 +241,7 @@ save)
 	wait_for "$out" '^phase2'
 	kill -USR1 "$rpid"
 	finish
-	grep -q "^fail: .*differs from line 201" "$out" && [ "$rc" = 1 ] ||
+	{ grep -q "^fail: .*differs from line 201" "$out" && [ "$rc" = 1 ]; } ||
 		fail "without MTCP_SAVE_FILES: exit $rc, $(grep -v woke "$out")"
 	echo "ok: without MTCP_SAVE_FILES the program finds its journal, or ends with the wrong rows, and is warned"
 	;;
@@ -265,7 +265,7 @@ shmap | shmap-big)
 		restart_bg
 		if [ "$scenario" = shmap-big ] && [ "$round" = 2 ]; then
 			finish
-			[ "$rc" = 1 ] && grep -q "file $file (mapped at [0-9a-f]*) is gone" "$err" ||
+			{ [ "$rc" = 1 ] && grep -q "file $file (mapped at [0-9a-f]*) is gone" "$err"; } ||
 				fail "2 MiB: exit $rc: $(cat "$err")"
 			echo "ok: a 2 MiB mapped file is not saved: $(cat "$err")"
 			break
@@ -273,7 +273,7 @@ shmap | shmap-big)
 		wait_for "$out" '^woke'
 		kill -USR1 "$rpid"
 		finish
-		grep -q '^pass' "$out" && [ "$rc" = 0 ] ||
+		{ grep -q '^pass' "$out" && [ "$rc" = 0 ]; } ||
 			fail "restart $round (file $state): exit $rc, $(grep -v woke "$out")"
 		[ -e "$file" ] && fail "restart $round: the program did not delete the file"
 		echo "ok: restart $round, the file $state at the start: the program saw its data"
