@@ -437,6 +437,15 @@ enum mtcp_filedata_why {
 	MTCP_FILEDATA_SAVE_FILES = 1,  /* its path matched MTCP_SAVE_FILES */
 	MTCP_FILEDATA_SHARED_MAP = 2,  /* a small shared mapping's file under /tmp or
 	                                  /dev/shm: recreated if gone */
+	MTCP_FILEDATA_SAVE_DIR = 3,    /* a directory of SAVE_FILES records (path: the
+	                                  directory): the contents are the
+	                                  MTCP_SAVE_FILES patterns and a NUL, then the
+	                                  name of each regular file in it that matched
+	                                  at the checkpoint, each followed by a NUL
+	                                  (at most MTCP_MAX_META_PAYLOAD bytes in all).
+	                                  A matching file in it that is not named was
+	                                  made after the checkpoint: removed at restart
+	                                  (a stale SQLite journal would be replayed) */
 };
 struct mtcp_rec_filedata {
 	uint64_t dev, ino, size, mtime_ns; /* the file at the checkpoint */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * config.c - the checkpointer's settings: defaults, then the environment
- * (MTCP_DIR, MTCP_INTERVAL, MTCP_SIGNAL, MTCP_KEEP), then
+ * (MTCP_DIR, MTCP_INTERVAL, MTCP_SIGNAL, MTCP_KEEP, MTCP_SAVE_FILES), then
  * the options given to mtcp_init(), each overriding the one before.
  * The writer's settings come from the environment only (docs/tools.md):
  * MTCP_WRITE, MTCP_SCAN, MTCP_COMPRESS, MTCP_LZ4_ACCEL, MTCP_HELPERS,
@@ -148,6 +148,14 @@ int config_from_env(struct mtcp_config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "MTCP_SIGNAL=%s: not a usable signal", v);
 		return -EINVAL;
 	}
+	v = env("MTCP_SAVE_FILES");
+	if (v && strlen(v) >= sizeof(cfg->save_files)) {
+		snprintf(err, errlen, "MTCP_SAVE_FILES: longer than %zu bytes",
+			 sizeof(cfg->save_files) - 1);
+		return -ENAMETOOLONG;
+	}
+	if (v)
+		strcpy(cfg->save_files, v);
 	v = env("MTCP_KEEP");
 	if (v && *v && opt_parse_keep(v, &cfg->keep)) {
 		snprintf(err, errlen, "MTCP_KEEP=%s: not an integer from 1 to 1000", v);

@@ -32,6 +32,8 @@ struct mtcp_config {
 	int fsync_async;         /* 1: rename first, fsync after the program resumed */
 	int direct;              /* CFG_DIRECT_*: MTCP_DIRECT */
 	int strict;              /* 1: a degraded checkpoint fails (MTCP_STRICT) */
+	char save_files[MTCP_MAX_PATH]; /* MTCP_SAVE_FILES: patterns separated by ':'
+	                                   ("": none), fd_filedata.c */
 };
 enum { CFG_DIRECT_AUTO = 0, CFG_DIRECT_ALWAYS = 1, CFG_DIRECT_NEVER = 2 };
 enum { CFG_WRITE_AUTO = 0, CFG_WRITE_URING = 1, CFG_WRITE_PLAIN = 2 };

@@ -96,6 +96,12 @@ int fdk_unix_save(struct fd_save *s);
 int fdk_socket_save(struct fd_save *s);
 int fdk_inotify_save(struct fd_save *s);
 
+/* fd_filedata.c: the FILEDATA records, after the FD records: contents of
+ * the open files matching MTCP_SAVE_FILES, and of small shared file
+ * mappings under /tmp and /dev/shm.  0 or -errno with err filled in. */
+int fd_filedata_write_all(struct img_writer *w, const char *image, const struct fd_table *t,
+			  char *err, size_t errlen);
+
 /*
  * degraded.c: what this checkpoint cannot bring back as it was.  Each
  * note becomes a DEGRADED record and is counted in the header; its

@@ -376,5 +376,7 @@ int fds_write_all(struct img_writer *w, const char *image, uint32_t *nfds, char 
 		if (!rc)
 			(*nfds)++;
 	}
+	if (!rc)
+		rc = fd_filedata_write_all(w, image, &t, err, errlen);
 	return rc;
 }

@@ -369,6 +369,39 @@ out:
 	return rc;
 }
 
+/* A SAVE_DIR record's contents: patterns, NUL, then names each ended by a
+ * NUL, every name a plain one (no '/', not "." or ".."). */
+static int load_save_dir(struct image *img, struct img_file *f, uint64_t off, char *err,
+			 size_t errlen)
+{
+	uint64_t len = f->rec.data_len;
+	char *d = malloc(len + 1), *p, *end;
+	int rc;
+
+	if (!d)
+		FAIL(-ENOMEM, "out of memory");
+	f->patterns = d;
+	rc = read_at(img->fd, d, (size_t)len, f->data_off);
+	if (rc)
+		FAIL(rc, "cannot read at %llu", ULL(f->data_off));
+	d[len] = '\0';
+	end = d + len;
+	p = memchr(d, '\0', (size_t)len);
+	if (!len || d[len - 1] || p == d)
+		FAIL(-EINVAL, "corrupt: directory record at offset %llu: bad contents", ULL(off));
+	for (p++; p < end; p += strlen(p) + 1) {
+		if (!*p || strchr(p, '/') || !strcmp(p, ".") || !strcmp(p, ".."))
+			FAIL(-EINVAL, "corrupt: directory record at offset %llu: bad name",
+			     ULL(off));
+		f->names = grow(f->names, f->nnames, sizeof(*f->names));
+		if (!f->names)
+			FAIL(-ENOMEM, "out of memory");
+		f->names[f->nnames++] = p;
+	}
+out:
+	return rc;
+}
+
 /* v4 FILEDATA: header and path kept, contents checked in pieces. */
 static int load_filedata(struct image *img, const struct mtcp_rec *r, uint64_t off, char *err,
 			 size_t errlen)
@@ -389,7 +422,9 @@ static int load_filedata(struct image *img, const struct mtcp_rec *r, uint64_t o
 	if (fr.path_len == 0 || fr.path_len > MTCP_MAX_PATH || fr.data_len > MTCP_MAX_FILEDATA ||
 	    fr.data_len != fr.size || r->len != sizeof(fr) + fr.path_len + fr.data_len ||
 	    fr.reserved || (fr.why != MTCP_FILEDATA_SAVE_FILES &&
-			    fr.why != MTCP_FILEDATA_SHARED_MAP) || (fr.mode & ~07777u))
+			    fr.why != MTCP_FILEDATA_SHARED_MAP && fr.why != MTCP_FILEDATA_SAVE_DIR) ||
+	    (fr.mode & ~07777u) ||
+	    (fr.why == MTCP_FILEDATA_SAVE_DIR && fr.data_len > MTCP_MAX_META_PAYLOAD))
 		FAIL(-EINVAL, "corrupt: bad file data record at offset %llu", ULL(off));
 	rc = fd_payload_crc(img->fd, off, r->len, &crc);
 	if (rc)
@@ -410,10 +445,13 @@ static int load_filedata(struct image *img, const struct mtcp_rec *r, uint64_t o
 	if (!img->files)
 		FAIL(-ENOMEM, "out of memory");
 	f = &img->files[img->nfiles++];
+	memset(f, 0, sizeof(*f));
 	f->rec = fr;
 	f->path = p;
 	p = NULL;
 	f->data_off = off + sizeof(fr) + fr.path_len;
+	if (fr.why == MTCP_FILEDATA_SAVE_DIR)
+		rc = load_save_dir(img, f, off, err, errlen);
 out:
 	free(p);
 	return rc;
@@ -881,16 +919,41 @@ int image_verify_data(const struct image *img, char *err, size_t errlen)
 	return rc;
 }
 
+const struct img_file *image_put_back(const struct image *img, const char *path)
+{
+	struct stat st;
+
+	for (uint32_t i = 0; i < img->nfiles; i++) {
+		const struct img_file *f = &img->files[i];
+		if (f->rec.why == MTCP_FILEDATA_SAVE_DIR || strcmp(f->path, path))
+			continue;
+		if (f->rec.why == MTCP_FILEDATA_SAVE_FILES ||
+		    (lstat(path, &st) && (errno == ENOENT || errno == ENOTDIR)))
+			return f;
+	}
+	return NULL;
+}
+
 int image_check_files(const struct image *img, char *err, size_t errlen)
 {
 	struct stat st;
 
 	for (uint32_t i = 0; i < img->nregions; i++) {
 		const struct img_region *g = &img->regions[i];
+		const struct img_file *back;
 		uint64_t mt, in_file;
 		if (g->rec.kind != MTCP_RGN_FILE_PRIVATE && g->rec.kind != MTCP_RGN_FILE_SHARED)
 			continue;
-		if (stat(g->path, &st)) {
+		back = image_put_back(img, g->path);
+		if (back) {
+			/* the restart writes it as it was before mapping it */
+			memset(&st, 0, sizeof(st));
+			st.st_dev = (dev_t)g->rec.dev;
+			st.st_ino = (ino_t)g->rec.ino;
+			st.st_size = (off_t)back->rec.size;
+			st.st_mtim.tv_sec = (time_t)(back->rec.mtime_ns / 1000000000ull);
+			st.st_mtim.tv_nsec = (long)(back->rec.mtime_ns % 1000000000ull);
+		} else if (stat(g->path, &st)) {
 			snprintf(err, errlen, "file %s (mapped at %llx) is gone: %s", g->path,
 				 ULL(g->rec.start), strerror(errno));
 			return -ENOENT;
@@ -920,8 +983,11 @@ int image_check_files(const struct image *img, char *err, size_t errlen)
 		const struct img_fd *f = &img->fds[i];
 		if ((f->rec.kind == MTCP_FD_REGULAR || f->rec.kind == MTCP_FD_DIR) &&
 		    stat(f->path, &st)) {
+			int e = errno;
+			if (f->rec.kind == MTCP_FD_REGULAR && image_put_back(img, f->path))
+				continue; /* written from the image before it is opened */
 			snprintf(err, errlen, "file %s (fd %u) is gone: %s", f->path, f->rec.fd,
-				 strerror(errno));
+				 strerror(e));
 			return -ENOENT;
 		}
 	}
@@ -940,8 +1006,11 @@ void image_free(struct image *img)
 		free(img->fds[i].path);
 		free(img->fds[i].obj);
 	}
-	for (uint32_t i = 0; i < img->nfiles; i++)
+	for (uint32_t i = 0; i < img->nfiles; i++) {
 		free(img->files[i].path);
+		free(img->files[i].patterns);
+		free(img->files[i].names);
+	}
 	for (uint32_t i = 0; i < img->nnotes; i++)
 		free(img->notes[i].text);
 	free(img->files);

@@ -45,6 +45,10 @@ struct img_file {
 	struct mtcp_rec_filedata rec;
 	char *path;
 	uint64_t data_off;     /* offset of the contents in the image */
+	/* SAVE_DIR: its contents (checked): the patterns, then names[nnames] */
+	char *patterns;
+	const char **names;
+	uint32_t nnames;
 };
 
 /* v4 DEGRADED: what will not come back as it was. */
@@ -96,6 +100,11 @@ int image_verify_data(const struct image *img, char *err, size_t errlen);
  * writing into it). */
 int image_check_files(const struct image *img, char *err, size_t errlen);
 void image_free(struct image *img);
+/* The FILEDATA record that a restart puts back at `path` (fdr_file.c), or
+ * NULL: a SAVE_FILES record always, a SHARED_MAP one if nothing is at
+ * `path` now.  image_check_files accepts such a file gone, and the check
+ * of written files leaves it alone. */
+const struct img_file *image_put_back(const struct image *img, const char *path);
 
 /* image_objects.c: the v4 object record of type `type` (payload p, len
  * bytes) for fd `fd` is well formed: its fixed part, its counts and

@@ -19,6 +19,7 @@
 #include "glibc-facts.h"
 #include "privilege.h"
 #include "broker.h"
+#include "fd_restore.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -46,7 +47,8 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: mtcp_restart [--verify | --list] [--no-same-pid] [--fd N=PATH]... IMAGE\n"
+		"usage: mtcp_restart [--verify | --list] [--no-same-pid] [--fd N=PATH]...\n"
+		"                    [--refuse-changed] IMAGE\n"
 		"Restarts a program from a libmtcp-fast checkpoint image, in the foreground.\n"
 		"The restored program's fds 0-2 are this process's where they were a\n"
 		"terminal, or a pipe or socket to outside; files stay files.  Signals\n"
@@ -58,6 +60,7 @@ static void usage(FILE *f)
 		"                 regions and extents, one per line:\n"
 		"                 fd N KIND [=DUP_OF] PATH\n"
 		"                 filedata PATH SIZE\n"
+		"                 filedir PATH NFILES\n"
 		"                 degraded FD TEXT\n"
 		"                 region START END KIND FLAGS PROT [PATH]\n"
 		"                 extent ADDR LEN raw|lz4 STORED_BYTES; do not restart\n"
@@ -65,6 +68,8 @@ static void usage(FILE *f)
 		"  --fd N=PATH    the program's fd N (an end of a pipe whose other end was\n"
 		"                 outside it) becomes PATH: read ends read it, write ends\n"
 		"                 append to it (created 0600); repeatable\n"
+		"  --refuse-changed  do not restart if a file the program had open for\n"
+		"                 writing changed since the checkpoint (default: a warning)\n"
 		"  -h, --help     this text\n"
 		"  --version      print the version\n"
 		"Exit status: the program's; 1 if the image cannot be restarted; 2 on a usage error.\n");
@@ -162,8 +167,11 @@ static void print_list(const struct image *img)
 		printf(" %s\n", f->path);
 	}
 	for (uint32_t i = 0; i < img->nfiles; i++)
-		printf("filedata %s %llu\n", img->files[i].path,
-		       (unsigned long long)img->files[i].rec.size);
+		if (img->files[i].rec.why == MTCP_FILEDATA_SAVE_DIR)
+			printf("filedir %s %u\n", img->files[i].path, img->files[i].nnames);
+		else
+			printf("filedata %s %llu\n", img->files[i].path,
+			       (unsigned long long)img->files[i].rec.size);
 	for (uint32_t i = 0; i < img->nnotes; i++)
 		printf("degraded %d %s\n", img->notes[i].fd, img->notes[i].text);
 	static const char *const kinds[] = { "?", "anon", "file-private", "file-shared",
@@ -305,6 +313,7 @@ int main(int argc, char **argv)
 		{ "list", no_argument, NULL, 'L' },
 		{ "no-same-pid", no_argument, NULL, 'P' },
 		{ "fd", required_argument, NULL, 'F' },
+		{ "refuse-changed", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
@@ -337,6 +346,9 @@ int main(int argc, char **argv)
 		case 'F':
 			if (parse_fd_option(&fdo, optarg))
 				return 2;
+			break;
+		case 'C':
+			fdo.refuse_changed = 1;
 			break;
 		case 'h':
 			usage(stdout);

@@ -1180,6 +1180,24 @@ static void v4_filedata_size(void **state)
 	refused_v4(&m, "bad file data record");
 }
 
+static void v4_filedata_why(void **state)
+{
+	struct img m = objects_image();
+	(void)state;
+	EDIT(&m, MTCP_REC_FILEDATA, 0, struct mtcp_rec_filedata, f, f.why = 4);
+	refused_v4(&m, "bad file data record");
+}
+
+/* why 3 (SAVE_DIR): its contents must be patterns, a NUL, then names each
+ * ended by a NUL; "hello" has no NUL */
+static void v4_filedata_dir_contents(void **state)
+{
+	struct img m = objects_image();
+	(void)state;
+	EDIT(&m, MTCP_REC_FILEDATA, 0, struct mtcp_rec_filedata, f, f.why = MTCP_FILEDATA_SAVE_DIR);
+	refused_v4(&m, "directory record at offset");
+}
+
 static void v4_records_in_v3(void **state)
 {
 	/* an eventfd kind in a version 3 image */
@@ -1224,6 +1242,8 @@ int main(void)
 		cmocka_unit_test(v4_degraded_text_nul),
 		cmocka_unit_test(v4_filedata_relative),
 		cmocka_unit_test(v4_filedata_size),
+		cmocka_unit_test(v4_filedata_why),
+		cmocka_unit_test(v4_filedata_dir_contents),
 		cmocka_unit_test(v4_records_in_v3),
 		cmocka_unit_test(fifo_does_not_block),
 		cmocka_unit_test(pending_blocked_stop_signal_loads),
