@@ -10,7 +10,6 @@
 // the checkpoint's file offset, writes the same bytes at the same place
 // again: the file ends as the uninterrupted run's would.  Used by
 // stdout_file.sh and wrapper_exec.sh.
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
