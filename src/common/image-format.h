@@ -403,13 +403,23 @@ enum mtcp_socket_state {
 	MTCP_SOCKET_CLOSED = 2,    /* a connection: comes back closed */
 	MTCP_SOCKET_OTHER = 3,     /* unconnected: a fresh socket, bound if it was */
 };
+/* SOCKET options kept (MTCP_SOCKOPT_*: set again before bind). */
+#define MTCP_SOCKOPT_REUSEADDR (1u << 0)
+#define MTCP_SOCKOPT_REUSEPORT (1u << 1)
+#define MTCP_SOCKOPT_V6ONLY (1u << 2)
+#define MTCP_SOCKOPT_KEEPALIVE (1u << 3)
+#define MTCP_SOCKOPT_NODELAY (1u << 4)
+#define MTCP_SOCKOPT_BROADCAST (1u << 5)
+#define MTCP_SOCKOPT_ALL 0x3fu
 struct mtcp_rec_socket {
 	uint32_t family, type, protocol;
 	uint32_t state;       /* enum mtcp_socket_state */
 	uint32_t backlog;
 	uint32_t name_len;    /* bytes of the bound address (struct sockaddr_*) after this */
+	uint32_t options;     /* MTCP_SOCKOPT_* that were on */
+	uint32_t reserved;
 };
-_Static_assert(sizeof(struct mtcp_rec_socket) == 24, "socket record size");
+_Static_assert(sizeof(struct mtcp_rec_socket) == 32, "socket record size");
 
 /* INOTIFY: one entry per watch, each followed by its path. */
 struct mtcp_rec_inotify {

@@ -54,6 +54,34 @@ static void addr_text(const struct sockaddr_storage *a, char *out, size_t outlen
 	}
 }
 
+/* The options a restart sets again (MTCP_SOCKOPT_*). */
+static uint32_t socket_options(int fd, int family, int protocol)
+{
+	static const struct {
+		int level, opt;
+		uint32_t bit;
+	} o[] = {
+		{ SOL_SOCKET, SO_REUSEADDR, MTCP_SOCKOPT_REUSEADDR },
+		{ SOL_SOCKET, SO_REUSEPORT, MTCP_SOCKOPT_REUSEPORT },
+		{ IPPROTO_IPV6, IPV6_V6ONLY, MTCP_SOCKOPT_V6ONLY },
+		{ SOL_SOCKET, SO_KEEPALIVE, MTCP_SOCKOPT_KEEPALIVE },
+		{ IPPROTO_TCP, TCP_NODELAY, MTCP_SOCKOPT_NODELAY },
+		{ SOL_SOCKET, SO_BROADCAST, MTCP_SOCKOPT_BROADCAST },
+	};
+	uint32_t on = 0;
+
+	for (size_t i = 0; i < sizeof(o) / sizeof(o[0]); i++) {
+		int v = 0;
+		if (o[i].level == IPPROTO_IPV6 && family != AF_INET6)
+			continue;
+		if (o[i].level == IPPROTO_TCP && protocol != IPPROTO_TCP && protocol != 0)
+			continue;
+		if (!getopt_int(fd, o[i].level, o[i].opt, &v) && v)
+			on |= o[i].bit;
+	}
+	return on;
+}
+
 static const char *proto_name(int type, int protocol)
 {
 	if (type == SOCK_STREAM)
@@ -104,6 +132,7 @@ int fdk_socket_save(struct fd_save *s)
 	}
 	addr_text(&me, here, sizeof(here));
 	r.name_len = ml;
+	r.options = socket_options(fd, family, protocol);
 	if (type == SOCK_STREAM && acc) {
 		uint32_t waiting = 0;
 		r.state = MTCP_SOCKET_LISTEN;

@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -130,6 +131,30 @@ static int closed_pair(struct fdr_ctx *c, const struct img_fd *f, int type)
 	return sv[0];
 }
 
+/* The options the socket had, before it is bound (REUSEPORT and V6ONLY
+ * matter to bind); one that cannot be set is a warning. */
+static void set_options(const struct fdr_ctx *c, const struct img_fd *f, int fd, uint32_t on)
+{
+	static const struct {
+		int level, opt;
+		uint32_t bit;
+		const char *name;
+	} o[] = {
+		{ SOL_SOCKET, SO_REUSEADDR, MTCP_SOCKOPT_REUSEADDR, "SO_REUSEADDR" },
+		{ SOL_SOCKET, SO_REUSEPORT, MTCP_SOCKOPT_REUSEPORT, "SO_REUSEPORT" },
+		{ IPPROTO_IPV6, IPV6_V6ONLY, MTCP_SOCKOPT_V6ONLY, "IPV6_V6ONLY" },
+		{ SOL_SOCKET, SO_KEEPALIVE, MTCP_SOCKOPT_KEEPALIVE, "SO_KEEPALIVE" },
+		{ IPPROTO_TCP, TCP_NODELAY, MTCP_SOCKOPT_NODELAY, "TCP_NODELAY" },
+		{ SOL_SOCKET, SO_BROADCAST, MTCP_SOCKOPT_BROADCAST, "SO_BROADCAST" },
+	};
+	int one = 1;
+
+	for (size_t i = 0; i < sizeof(o) / sizeof(o[0]); i++)
+		if ((on & o[i].bit) && setsockopt(fd, o[i].level, o[i].opt, &one, sizeof(one)))
+			fdr_warn(c, "fd %u: cannot set %s again: %s", f->rec.fd, o[i].name,
+				 strerror(errno));
+}
+
 int fdr_socket_open(struct fdr_ctx *c, const struct img_fd *f)
 {
 	struct mtcp_rec_socket r;
@@ -155,6 +180,7 @@ int fdr_socket_open(struct fdr_ctx *c, const struct img_fd *f)
 	if (fd < 0)
 		return fdr_fail(c, "fd %u: cannot make a socket of family %u, type %u, protocol "
 				"%u: %s", f->rec.fd, r.family, r.type, r.protocol, strerror(errno));
+	set_options(c, f, fd, r.options);
 	if (r.state == MTCP_SOCKET_LISTEN) {
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 		if (bind(fd, (struct sockaddr *)&a, r.name_len) < 0 ||

@@ -144,7 +144,8 @@ int image_check_object(uint32_t type, const void *p, uint64_t len, uint32_t fd, 
 			break;
 		memcpy(&r, b, sizeof(r));
 		if (r.state < MTCP_SOCKET_LISTEN || r.state > MTCP_SOCKET_OTHER ||
-		    r.name_len > 128 || len != sizeof(r) + r.name_len)
+		    r.name_len > 128 || len != sizeof(r) + r.name_len ||
+		    (r.options & ~MTCP_SOCKOPT_ALL) || r.reserved)
 			BAD("corrupt: fd %u: bad SOCKET record", fd);
 		return 0;
 	}

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,6 +147,14 @@ static socklen_t un_addr(struct sockaddr_un *a, const char *name, size_t len)
 	a->sun_family = AF_UNIX;
 	memcpy(a->sun_path, name, len);
 	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len);
+}
+
+static void expect_opt(int fd, int level, int opt, int want, const char *what)
+{
+	int v = -1;
+	socklen_t l = sizeof(v);
+	if (getsockopt(fd, level, opt, &v, &l) || !!v != want)
+		fail("%s is %d, expected %d", what, v, want);
 }
 
 static int un_listen(const char *name, size_t len)
@@ -323,8 +332,11 @@ static void setup(void)
 		struct sockaddr_in in = { .sin_family = AF_INET };
 		socklen_t il = sizeof(in);
 		in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		int one = 1;
 		g.udp = socket(AF_INET, SOCK_DGRAM, 0);
-		if (g.udp < 0 || bind(g.udp, (struct sockaddr *)&in, il) ||
+		if (g.udp < 0 ||
+		    setsockopt(g.udp, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)) ||
+		    bind(g.udp, (struct sockaddr *)&in, il) ||
 		    getsockname(g.udp, (struct sockaddr *)&in, &il))
 			fail("UDP socket: %s", strerror(errno));
 		g.udp_port = ntohs(in.sin_port);
@@ -335,8 +347,13 @@ static void setup(void)
 		struct sockaddr_in in = { .sin_family = AF_INET };
 		socklen_t il = sizeof(in);
 		in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		int one = 1;
 		g.tcp = socket(AF_INET, SOCK_STREAM, 0);
-		if (g.tcp < 0 || bind(g.tcp, (struct sockaddr *)&in, il) || listen(g.tcp, 16) ||
+		if (g.tcp < 0 ||
+		    setsockopt(g.tcp, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) ||
+		    setsockopt(g.tcp, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)) ||
+		    setsockopt(g.tcp, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) ||
+		    bind(g.tcp, (struct sockaddr *)&in, il) || listen(g.tcp, 16) ||
 		    getsockname(g.tcp, (struct sockaddr *)&in, &il))
 			fail("TCP listener: %s", strerror(errno));
 		g.tcp_port = ntohs(in.sin_port);
@@ -560,6 +577,8 @@ static void check_all(void)
 		if (recv(g.udp, b, sizeof(b), 0) != 3 || memcmp(b, "udp", 3))
 			fail("UDP socket: the datagram did not arrive");
 		close(c);
+		expect_opt(g.udp, SOL_SOCKET, SO_BROADCAST, 1, "UDP SO_BROADCAST");
+		expect_opt(g.udp, SOL_SOCKET, SO_REUSEPORT, 0, "UDP SO_REUSEPORT");
 	}
 
 	/* TCP: the same port; a connection is accepted and epoll sees it */
@@ -568,6 +587,9 @@ static void check_all(void)
 		socklen_t il = sizeof(in);
 		if (getsockname(g.tcp, (struct sockaddr *)&in, &il) || ntohs(in.sin_port) != g.tcp_port)
 			fail("TCP listener: not on port %d any more", g.tcp_port);
+		expect_opt(g.tcp, SOL_SOCKET, SO_REUSEPORT, 1, "TCP listener SO_REUSEPORT");
+		expect_opt(g.tcp, SOL_SOCKET, SO_KEEPALIVE, 1, "TCP listener SO_KEEPALIVE");
+		expect_opt(g.tcp, IPPROTO_TCP, TCP_NODELAY, 1, "TCP listener TCP_NODELAY");
 		in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 		int c = socket(AF_INET, SOCK_STREAM, 0);
 		if (c < 0 || connect(c, (struct sockaddr *)&in, il))
