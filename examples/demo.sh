@@ -21,8 +21,18 @@ wait_lines() { # FILE N: until FILE has N lines "second", at most 30 s
 	echo "demo: the program did not get going" >&2; exit 1
 }
 
+# fds this script inherited (a terminal emulator's, a CI runner's) would
+# be the program's too, and a pipe to outside is a degraded object
+for fd in $(ls /proc/$$/fd); do
+	[ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null
+done
+
 echo "== 1. start the demo under mtcp_launch (images go to $dir)"
-"$tools/mtcp_launch" --dir "$dir" -- "$demo" > "$out" 2>&1 &
+# its output through a pipe, as in "demo | less": a pipe to outside the
+# program becomes mtcp_restart's stdout after the restart (a file would
+# be reopened, and the restored program would go on writing there)
+exec 3> >(cat > "$out")
+"$tools/mtcp_launch" --dir "$dir" -- "$demo" >&3 2>&1 3>&- &
 pid=$!
 wait_lines "$out" 2
 cat "$out"
