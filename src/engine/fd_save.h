@@ -95,6 +95,10 @@ int fdk_signalfd_save(struct fd_save *s);
 int fdk_unix_save(struct fd_save *s);
 int fdk_socket_save(struct fd_save *s);
 int fdk_inotify_save(struct fd_save *s);
+/* fd_socket.c: socket options no record keeps, named where they are not
+ * at their defaults (SO_RCVTIMEO, SO_SNDTIMEO, SO_LINGER, SO_RCVLOWAT,
+ * SO_PRIORITY). */
+void fd_note_unsaved_sockopts(const struct fd_save *s);
 
 /* fd_filedata.c: the FILEDATA records, after the FD records: contents of
  * the open files matching MTCP_SAVE_FILES, and of small shared file

@@ -91,6 +91,45 @@ static const char *proto_name(int type, int protocol)
 	return "socket";
 }
 
+/*
+ * Socket options that no record keeps, set away from their defaults: each
+ * is named (a restart gives the default).  The options the records do
+ * keep are not looked at here.
+ */
+void fd_note_unsaved_sockopts(const struct fd_save *s)
+{
+	static const struct {
+		int opt;
+		const char *name;
+	} tv[] = { { SO_RCVTIMEO, "SO_RCVTIMEO" }, { SO_SNDTIMEO, "SO_SNDTIMEO" } };
+	struct timeval t;
+	struct linger lg;
+	socklen_t l;
+	int v, fd = s->e->fd;
+
+	for (size_t i = 0; i < sizeof(tv) / sizeof(tv[0]); i++) {
+		l = sizeof(t);
+		memset(&t, 0, sizeof(t));
+		if (!raw_syscall5(SYS_getsockopt, fd, SOL_SOCKET, tv[i].opt, (long)&t, (long)&l) &&
+		    (t.tv_sec || t.tv_usec))
+			degraded_add(fd, s->e->ino, "fd %d (%s): its %s (%ld.%06ld s) is not kept; "
+				     "after a restart it has none", fd, s->link, tv[i].name,
+				     (long)t.tv_sec, (long)t.tv_usec);
+	}
+	l = sizeof(lg);
+	memset(&lg, 0, sizeof(lg));
+	if (!raw_syscall5(SYS_getsockopt, fd, SOL_SOCKET, SO_LINGER, (long)&lg, (long)&l) &&
+	    lg.l_onoff)
+		degraded_add(fd, s->e->ino, "fd %d (%s): its SO_LINGER (%d s) is not kept", fd,
+			     s->link, lg.l_linger);
+	if (!getopt_int(fd, SOL_SOCKET, SO_RCVLOWAT, &v) && v > 1)
+		degraded_add(fd, s->e->ino, "fd %d (%s): its SO_RCVLOWAT (%d) is not kept", fd,
+			     s->link, v);
+	if (!getopt_int(fd, SOL_SOCKET, SO_PRIORITY, &v) && v)
+		degraded_add(fd, s->e->ino, "fd %d (%s): its SO_PRIORITY (%d) is not kept", fd,
+			     s->link, v);
+}
+
 int fdk_socket_save(struct fd_save *s)
 {
 	struct mtcp_rec_socket r;
@@ -173,5 +212,7 @@ int fdk_socket_save(struct fd_save *s)
 			     "connection closed by its peer", fd, proto_name(type, protocol), here,
 			     there);
 	}
+	if (r.state != MTCP_SOCKET_CLOSED)
+		fd_note_unsaved_sockopts(s);
 	return fd_emit(s, s->link, MTCP_REC_SOCKET, &r, sizeof(r), &me, r.name_len);
 }

@@ -403,6 +403,8 @@ int fdk_unix_save(struct fd_save *s)
 			}
 		}
 	}
+	if (r.state != MTCP_UNIX_CLOSED)
+		fd_note_unsaved_sockopts(s);
 	return fd_emit(s, s->link, MTCP_REC_UNIX, &r, sizeof(r), buf,
 		       (size_t)r.name_len + (size_t)r.queue_len);
 }

@@ -100,4 +100,16 @@ if out=$("$ckpt" --wait "$spid" 2>&1); then fail "strict: a degraded checkpoint 
 [ "$(ls "$dir/strict")" = "$(basename "$simg")" ] || fail "strict: files in the directory: $(ls -a "$dir/strict")"
 "$restart" --verify "$simg" >/dev/null || fail "strict: the previous image does not verify"
 kill -0 "$spid" || fail "strict: the program died"
+kill -9 "$spid"
+
+# 7. a socket option no record keeps is named, not dropped silently
+"$launch" --dir "$dir/img" -- "$holder" sockopt >"$dir/o.out" 2>"$dir/o.err" &
+pids+=($!)
+wait_for "$dir/o.out" '^ready'
+opid=$(awk '/^ready/ {print $2; exit}' "$dir/o.out")
+oimg=$("$ckpt" --wait "$opid" 2>"$dir/co.err") || fail "sockopt: checkpoint"
+grep -qx 'degraded: 1 object (mtcp_restart --verify lists them)' "$dir/co.err" ||
+	fail "sockopt: not degraded: $(cat "$dir/co.err")"
+"$restart" --verify "$oimg" | grep -q 'its SO_RCVTIMEO (1.500000 s) is not kept' ||
+	fail "sockopt: --verify does not name SO_RCVTIMEO"
 echo "PASS"

@@ -10,13 +10,16 @@
  *            the same object (same pidfs inode) as before
  * Each child's pid is printed ("child PID"): they outlive the program.
  *   SIGTERM: exits 0
- * It prints "ready" first, then "tick N" lines as it runs.
+ * It prints "ready" first, then "tick N" lines as it runs.  With the
+ * argument "sockopt" it also holds a socket pair one of whose ends has a
+ * receive timeout (SO_RCVTIMEO 1.5 s), an option no record keeps.
  */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -57,7 +60,7 @@ static void new_pidfd(void)
 	pidfd_at_10(child);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	struct sigaction sa;
 	unsigned long n = 0;
@@ -69,6 +72,15 @@ int main(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc > 1 && !strcmp(argv[1], "sockopt")) {
+		int sv[2];
+		struct timeval tv = { 1, 500000 };
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) ||
+		    setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv))) {
+			perror("socketpair");
+			return 1;
+		}
+	}
 	printf("ready %d\n", (int)getpid());
 	for (;;) {
 		struct timespec ts = { 0, 20 * 1000 * 1000 };
