@@ -27,37 +27,6 @@
 #include <sys/sysmacros.h>
 #include <linux/kcmp.h>
 
-/* The number after "key" within one line (up to '\n'), in base; *ok set. */
-static uint64_t line_field(const char *line, const char *key, int base, int *ok)
-{
-	const char *end = strchr(line, '\n');
-	size_t kl = strlen(key);
-	uint64_t v = 0;
-	int any = 0;
-
-	if (!end)
-		end = line + strlen(line);
-	for (const char *p = line; p + kl <= end; p++) {
-		if (strncmp(p, key, kl))
-			continue;
-		p += kl;
-		while (p < end && *p == ' ')
-			p++;
-		for (; p < end; p++) {
-			int d = *p >= '0' && *p <= '9' ? *p - '0'
-				: *p >= 'a' && *p <= 'f' ? *p - 'a' + 10
-				: *p >= 'A' && *p <= 'F' ? *p - 'A' + 10 : 99;
-			if (d >= base)
-				break;
-			v = v * (uint64_t)base + (uint64_t)d;
-			any = 1;
-		}
-		break;
-	}
-	*ok = any;
-	return v;
-}
-
 /* 1 if fd is the file registered in epfd as (tfd, toff); 0 if not; -1 if
  * kcmp cannot tell (not built into this kernel, or refused). */
 static int same_target(long me, int epfd, int fd, int tfd, int toff)
@@ -115,11 +84,11 @@ int fdk_epoll_save(struct fd_save *s)
 		int ok[5], toff = 0;
 		if (strncmp(p, "tfd:", 4))
 			continue;
-		int tfd = (int)line_field(p, "tfd:", 10, &ok[0]);
-		uint32_t events = (uint32_t)line_field(p, "events:", 16, &ok[1]);
-		uint64_t data = line_field(p, "data:", 16, &ok[2]);
-		uint64_t ino = line_field(p, " ino:", 16, &ok[3]);
-		uint32_t kdev = (uint32_t)line_field(p, "sdev:", 16, &ok[4]);
+		int tfd = (int)fd_line_u64(p, "tfd:", 10, &ok[0]);
+		uint32_t events = (uint32_t)fd_line_u64(p, "events:", 16, &ok[1]);
+		uint64_t data = fd_line_u64(p, "data:", 16, &ok[2]);
+		uint64_t ino = fd_line_u64(p, " ino:", 16, &ok[3]);
+		uint32_t kdev = (uint32_t)fd_line_u64(p, "sdev:", 16, &ok[4]);
 		if (!ok[0] || !ok[1] || !ok[2]) {
 			snprintf(s->err, s->errlen, "fd %d (epoll): unexpected fdinfo line", s->e->fd);
 			return -EINVAL;

@@ -143,32 +143,6 @@ static const struct watch_slot *find_watch(int fd, int wd, uint64_t ino, uint64_
 	return other;
 }
 
-/* The number after "key" within one line, in hex; *ok set. */
-static uint64_t hex_field(const char *line, const char *key, int *ok)
-{
-	const char *end = strchr(line, '\n'), *p;
-	size_t kl = strlen(key);
-	uint64_t v = 0;
-
-	*ok = 0;
-	if (!end)
-		end = line + strlen(line);
-	for (p = line; p + kl <= end && strncmp(p, key, kl); p++)
-		;
-	if (p + kl > end)
-		return 0;
-	for (p += kl; p < end; p++) {
-		int d = *p >= '0' && *p <= '9' ? *p - '0'
-			: *p >= 'a' && *p <= 'f' ? *p - 'a' + 10
-			: *p >= 'A' && *p <= 'F' ? *p - 'A' + 10 : -1;
-		if (d < 0)
-			break;
-		v = v * 16 + (uint64_t)d;
-		*ok = 1;
-	}
-	return v;
-}
-
 int fdk_inotify_save(struct fd_save *s)
 {
 	struct engine *e = &mtcp_engine;
@@ -188,10 +162,10 @@ int fdk_inotify_save(struct fd_save *s)
 		int ok[4];
 		if (strncmp(p, "inotify ", 8))
 			continue;
-		int wd = (int)hex_field(p, " wd:", &ok[0]);
-		uint64_t ino = hex_field(p, " ino:", &ok[1]);
-		uint32_t kdev = (uint32_t)hex_field(p, " sdev:", &ok[2]);
-		uint32_t mask = (uint32_t)hex_field(p, " mask:", &ok[3]);
+		int wd = (int)fd_line_u64(p, " wd:", 16, &ok[0]);
+		uint64_t ino = fd_line_u64(p, " ino:", 16, &ok[1]);
+		uint32_t kdev = (uint32_t)fd_line_u64(p, " sdev:", 16, &ok[2]);
+		uint32_t mask = (uint32_t)fd_line_u64(p, " mask:", 16, &ok[3]);
 		if (!ok[0] || !ok[1] || !ok[2] || !ok[3]) {
 			snprintf(s->err, s->errlen, "fd %d (inotify): unexpected fdinfo line", fd);
 			return -EINVAL;

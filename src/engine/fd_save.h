@@ -80,6 +80,10 @@ long fd_read_fdinfo(int fd, char *buf, size_t len);
 /* The value of "key" in fdinfo text (key includes the colon), parsed with
  * base (0: as strtoull would); 0 if absent, *found says. */
 uint64_t fd_info_u64(const char *info, const char *key, int base, int *found);
+/* The number after "key" anywhere within one line (up to its '\n'; the
+ * epoll and inotify lines hold several fields), spaces skipped, in base;
+ * *ok: digits were found (their count). */
+uint64_t fd_line_u64(const char *line, const char *key, int base, int *ok);
 
 /* An fd whose kind cannot be saved: an OTHER record (it reads as /dev/null
  * after a restart) and a degraded note saying so. */

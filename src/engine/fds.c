@@ -107,11 +107,36 @@ long fd_read_fdinfo(int fd, char *buf, size_t len)
 	return util_read_file(path, buf, len);
 }
 
+/* The number in base at p, up to end or the first character that is not
+ * one of its digits; *n: how many digits there were. */
+static uint64_t parse_digits(const char *p, const char *end, int base, int *n)
+{
+	uint64_t v = 0;
+
+	*n = 0;
+	for (; p < end; p++) {
+		int d = *p >= '0' && *p <= '9' ? *p - '0'
+			: *p >= 'a' && *p <= 'f' ? *p - 'a' + 10
+			: *p >= 'A' && *p <= 'F' ? *p - 'A' + 10 : 99;
+		if (d >= base)
+			break;
+		v = v * (uint64_t)base + (uint64_t)d;
+		(*n)++;
+	}
+	return v;
+}
+
+static const char *line_end(const char *line)
+{
+	const char *end = strchr(line, '\n');
+	return end ? end : line + strlen(line);
+}
+
 uint64_t fd_info_u64(const char *info, const char *key, int base, int *found)
 {
 	const char *p = info;
 	size_t kl = strlen(key);
-	uint64_t v = 0;
+	int n;
 
 	if (found)
 		*found = 0;
@@ -127,17 +152,26 @@ uint64_t fd_info_u64(const char *info, const char *key, int base, int *found)
 		} else if (base == 0) {
 			base = p[0] == '0' ? 8 : 10;
 		}
-		for (;; p++) {
-			int d = *p >= '0' && *p <= '9' ? *p - '0'
-				: *p >= 'a' && *p <= 'f' ? *p - 'a' + 10
-				: *p >= 'A' && *p <= 'F' ? *p - 'A' + 10 : 99;
-			if (d >= base)
-				break;
-			v = v * (uint64_t)base + (uint64_t)d;
-		}
 		if (found)
 			*found = 1;
-		return v;
+		return parse_digits(p, line_end(p), base, &n);
+	}
+	return 0;
+}
+
+uint64_t fd_line_u64(const char *line, const char *key, int base, int *ok)
+{
+	const char *end = line_end(line);
+	size_t kl = strlen(key);
+
+	*ok = 0;
+	for (const char *p = line; p + kl <= end; p++) {
+		if (strncmp(p, key, kl))
+			continue;
+		p += kl;
+		while (p < end && *p == ' ')
+			p++;
+		return parse_digits(p, end, base, ok);
 	}
 	return 0;
 }
