@@ -85,6 +85,9 @@ uint64_t fd_info_u64(const char *info, const char *key, int base, int *found);
  * *ok: digits were found (their count). */
 uint64_t fd_line_u64(const char *line, const char *key, int base, int *ok);
 
+/* getsockopt of an int: 0, or -errno with *val left as it was. */
+int fd_sockopt_int(int fd, int level, int opt, int *val);
+
 /* An fd whose kind cannot be saved: an OTHER record (it reads as /dev/null
  * after a restart) and a degraded note saying so. */
 int fd_save_unsupported(struct fd_save *s, const char *what);

@@ -17,6 +17,7 @@
 #include "fd_save.h"
 #include "fd_sockdiag.h"
 #include "syscall.h"
+#include "sock_text.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -28,31 +29,6 @@
 #include <sys/syscall.h>
 #include <linux/netlink.h>
 #include <linux/tcp.h>
-
-static int getopt_int(int fd, int level, int opt, int *val)
-{
-	socklen_t l = sizeof(*val);
-	*val = 0;
-	return (int)raw_syscall5(SYS_getsockopt, fd, level, opt, (long)val, (long)&l);
-}
-
-/* "1.2.3.4:80", "[::1]:80" */
-static void addr_text(const struct sockaddr_storage *a, char *out, size_t outlen)
-{
-	char ip[INET6_ADDRSTRLEN];
-
-	if (a->ss_family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)a;
-		inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip));
-		snprintf(out, outlen, "%s:%u", ip, ntohs(in->sin_port));
-	} else if (a->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)a;
-		inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip));
-		snprintf(out, outlen, "[%s]:%u", ip, ntohs(in6->sin6_port));
-	} else {
-		snprintf(out, outlen, "?");
-	}
-}
 
 /* The options a restart sets again (MTCP_SOCKOPT_*). */
 static uint32_t socket_options(int fd, int family, int protocol)
@@ -76,7 +52,7 @@ static uint32_t socket_options(int fd, int family, int protocol)
 			continue;
 		if (o[i].level == IPPROTO_TCP && protocol != IPPROTO_TCP && protocol != 0)
 			continue;
-		if (!getopt_int(fd, o[i].level, o[i].opt, &v) && v)
+		if (!fd_sockopt_int(fd, o[i].level, o[i].opt, &v) && v)
 			on |= o[i].bit;
 	}
 	return on;
@@ -122,10 +98,10 @@ void fd_note_unsaved_sockopts(const struct fd_save *s)
 	    lg.l_onoff)
 		degraded_add(fd, s->e->ino, "fd %d (%s): its SO_LINGER (%d s) is not kept", fd,
 			     s->link, lg.l_linger);
-	if (!getopt_int(fd, SOL_SOCKET, SO_RCVLOWAT, &v) && v > 1)
+	if (!fd_sockopt_int(fd, SOL_SOCKET, SO_RCVLOWAT, &v) && v > 1)
 		degraded_add(fd, s->e->ino, "fd %d (%s): its SO_RCVLOWAT (%d) is not kept", fd,
 			     s->link, v);
-	if (!getopt_int(fd, SOL_SOCKET, SO_PRIORITY, &v) && v)
+	if (!fd_sockopt_int(fd, SOL_SOCKET, SO_PRIORITY, &v) && v)
 		degraded_add(fd, s->e->ino, "fd %d (%s): its SO_PRIORITY (%d) is not kept", fd,
 			     s->link, v);
 }
@@ -136,14 +112,14 @@ int fdk_socket_save(struct fd_save *s)
 	struct sockaddr_storage me, peer;
 	socklen_t ml = sizeof(me), pl = sizeof(peer);
 	char here[80], there[80];
-	int fd = s->e->fd, family, type, protocol, acc, connected;
+	int fd = s->e->fd, family = 0, type = 0, protocol = 0, acc = 0, connected;
 
 	memset(&r, 0, sizeof(r));
 	memset(&me, 0, sizeof(me));
-	getopt_int(fd, SOL_SOCKET, SO_DOMAIN, &family);
-	getopt_int(fd, SOL_SOCKET, SO_TYPE, &type);
-	getopt_int(fd, SOL_SOCKET, SO_PROTOCOL, &protocol);
-	getopt_int(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc);
+	fd_sockopt_int(fd, SOL_SOCKET, SO_DOMAIN, &family);
+	fd_sockopt_int(fd, SOL_SOCKET, SO_TYPE, &type);
+	fd_sockopt_int(fd, SOL_SOCKET, SO_PROTOCOL, &protocol);
+	fd_sockopt_int(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc);
 	r.family = (uint32_t)family;
 	r.type = (uint32_t)type;
 	r.protocol = (uint32_t)protocol;
@@ -169,7 +145,7 @@ int fdk_socket_save(struct fd_save *s)
 		snprintf(what, sizeof(what), "a socket of family %d, type %d", family, type);
 		return fd_save_unsupported(s, what);
 	}
-	addr_text(&me, here, sizeof(here));
+	sock_inet_text(&me, here, sizeof(here));
 	r.name_len = ml;
 	r.options = socket_options(fd, family, protocol);
 	if (type == SOCK_STREAM && acc) {
@@ -205,7 +181,7 @@ int fdk_socket_save(struct fd_save *s)
 	}
 	if (r.state == MTCP_SOCKET_CLOSED && fd > 2) { /* 0-2 become mtcp_restart's */
 		if (connected)
-			addr_text(&peer, there, sizeof(there));
+			sock_inet_text(&peer, there, sizeof(there));
 		else
 			snprintf(there, sizeof(there), "(connecting)");
 		degraded_add(fd, s->e->ino, "fd %d (%s connection %s -> %s) comes back as a "

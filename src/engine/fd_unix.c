@@ -30,6 +30,7 @@
 #include "fd_save.h"
 #include "fd_sockdiag.h"
 #include "syscall.h"
+#include "sock_text.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -52,41 +53,9 @@
 
 #define TCP_LISTEN_STATE 10
 
-static int getopt_int(int fd, int level, int opt, int *val)
-{
-	socklen_t l = sizeof(*val);
-	return (int)raw_syscall5(SYS_getsockopt, fd, level, opt, (long)val, (long)&l);
-}
-
 static void setopt_int(int fd, int level, int opt, int val)
 {
 	raw_syscall5(SYS_setsockopt, fd, level, opt, (long)&val, sizeof(val));
-}
-
-static const char *type_name(int type)
-{
-	return type == SOCK_STREAM ? "stream" : type == SOCK_DGRAM ? "datagram" : "seqpacket";
-}
-
-/* "NAME" as text for messages: a path, "@abstract", or "(unnamed)". */
-static void name_text(const char *name, uint32_t len, char *out, size_t outlen)
-{
-	size_t o = 0;
-
-	if (!len) {
-		snprintf(out, outlen, "(unnamed)");
-		return;
-	}
-	for (uint32_t i = 0; i < len && o + 5 < outlen; i++) {
-		unsigned char ch = (unsigned char)name[i];
-		if (i == 0 && ch == 0)
-			out[o++] = '@';
-		else if (ch >= 32 && ch < 127)
-			out[o++] = (char)ch;
-		else
-			o += (size_t)snprintf(out + o, outlen - o, "\\x%02x", ch);
-	}
-	out[o] = '\0';
 }
 
 /*
@@ -107,12 +76,12 @@ static int peek_queue(int fd, int type, int rcv_shut, char *out, size_t cap, uin
 	/* with these off, a control message can only be SCM_RIGHTS: MSG_CTRUNC
 	 * then means descriptors were there (and none was installed) */
 	for (int i = 0; i < 3; i++) {
-		if (getopt_int(fd, SOL_SOCKET, pass_opts[i], &was[i]))
+		if (fd_sockopt_int(fd, SOL_SOCKET, pass_opts[i], &was[i]))
 			was[i] = 0;
 		if (was[i])
 			setopt_int(fd, SOL_SOCKET, pass_opts[i], 0);
 	}
-	getopt_int(fd, SOL_SOCKET, SO_PEEK_OFF, &off);
+	fd_sockopt_int(fd, SOL_SOCKET, SO_PEEK_OFF, &off);
 	setopt_int(fd, SOL_SOCKET, SO_PEEK_OFF, 0);
 	for (uint32_t guard = 0; guard < (1u << 20); guard++) {
 		struct mtcp_unix_msg m = { 0, 0 };
@@ -171,7 +140,7 @@ static int waiting_on(const struct fd_save *s, uint32_t ino)
 		struct sockdiag_unix l;
 		int acc = 0;
 		if (x->kind != MTCP_FD_UNIX || x->same_as >= 0 || x->fd == s->e->fd ||
-		    getopt_int(x->fd, SOL_SOCKET, SO_ACCEPTCONN, &acc) || !acc ||
+		    fd_sockopt_int(x->fd, SOL_SOCKET, SO_ACCEPTCONN, &acc) || !acc ||
 		    sockdiag_unix_get((uint32_t)x->ino, &l))
 			continue;
 		for (uint32_t k = 0; k < l.nicons; k++)
@@ -271,13 +240,13 @@ int fdk_unix_save(struct fd_save *s)
 	memset(&r, 0, sizeof(r));
 	r.ino = s->e->ino;
 	r.peer_fd = -1;
-	getopt_int(fd, SOL_SOCKET, SO_TYPE, &type);
+	fd_sockopt_int(fd, SOL_SOCKET, SO_TYPE, &type);
 	if (type != SOCK_STREAM && type != SOCK_DGRAM && type != SOCK_SEQPACKET)
 		return fd_save_unsupported(s, "a unix socket of an unknown type");
 	r.type = (uint32_t)type;
-	getopt_int(fd, SOL_SOCKET, SO_SNDBUF, &r.sndbuf);
-	getopt_int(fd, SOL_SOCKET, SO_RCVBUF, &r.rcvbuf);
-	if (!getopt_int(fd, SOL_SOCKET, SO_PASSCRED, &v) && v)
+	fd_sockopt_int(fd, SOL_SOCKET, SO_SNDBUF, &r.sndbuf);
+	fd_sockopt_int(fd, SOL_SOCKET, SO_RCVBUF, &r.rcvbuf);
+	if (!fd_sockopt_int(fd, SOL_SOCKET, SO_PASSCRED, &v) && v)
 		r.flags |= MTCP_UNIXF_PASSCRED;
 
 	drc = sockdiag_unix_get((uint32_t)s->e->ino, &d);
@@ -294,7 +263,7 @@ int fdk_unix_save(struct fd_save *s)
 			d.name_len = (uint32_t)(al - offsetof(struct sockaddr_un, sun_path));
 			memcpy(d.name, a.sun_path, d.name_len);
 		}
-		if (!getopt_int(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc) && acc) {
+		if (!fd_sockopt_int(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc) && acc) {
 			d.state = TCP_LISTEN_STATE;
 			d.wqueue = 128;
 		}
@@ -308,7 +277,7 @@ int fdk_unix_save(struct fd_save *s)
 	if (name_current(&d, &r.mode))
 		d.name_len = 0; /* unreachable by name: comes back unnamed */
 	r.shutdown = d.shutdown & 3u;
-	name_text(d.name, d.name_len, what, sizeof(what));
+	sock_unix_name_text(d.name, d.name_len, what, sizeof(what));
 
 	if (d.state == TCP_LISTEN_STATE) {
 		uint32_t outside = 0;
@@ -320,7 +289,7 @@ int fdk_unix_save(struct fd_save *s)
 		if (outside)
 			degraded_add(fd, s->e->ino, "fd %d (unix %s socket listening on %s): %u "
 				     "connection%s from outside the process not accepted yet %s lost",
-				     fd, type_name(type), what, outside, outside == 1 ? "" : "s",
+				     fd, sock_type_name(type), what, outside, outside == 1 ? "" : "s",
 				     outside == 1 ? "is" : "are");
 	} else if (d.has_peer && d.peer_ino &&
 		   fd_find_ino(s->all, s->e->dev, d.peer_ino, -1)) {
@@ -346,7 +315,7 @@ int fdk_unix_save(struct fd_save *s)
 		if (!raw_syscall3(SYS_ioctl, fd, SIOCOUTQ, (long)&outq) && outq > 0)
 			degraded_add(fd, s->e->ino, "fd %d (unix %s socket): what it sent on its "
 				     "connection not yet accepted by fd %d is lost", fd,
-				     type_name(type), r.peer_fd);
+				     sock_type_name(type), r.peer_fd);
 	} else if (d.has_peer) {
 		struct sockaddr_un a;
 		socklen_t al = sizeof(a);
@@ -358,14 +327,14 @@ int fdk_unix_save(struct fd_save *s)
 			uint32_t pl = (uint32_t)(al - offsetof(struct sockaddr_un, sun_path));
 			if (a.sun_path[0])
 				pl = (uint32_t)strnlen(a.sun_path, pl);
-			name_text(a.sun_path, pl, peer_name, sizeof(peer_name));
+			sock_unix_name_text(a.sun_path, pl, peer_name, sizeof(peer_name));
 		} else {
 			peer_name[0] = '\0';
 		}
 		if (fd > 2) /* 0-2 become mtcp_restart's: nothing lost */
 			degraded_add(fd, s->e->ino, "fd %d (unix %s socket connected to %s%s%s) "
 				     "comes back as a connection closed by its peer", fd,
-				     type_name(type), peer_name[0] ? peer_name : "a socket",
+				     sock_type_name(type), peer_name[0] ? peer_name : "a socket",
 				     peer_name[0] ? ", " : " ",
 				     d.peer_ino ? "outside the process" : "that is gone");
 	} else {
@@ -380,16 +349,16 @@ int fdk_unix_save(struct fd_save *s)
 		uint32_t nq = 0;
 		uint64_t ql = 0;
 		int prc;
-		getopt_int(fd, SOL_SOCKET, SO_PEEK_OFF, &off);
+		fd_sockopt_int(fd, SOL_SOCKET, SO_PEEK_OFF, &off);
 		prc = peek_queue(fd, type, d.shutdown & 1, buf + r.name_len, cap - r.name_len, &nq,
 				 &ql, &fds);
 		if (off >= 0)
 			degraded_add(fd, s->e->ino, "fd %d (unix %s socket): the program's peek "
-				     "offset (SO_PEEK_OFF %d) is not kept", fd, type_name(type), off);
+				     "offset (SO_PEEK_OFF %d) is not kept", fd, sock_type_name(type), off);
 		if (prc || (nq && !restorable)) {
 			r.flags |= MTCP_UNIXF_QUEUE_LOST;
 			degraded_add(fd, s->e->ino, "fd %d (unix %s socket): the messages queued on "
-				     "it are lost (%s)", fd, type_name(type),
+				     "it are lost (%s)", fd, sock_type_name(type),
 				     prc == -E2BIG ? "too large to save"
 				     : prc ? strerror(-prc) : "no name to send them to at restart");
 		} else {
@@ -399,7 +368,7 @@ int fdk_unix_save(struct fd_save *s)
 				r.flags |= MTCP_UNIXF_FDS_LOST;
 				degraded_add(fd, s->e->ino, "fd %d (unix %s socket): descriptors "
 					     "queued on it (SCM_RIGHTS) are lost; the bytes are kept",
-					     fd, type_name(type));
+					     fd, sock_type_name(type));
 			}
 		}
 	}

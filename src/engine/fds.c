@@ -176,6 +176,12 @@ uint64_t fd_line_u64(const char *line, const char *key, int base, int *ok)
 	return 0;
 }
 
+int fd_sockopt_int(int fd, int level, int opt, int *val)
+{
+	socklen_t l = sizeof(*val);
+	return (int)raw_syscall5(SYS_getsockopt, fd, level, opt, (long)val, (long)&l);
+}
+
 int fd_emit(struct fd_save *s, const char *path, uint32_t obj_type, const void *obj,
 	    size_t obj_len, const void *tail, size_t tail_len)
 {

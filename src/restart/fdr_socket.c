@@ -20,6 +20,7 @@
  */
 #include "fd_restore.h"
 #include "image_reader.h"
+#include "sock_text.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -31,23 +32,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-static void addr_text(const struct sockaddr_storage *a, char *out, size_t outlen)
-{
-	char ip[INET6_ADDRSTRLEN];
-
-	if (a->ss_family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)a;
-		inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip));
-		snprintf(out, outlen, "%s:%u", ip, ntohs(in->sin_port));
-	} else if (a->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)a;
-		inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip));
-		snprintf(out, outlen, "[%s]:%u", ip, ntohs(in6->sin6_port));
-	} else {
-		snprintf(out, outlen, "(family %u)", a->ss_family);
-	}
-}
 
 static int inet_port(const struct sockaddr_storage *a)
 {
@@ -166,7 +150,7 @@ int fdr_socket_open(struct fdr_ctx *c, const struct img_fd *f)
 	memset(&a, 0, sizeof(a));
 	memcpy(&a, (const char *)f->obj + sizeof(r),
 	       r.name_len < sizeof(a) ? r.name_len : sizeof(a));
-	addr_text(&a, txt, sizeof(txt));
+	sock_inet_text(&a, txt, sizeof(txt));
 
 	if (r.state == MTCP_SOCKET_CLOSED) {
 		if (r.type == SOCK_STREAM && (r.family == AF_INET || r.family == AF_INET6)) {

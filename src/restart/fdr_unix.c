@@ -27,6 +27,7 @@
  */
 #include "fd_restore.h"
 #include "image_reader.h"
+#include "sock_text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -53,26 +54,6 @@ static int parse(const struct img_fd *f, struct urec *u)
 	u->name = (const char *)f->obj + sizeof(u->r);
 	u->queue = u->name + u->r.name_len;
 	return 0;
-}
-
-static const char *type_name(uint32_t type)
-{
-	return type == SOCK_STREAM ? "stream" : type == SOCK_DGRAM ? "datagram" : "seqpacket";
-}
-
-/* The name as text: a path, "@abstract" (NULs as '@'). */
-static const char *name_text(const char *name, uint32_t len, char *out, size_t outlen)
-{
-	size_t n = len < outlen - 1 ? len : outlen - 1;
-
-	memcpy(out, name, n);
-	out[n] = '\0';
-	for (size_t i = 0; i < n; i++)
-		if (out[i] == '\0')
-			out[i] = '@';
-	if (!len)
-		strncpy(out, "(unnamed)", outlen);
-	return out;
 }
 
 static socklen_t make_addr(const char *name, uint32_t len, struct sockaddr_un *a)
@@ -130,7 +111,7 @@ static int do_bind(void *arg)
 	struct stat st;
 	int stale = 0;
 
-	name_text(op->u->name, op->u->r.name_len, txt, sizeof(txt));
+	sock_unix_name_text(op->u->name, op->u->r.name_len, txt, sizeof(txt));
 	if (path[0] && lstat(path, &st) == 0) {
 		int p, live;
 		if (!S_ISSOCK(st.st_mode))
@@ -155,7 +136,7 @@ static int do_bind(void *arg)
 	}
 	if (bind(op->fd, (const struct sockaddr *)op->a, op->alen) < 0)
 		return fdr_fail(c, "fd %u: cannot bind a unix %s socket to %s again: %s",
-				op->f->rec.fd, type_name(op->u->r.type), txt, strerror(errno));
+				op->f->rec.fd, sock_type_name(op->u->r.type), txt, strerror(errno));
 	if (path[0]) {
 		/* as the original's: the stale file's mode and owner, or the
 		 * program's umask */
@@ -274,7 +255,7 @@ static int send_queue(struct fdr_ctx *c, const struct img_fd *f, const struct ur
 			}
 			return fdr_fail(c, "fd %u: cannot put back the %u messages (%llu bytes) "
 					"queued on its unix %s socket: %s", f->rec.fd, u->r.nqueued,
-					(unsigned long long)u->r.queue_len, type_name(u->r.type),
+					(unsigned long long)u->r.queue_len, sock_type_name(u->r.type),
 					strerror(errno));
 		} while (done < m.len);
 		p += m.len;
@@ -504,7 +485,7 @@ static int connect_waiting(struct fdr_ctx *c, const struct img_fd *f, const stru
 		if (getsockname((int)f->rec.fd, (struct sockaddr *)&a, &alen) < 0)
 			alen = 0;
 	}
-	name_text(a.sun_path, alen > offsetof(struct sockaddr_un, sun_path)
+	sock_unix_name_text(a.sun_path, alen > offsetof(struct sockaddr_un, sun_path)
 				      ? (uint32_t)(alen - offsetof(struct sockaddr_un, sun_path)) : 0,
 		  txt, sizeof(txt));
 	for (uint32_t i = 0; i < n && !rc; i++) {
@@ -565,7 +546,7 @@ int fdr_unix_finish(struct fdr_ctx *c, const struct img_fd *f)
 		}
 		if (connect_name(c, me, &a, alen) < 0)
 			return fdr_fail(c, "fd %d: cannot connect again to fd %u (%s): %s", me,
-					pf->rec.fd, name_text(pu.name, pu.r.name_len, txt, sizeof(txt)),
+					pf->rec.fd, sock_unix_name_text(pu.name, pu.r.name_len, txt, sizeof(txt)),
 					strerror(errno));
 		/* its queue came from its peer (nobody else may send to it):
 		 * sent by the peer again, to its name (it has one: the
