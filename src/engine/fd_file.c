@@ -104,12 +104,7 @@ int fdk_file_save(struct fd_save *s)
 		if (mf.name_len > 249)
 			mf.name_len = 249;
 	}
-	s->rec.path_len = (uint32_t)strlen(path);
-	rc = iw_begin(s->w, MTCP_REC_FD);
-	if (!rc)
-		rc = iw_append(s->w, &s->rec, sizeof(s->rec));
-	if (!rc)
-		rc = iw_append(s->w, path, s->rec.path_len);
+	rc = fd_record_start(s, path);
 	if (!rc)
 		rc = append_contents(s, s->rec.data_len, &read_rc);
 	if (!rc)

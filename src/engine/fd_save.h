@@ -69,6 +69,10 @@ struct fd_save {
 int fd_emit(struct fd_save *s, const char *path, uint32_t obj_type, const void *obj,
 	    size_t obj_len, const void *tail, size_t tail_len);
 
+/* The FD record begun, with `path`: what else its payload holds is
+ * appended (iw_append), then iw_end.  0 or -errno. */
+int fd_record_start(struct fd_save *s, const char *path);
+
 /* The fd entry on (dev, ino) other than `not_fd`, or NULL. */
 const struct fd_entry *fd_find_ino(const struct fd_table *t, uint64_t dev, uint64_t ino,
 				   int not_fd);

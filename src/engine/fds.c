@@ -182,8 +182,7 @@ int fd_sockopt_int(int fd, int level, int opt, int *val)
 	return (int)raw_syscall5(SYS_getsockopt, fd, level, opt, (long)val, (long)&l);
 }
 
-int fd_emit(struct fd_save *s, const char *path, uint32_t obj_type, const void *obj,
-	    size_t obj_len, const void *tail, size_t tail_len)
+int fd_record_start(struct fd_save *s, const char *path)
 {
 	int rc;
 
@@ -193,6 +192,14 @@ int fd_emit(struct fd_save *s, const char *path, uint32_t obj_type, const void *
 		rc = iw_append(s->w, &s->rec, sizeof(s->rec));
 	if (!rc)
 		rc = iw_append(s->w, path, s->rec.path_len);
+	return rc;
+}
+
+int fd_emit(struct fd_save *s, const char *path, uint32_t obj_type, const void *obj,
+	    size_t obj_len, const void *tail, size_t tail_len)
+{
+	int rc = fd_record_start(s, path);
+
 	if (!rc)
 		rc = iw_end(s->w);
 	if (!rc && obj_type)
