@@ -268,12 +268,45 @@ static int fd_payload_crc(int fd, uint64_t off, uint64_t len, uint32_t *crc)
 	return 0;
 }
 
+/*
+ * A record read in pieces (FD, FILEDATA: contents that may be large): the
+ * checksum of its whole payload, then the path_len bytes after its fixed
+ * part, NUL-terminated, into *path (malloc'd; the caller checks them).
+ * `what` names the record in messages.  0, or -errno with err filled in.
+ */
+static int load_streamed(const struct image *img, const struct mtcp_rec *r, uint64_t off,
+			 size_t fixed, uint32_t path_len, const char *what, char **path,
+			 char *err, size_t errlen)
+{
+	uint32_t crc;
+	char *p = NULL;
+	int rc = fd_payload_crc(img->fd, off, r->len, &crc);
+
+	if (rc)
+		FAIL(rc, "cannot read the %s record at %llu: %s", what, ULL(off), strerror(-rc));
+	if (crc != r->payload_crc)
+		FAIL(-EINVAL, "corrupt: checksum mismatch in %s record at offset %llu", what,
+		     ULL(off));
+	p = malloc(path_len + 1);
+	if (!p)
+		FAIL(-ENOMEM, "out of memory");
+	rc = read_at(img->fd, p, path_len, off + fixed);
+	if (rc)
+		FAIL(rc, "cannot read the %s record at %llu: %s", what, ULL(off), strerror(-rc));
+	p[path_len] = '\0';
+	*path = p;
+	p = NULL;
+out:
+	free(p);
+	return rc;
+}
+
 static int load_fd(struct image *img, struct walk *wk, const struct mtcp_rec *r, uint64_t off,
 		   char *err, size_t errlen)
 {
 	struct mtcp_rec_fd fr;
 	struct img_fd *f;
-	uint32_t crc, max_kind = img->hdr.version >= 4 ? MTCP_FD_KIND_MAX : MTCP_FD_OTHER;
+	uint32_t max_kind = img->hdr.version >= 4 ? MTCP_FD_KIND_MAX : MTCP_FD_OTHER;
 	char *p = NULL;
 	int rc;
 
@@ -307,20 +340,11 @@ static int load_fd(struct image *img, struct walk *wk, const struct mtcp_rec *r,
 			FAIL(-EINVAL, "corrupt: fd %u shares the description of fd %u, which is "
 			     "not an earlier fd of its kind", fr.fd, fr.same_as - 1);
 	}
-	rc = fd_payload_crc(img->fd, off, r->len, &crc);
+	rc = load_streamed(img, r, off, sizeof(fr), fr.path_len, "fd", &p, err, errlen);
 	if (rc)
-		FAIL(rc, "cannot read the fd record at %llu: %s", ULL(off), strerror(-rc));
-	if (crc != r->payload_crc)
-		FAIL(-EINVAL, "corrupt: checksum mismatch in fd record at offset %llu", ULL(off));
-	p = malloc(fr.path_len + 1);
-	if (!p)
-		FAIL(-ENOMEM, "out of memory");
-	rc = read_at(img->fd, p, fr.path_len, off + sizeof(fr));
-	if (rc)
-		FAIL(rc, "cannot read the fd record at %llu: %s", ULL(off), strerror(-rc));
+		goto out;
 	if (!path_ok(p, fr.path_len))
 		FAIL(-EINVAL, "corrupt: fd %u: its path holds a NUL byte", fr.fd);
-	p[fr.path_len] = '\0';
 	img->fds = grow(img->fds, img->nfds, sizeof(*img->fds));
 	if (!img->fds)
 		FAIL(-ENOMEM, "out of memory");
@@ -408,7 +432,6 @@ static int load_filedata(struct image *img, const struct mtcp_rec *r, uint64_t o
 {
 	struct mtcp_rec_filedata fr;
 	struct img_file *f;
-	uint32_t crc;
 	char *p = NULL;
 	int rc;
 
@@ -426,21 +449,11 @@ static int load_filedata(struct image *img, const struct mtcp_rec *r, uint64_t o
 	    (fr.mode & ~07777u) ||
 	    (fr.why == MTCP_FILEDATA_SAVE_DIR && fr.data_len > MTCP_MAX_META_PAYLOAD))
 		FAIL(-EINVAL, "corrupt: bad file data record at offset %llu", ULL(off));
-	rc = fd_payload_crc(img->fd, off, r->len, &crc);
+	rc = load_streamed(img, r, off, sizeof(fr), fr.path_len, "file data", &p, err, errlen);
 	if (rc)
-		FAIL(rc, "cannot read the file data record at %llu: %s", ULL(off), strerror(-rc));
-	if (crc != r->payload_crc)
-		FAIL(-EINVAL, "corrupt: checksum mismatch in file data record at offset %llu",
-		     ULL(off));
-	p = malloc(fr.path_len + 1);
-	if (!p)
-		FAIL(-ENOMEM, "out of memory");
-	rc = read_at(img->fd, p, fr.path_len, off + sizeof(fr));
-	if (rc)
-		FAIL(rc, "cannot read at %llu", ULL(off));
+		goto out;
 	if (!path_ok(p, fr.path_len) || p[0] != '/')
 		FAIL(-EINVAL, "corrupt: file data record at offset %llu: bad path", ULL(off));
-	p[fr.path_len] = '\0';
 	img->files = grow(img->files, img->nfiles, sizeof(*img->files));
 	if (!img->files)
 		FAIL(-ENOMEM, "out of memory");
