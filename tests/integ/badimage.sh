@@ -162,12 +162,6 @@ wait_exit() {
 	[[ -e $TMP/timeout.$1 ]] && fatal "process $1 did not exit within $2 s"
 	return 0
 }
-alive() {
-	local s
-	read -r s 2>/dev/null <"/proc/$1/stat" || return 1
-	s=${s##*) }
-	[[ ${s:0:1} != Z ]]
-}
 # read_msg WORD WATCH [PPID]: the next FIFO line "WORD A B" (B == PPID if given)
 read_msg() {
 	local deadline=$((SECONDS + WAIT_S)) line w a b

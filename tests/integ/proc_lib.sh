@@ -1,8 +1,17 @@
 # SPDX-License-Identifier: MIT
-# proc_lib.sh - process bookkeeping shared by run_integ.sh and badimage.sh:
+# proc_lib.sh - process bookkeeping shared by run_integ.sh, badimage.sh and
+# tests/runtimes/rt_lib.sh:
 # every process a script starts (STARTED), and what it leaves behind, is
 # killed on exit; watchdogs bound every wait.  The sourcing script sets TMP
 # (a private directory with a FIFO named watchdog.fifo), STARTED=() and WD=.
+
+# alive PID: the process exists and is not a zombie.
+alive() {
+	local s
+	read -r s 2>/dev/null <"/proc/$1/stat" || return 1
+	s=${s##*) }
+	[[ ${s:0:1} != Z ]]
+}
 
 # children_of PID: the pids of its children.
 children_of() {

@@ -146,14 +146,6 @@ failed() {
 	exit 1
 }
 
-# alive PID: the process exists and is not a zombie.
-alive() {
-	local s
-	read -r s 2>/dev/null <"/proc/$1/stat" || return 1
-	s=${s##*) }
-	[[ ${s:0:1} != Z ]]
-}
-
 # parent_of PID: prints the parent pid.
 parent_of() {
 	local s

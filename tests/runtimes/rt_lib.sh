@@ -74,14 +74,6 @@ failed() {
 	exit 1
 }
 
-# alive PID: the process exists and is not a zombie.
-alive() {
-	local s
-	read -r s 2>/dev/null <"/proc/$1/stat" || return 1
-	s=${s##*) }
-	[[ ${s:0:1} != Z ]]
-}
-
 # wait_exit PID SECONDS: waits for our child PID; sets EXIT_RC.  A hang
 # fails the test.
 wait_exit() {
