@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 const char *test_doc =
@@ -67,7 +68,8 @@ static void expect_closed(int fd, const char *queued, int family, const char *wh
 }
 
 /* The open fds, as a bitmap of the first 1024 (the library's included:
- * its control thread may hold one for a moment while it starts). */
+ * its control thread holds one for a moment while it starts, and a
+ * client's socket until it has answered it). */
 #define FD_BITS 1024
 static void open_fds(unsigned char set[FD_BITS / 8])
 {
@@ -84,13 +86,17 @@ static void open_fds(unsigned char set[FD_BITS / 8])
 	closedir(d);
 }
 
-/* An fd open now that was not before: one a MSG_PEEK installed. */
-static int new_fd(const unsigned char before[FD_BITS / 8])
+/* An fd open now that was not before, on the file that is in flight
+ * (dev, ino): one a MSG_PEEK installed.  Other new fds are the library's
+ * own, for a moment. */
+static int new_fd(const unsigned char before[FD_BITS / 8], dev_t dev, ino_t ino)
 {
 	unsigned char now[FD_BITS / 8];
+	struct stat st;
 	open_fds(now);
 	for (int fd = 0; fd < FD_BITS; fd++)
-		if ((now[fd / 8] & ~before[fd / 8]) & (1u << (fd % 8)))
+		if ((now[fd / 8] & ~before[fd / 8]) & (1u << (fd % 8)) && !fstat(fd, &st) &&
+		    st.st_dev == dev && st.st_ino == ino)
 			return fd;
 	return -1;
 }
@@ -156,6 +162,7 @@ int main(int argc, char **argv)
 	socklen_t il = sizeof(in);
 	int sp[2], sr[2], sync[2], tl, tc, nl;
 	static unsigned char fds_before[FD_BITS / 8];
+	struct stat in_flight;
 	pid_t child;
 	char k;
 
@@ -207,7 +214,8 @@ int main(int argc, char **argv)
 		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &ctl,
 				     .msg_controllen = sizeof(ctl) };
 		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		if (pass < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sr))
+		if (pass < 0 || fstat(pass, &in_flight) ||
+		    socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sr))
 			fail("socketpair: %s", strerror(errno));
 		c->cmsg_level = SOL_SOCKET;
 		c->cmsg_type = SCM_RIGHTS;
@@ -229,9 +237,10 @@ int main(int argc, char **argv)
 	int nfds;
 	if (getppid() == mt_ppid0) {
 		/* continue: the checkpoint read the queues and changed nothing */
-		int extra = new_fd(fds_before);
+		int extra = new_fd(fds_before, in_flight.st_dev, in_flight.st_ino);
 		if (extra >= 0)
-			fail("the checkpoint left fd %d open, which was not before", extra);
+			fail("the checkpoint left fd %d open on the descriptor in flight, which "
+			     "was not before", extra);
 		nfds = recv_with_fds(sr[0], b, sizeof(b), &n);
 		if (n != 7 || memcmp(b, "with-fd", 7) || nfds != 1)
 			fail("sr[0]: the message with a descriptor changed (%zd bytes, %d fds)", n,
