@@ -121,8 +121,13 @@ MTCP_API int mtcp_init(const struct mtcp_options *opts);
 
 /*! mtcp_checkpoint() :
  *  Takes a checkpoint now and waits for it.  Like fork(), it "returns
- *  twice": once in the running program when the image is complete, and
- *  once more in every process restarted from that image.
+ *  twice": once in the running program when the image is complete and
+ *  durable, and once more in every process restarted from that image.
+ *  With copy-on-write (MTCP_COW=auto, the default, or 1) the program's
+ *  threads are parked only while a snapshot is taken; then they run on
+ *  while a writer process writes the image, and only the calling thread
+ *  waits for it.  With MTCP_COW=0 every thread stays parked until the
+ *  image is on disk.
  *  @return : MTCP_CHECKPOINTED after the image was written and committed;
  *            MTCP_RESTARTED when the process was just restarted from the
  *            image this call produced;
@@ -134,9 +139,19 @@ MTCP_API int mtcp_init(const struct mtcp_options *opts);
  *  Note 1 : it uses only system calls and futexes, so it may be called from
  *           a signal handler; the handler's thread is suspended with the
  *           others as usual.
- *  Note 2 : a request made while another checkpoint is running is served
- *           by that checkpoint. */
+ *  Note 2 : one checkpoint at a time.  A request made while another
+ *           checkpoint's image is still being written is served by a new
+ *           checkpoint whose snapshot is taken once that image is done:
+ *           its answer never comes from a snapshot taken before it asked. */
 MTCP_API int mtcp_checkpoint(void);
+
+/*! mtcp_restart_count() :
+ *  @return : how many restarts the running process has been through: 0 in
+ *  a process that was launched, 1 after one restart from an image, and so
+ *  on along a chain of images.  The restorer counts a restart before any
+ *  thread of the program runs again, so a thread that was running when
+ *  the image was taken sees the new count at its next instruction. */
+MTCP_API unsigned long mtcp_restart_count(void);
 
 /*! mtcp_last_image() :
  *  Copies the path of the most recent image written by this process into

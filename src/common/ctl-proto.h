@@ -15,15 +15,19 @@
  *
  *   client -> "CKPT\n"
  *   server -> "ACCEPTED\n"            at once
- *   server -> "DEGRADED <n>\n"         first, if n objects will not come back
+ *   server -> "PAUSE <ns>\n"           first: how long the program's threads
+ *                                     were parked for this checkpoint
+ *   server -> "DEGRADED <n>\n"         then, if n objects will not come back
  *                                     as they were (mtcp_restart --verify
  *                                     lists them); nothing if complete
  *   server -> "OK <image path>\n"     when the image is written, or
  *             "ERR <one-line reason>\n"
  *
  * A client that does not wait may close after ACCEPTED.  A request that
- * arrives while a checkpoint runs is answered with that checkpoint's
- * result.  EOF before the answer means the process died (or was
+ * arrives while a checkpoint runs (a copy-on-write image being written)
+ * is answered by the next checkpoint, whose snapshot is taken once this
+ * one is done: an answer never comes from a snapshot taken before the
+ * request.  EOF before the answer means the process died (or was
  * restarted from this very checkpoint's image by someone else).
  *
  * Refusals, each sent before the connection is closed:
@@ -39,6 +43,7 @@
 #define MTCP_CTL_ACCEPTED "ACCEPTED"
 #define MTCP_CTL_OK "OK "
 #define MTCP_CTL_DEGRADED "DEGRADED "
+#define MTCP_CTL_PAUSE "PAUSE "
 #define MTCP_CTL_ERR "ERR "
 #define MTCP_CTL_LINE_MAX 4200
 

@@ -297,22 +297,32 @@ __attribute__((constructor)) static void mtcp_constructor(void)
 MTCP_API int mtcp_checkpoint(void)
 {
 	struct engine *e = &mtcp_engine;
-	uint32_t done;
+	uint32_t ticket;
 	uint64_t restarts = __atomic_load_n(&mtcp_restart_info.generation, __ATOMIC_ACQUIRE);
 
 	if (!e->initialised || e->inert)
 		return -ENOTCONN;
 	if (mtcp_disable_depth > 0 || raw_syscall0(SYS_gettid) == e->ctl_tid)
 		return -EDEADLK;
-	done = __atomic_load_n(&e->done_gen, __ATOMIC_ACQUIRE);
-	__atomic_fetch_add(&e->req_gen, 1, __ATOMIC_ACQ_REL);
+	/* answered by the first checkpoint whose snapshot comes after this
+	 * request (ctl.c publishes served_req before each done_gen bump),
+	 * never by one being written when it was made */
+	ticket = __atomic_add_fetch(&e->req_gen, 1, __ATOMIC_ACQ_REL);
 	ctl_wake();
-	while (__atomic_load_n(&e->done_gen, __ATOMIC_ACQUIRE) == done)
+	for (;;) {
+		uint32_t done = __atomic_load_n(&e->done_gen, __ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&mtcp_restart_info.generation, __ATOMIC_ACQUIRE) != restarts)
+			return MTCP_RESTARTED;
+		if ((int32_t)(__atomic_load_n(&e->served_req, __ATOMIC_ACQUIRE) - ticket) >= 0)
+			return e->last_result;
 		raw_syscall4(SYS_futex, (long)&e->done_gen, RAW_FUTEX_WAIT | RAW_FUTEX_PRIVATE,
 			     done, 0);
-	if (__atomic_load_n(&mtcp_restart_info.generation, __ATOMIC_ACQUIRE) != restarts)
-		return MTCP_RESTARTED;
-	return e->last_result;
+	}
+}
+
+MTCP_API unsigned long mtcp_restart_count(void)
+{
+	return (unsigned long)__atomic_load_n(&mtcp_restart_info.generation, __ATOMIC_ACQUIRE);
 }
 
 MTCP_API int mtcp_last_image(char *buf, unsigned long len)

@@ -21,6 +21,7 @@
 #include "image_writer.h"
 #include "memory.h"
 #include "commit.h"
+#include "cow.h"
 #include "fd_save.h"
 #include "chunk.h"
 #include "identity.h"
@@ -38,6 +39,7 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 
 
 /* Large buffers, carved from the engine's scratch area. */
@@ -88,6 +90,14 @@ static void forget_closed_image(void)
 	}
 }
 
+/* The control thread closed the image's fd itself (the writer process
+ * has its own). */
+static void forget_closed_image_fd(void)
+{
+	cf.fd = -1;
+	forget_closed_image();
+}
+
 /*
  * The writer's memory, reserved once (excluded from images), and one
  * chunk encoded on the calling thread: lz4's lazily bound calls are
@@ -108,6 +118,9 @@ int checkpoint_init(void)
 		return -ENOMEM;
 	wk_memory_carve(&wk_mem, wk_base);
 	wk_memory_guard(&wk_mem);
+	if (cow_init())
+		util_log("cannot map the snapshot memory; checkpoints stop the program until "
+			 "their image is written");
 	/* a compressible page and an incompressible one: lz4's two ways out
 	 * (its memcpy and memset calls go through its own lazy PLT) */
 	j = &wk_mem.jobs[0];
@@ -252,6 +265,9 @@ static int after_restart(void)
 		wk_memory_carve(&wk_mem, wk_base);
 		wk_memory_guard(&wk_mem);
 	}
+	if (cow_after_restart())
+		util_log("cannot map the snapshot memory after restart; checkpoints stop the "
+			 "program until their image is written");
 	return MTCP_RESTARTED;
 }
 
@@ -332,28 +348,354 @@ static void stop_writer(void)
 	dfd_open = -1;
 }
 
+/* The image's second descriptor (O_DIRECT) and the sink (io_uring or
+ * pwrite) over the writer's slot buffers. */
+static int open_sink(const struct mtcp_config *c, uint64_t resident, char *err, size_t errlen)
+{
+	/* raw extents go to the disk straight from memory where the file
+	 * system allows O_DIRECT, and where there is enough of them: below
+	 * DIRECT_MIN_RESIDENT the page cache plus fsync was faster here */
+	dfd_open = -1;
+	if (c->direct == CFG_DIRECT_ALWAYS ||
+	    (c->direct == CFG_DIRECT_AUTO && resident >= DIRECT_MIN_RESIDENT)) {
+		dfd_open = commit_reopen(&cf, O_WRONLY | O_DIRECT | O_CLOEXEC);
+		if (dfd_open >= 0 && owned_fd_add(dfd_open)) {
+			raw_syscall1(SYS_close, dfd_open);
+			dfd_open = -1;
+		}
+		if (dfd_open < 0)
+			dfd_open = -1;
+	}
+	for (int i = 0; i < WK_NSLOTS; i++) {
+		wk_bufs[i].iov_base = wk_mem.out[i];
+		wk_bufs[i].iov_len = CHUNK_OUT_CAP;
+	}
+	sink_open(&sink, cf.fd, dfd_open, c->write_mode != CFG_WRITE_PLAIN, wk_bufs, WK_NSLOTS,
+		  NULL);
+	if (sink.uring) {
+		ring_fd = sink.ring.ring_fd;
+		if (owned_fd_add(ring_fd)) {
+			ring_fd = -1;
+			snprintf(err, errlen, "the library holds too many fds");
+			return -EMFILE;
+		}
+	}
+	if (c->write_mode == CFG_WRITE_URING && !sink.uring) {
+		snprintf(err, errlen, "MTCP_WRITE=uring, but io_uring is not available here "
+			 "(kernel.io_uring_disabled, seccomp or an old kernel)");
+		return -ENOSYS;
+	}
+	return 0;
+}
+
+/*
+ * Everything after the state records: the memory, the PROC record, the
+ * header again, END, the length; then the writer is stopped and the image
+ * committed under final (rewritten if that name was taken).  Run by the
+ * control thread (stop-the-world) or by the writer process.  rc < 0 with
+ * err set; -EEXIST and commit failures leave the file gone.
+ */
+static int write_rest(struct img_writer *w, struct mem_ctx *m, struct mtcp_rec_proc *proc,
+		      uint64_t proc_off, const char *cwd, const char *exe, char *final,
+		      size_t flen, uint64_t *hflags, uint64_t t[6], char *err, size_t errlen)
+{
+	const struct mtcp_config *c = &mtcp_engine.cfg;
+	static char wanted[MTCP_MAX_PATH];
+	int rc;
+
+	t[2] = util_now_ns();
+	rc = mem_write_regions(m, err, errlen);
+	t[3] = util_now_ns();
+	if (rc && !err[0]) /* a write failed: memory.c leaves naming the image to us */
+		snprintf(err, errlen, "cannot write %s: %s (while saving the memory map)", final,
+			 strerror(-rc));
+	if (!rc)
+		rc = iw_seek(w, m->off, m->nrecords, m->sum);
+	if (!rc) {
+		static char both[2 * MTCP_MAX_PATH]; /* cwd, then the exe path */
+		proc->nregions = m->nregions;
+		memcpy(both, cwd, proc->cwd_len);
+		memcpy(both + proc->cwd_len, exe, proc->exe_len);
+		rc = iw_record_at(w, proc_off, MTCP_REC_PROC, proc, sizeof(*proc), both,
+				  proc->cwd_len + proc->exe_len);
+	}
+	if (!rc) {
+		*hflags = header_flags(c, m->st.backend) |
+			  (degraded_count() ? MTCP_IMGF_DEGRADED : 0);
+		rc = rewrite_header(w, c, *hflags);
+	}
+	if (!rc)
+		rc = iw_finish(w);
+	/* memory.c made the file larger than needed: cut it to its end */
+	if (!rc && raw_syscall2(SYS_ftruncate, cf.fd, (long)w->off) < 0)
+		rc = -EIO;
+	if (rc) {
+		stop_writer();
+		if (!err[0])
+			snprintf(err, errlen, "cannot write %s: %s", final, strerror(-rc));
+		commit_abort(&cf);
+		return rc;
+	}
+	stop_writer();
+	t[4] = util_now_ns();
+	memcpy(wanted, final, sizeof(wanted));
+	if (c->fsync_async)
+		rc = commit_link_first(&cf, final, flen);
+	else
+		rc = commit_finish(&cf, final, flen, c->dir);
+	t[5] = util_now_ns();
+	if (rc == -EEXIST) {
+		snprintf(err, errlen, "cannot commit %s: a file of that name exists already, and "
+			 "so did the random names tried after it (not ours: they were left as "
+			 "they are, and this image was dropped)", wanted);
+		return rc;
+	}
+	if (rc) {
+		snprintf(err, errlen, "cannot commit %s: %s", final, strerror(-rc));
+		return rc;
+	}
+	if (strcmp(wanted, final))
+		util_log("warning: %s is someone else's file (left as it is); this image is %s",
+			 wanted, final);
+	return 0;
+}
+
+/* The newest image is final: remember it, prune what is beyond keep. */
+static void kept_add(const char *final)
+{
+	struct engine *e = &mtcp_engine;
+
+	snprintf(e->last_image, sizeof(e->last_image), "%s", final);
+	/* this lineage's own images, the oldest first */
+	if (e->nkept == 1000)
+		commit_prune(e->kept, &e->nkept, 999);
+	snprintf(e->kept[e->nkept++], MTCP_MAX_PATH, "%s", final);
+}
+
+static void log_checkpoint(const char *final, const struct mem_stats *st, uint64_t hflags,
+			   int nhelpers, const uint64_t t[6])
+{
+	struct engine *e = &mtcp_engine;
+
+	util_log("checkpoint %s: %llu bytes of memory in %llu bytes (zero %llu, lz4 %llu->%llu), "
+		 "%u extents, %d threads, %d helpers, %s%s; suspend %.3f ms, state %.3f ms, "
+		 "memory %.3f ms, finish %.3f ms, %s %.3f ms",
+		 final, (unsigned long long)st->mem_bytes, (unsigned long long)st->stored_bytes,
+		 (unsigned long long)st->zero_bytes, (unsigned long long)st->lz4_in,
+		 (unsigned long long)st->lz4_out, (unsigned)st->extents, e->nslots, nhelpers,
+		 st->backend == PS_BACKEND_SCAN_IOCTL ? "PAGEMAP_SCAN" : "pagemap",
+		 (hflags & MTCP_IMGF_URING) ? ", io_uring" : ", pwrite", (t[1] - t[0]) / 1e6,
+		 (t[2] - t[1]) / 1e6, (t[3] - t[2]) / 1e6, (t[4] - t[3]) / 1e6,
+		 e->cfg.fsync_async ? "link" : "fsync+link", (t[5] - t[4]) / 1e6);
+}
+
+/* Shared by the writer process and checkpoint_run: one checkpoint's
+ * records and memory context (static: 256 KiB and more, never on a stack;
+ * the writer inherits them). */
+static struct mtcp_rec_proc proc;
+static struct mtcp_rec_sigact sigact[MTCP_NSIG];
+static char cwd[MTCP_MAX_PATH], exe[MTCP_MAX_PATH];
+static char final[MTCP_MAX_PATH], stem[128];
+static struct img_writer w;
+static struct mem_ctx m;
+static struct mem_range ex[MAX_EXCLUDED + 4];
+static int nex;
+static uint64_t proc_off, resident;
+static struct cow_snapshot snap;
+
+/*
+ * The writer process of a copy-on-write checkpoint: its memory is the
+ * program's at the pause (plus the copies it moves into place).  It
+ * writes the rest of the image, commits it, says how it went in the
+ * result page, and exits.  It never returns.
+ */
+static __attribute__((noreturn)) void writer_main(pid_t parent)
+{
+	struct engine *e = &mtcp_engine;
+	struct cow_result *r = cow_result();
+	static char err[512];
+	uint64_t hflags = 0, t[6] = { 0 };
+	int rc;
+
+	err[0] = '\0';
+	rc = cow_writer_enter(parent, cf.fd, e->cfg.writer_gate);
+	if (rc)
+		raw_syscall1(SYS_exit_group, 3); /* the program is gone: nobody waits */
+	/* the library's memory is MADV_DONTFORK: the same addresses again */
+	rc = util_reserve_in_child();
+	if (rc) {
+		snprintf(err, sizeof(err), "the writer process cannot map its memory: %s",
+			 strerror(-rc));
+		goto fail;
+	}
+	if (wk_base) {
+		wk_memory_carve(&wk_mem, wk_base);
+		wk_memory_guard(&wk_mem);
+	}
+	rc = cow_apply(&snap);
+	if (!rc) {
+		/* before the writer maps anything of its own: a new mapping could
+		 * fill the hole of a region the clone did not carry */
+		rc = cow_find_missed(&snap, ex, nex, m.flags, e->scratch + SCRATCH_MAPS_OFF,
+				     SCRATCH_MAPS_LEN + SCRATCH_PAGEMAP_LEN, r);
+		if (rc > 0) {
+			commit_abort(&cf);
+			r->state = COW_RETRY;
+			raw_syscall1(SYS_exit_group, 0);
+		}
+	}
+	if (rc) {
+		snprintf(err, sizeof(err), "the writer process cannot set up the snapshot: %s",
+			 strerror(-rc));
+		goto fail;
+	}
+	/* its own helpers and ring: the program's process has neither now */
+	memset(&wk, 0, sizeof(wk));
+	r->nhelpers = wk_start(&wk, &wk_mem, e->cfg.helpers);
+	rc = open_sink(&e->cfg, resident, err, sizeof(err));
+	if (rc) {
+		stop_writer();
+		commit_abort(&cf);
+		goto fail;
+	}
+	m.maps_text = snap.maps;
+	m.maps_text_len = snap.maps_len;
+	/* the memory is read through /proc/self/mem (workers.h, wk_stage) */
+	m.stage_fd = (int)raw_syscall4(SYS_openat, AT_FDCWD, (long)"/proc/self/mem",
+				       O_RDONLY | O_CLOEXEC, 0);
+	if (m.stage_fd >= 0)
+		m.flags |= MEM_F_STAGE;
+	m.maps_buf = e->scratch + SCRATCH_MAPS_OFF;
+	m.scan_buf = e->scratch + SCRATCH_PAGEMAP_OFF;
+	m.wk = &wk;
+	m.sink = &sink;
+	rc = write_rest(&w, &m, &proc, proc_off, cwd, exe, final, sizeof(final), &hflags, t, err,
+			sizeof(err));
+	if (!rc && e->cfg.fsync_async) {
+		rc = commit_settle(&cf, e->cfg.dir);
+		if (rc)
+			snprintf(err, sizeof(err), "fsync of %.400s failed: %s", final,
+				 strerror(-rc));
+	}
+	if (rc)
+		goto fail;
+	r->write_ns = t[4] - t[2];
+	r->commit_ns = util_now_ns() - t[4];
+	r->hflags = hflags;
+	r->st = m.st;
+	if (e->verbose)
+		r->extra_kib = cow_extra_kib(e->scratch + SCRATCH_MAPS_OFF, SCRATCH_MAPS_LEN);
+	snprintf(r->final, sizeof(r->final), "%s", final);
+	__atomic_store_n(&r->state, COW_DONE, __ATOMIC_RELEASE);
+	raw_syscall1(SYS_exit_group, 0);
+fail:
+	r->rc = rc;
+	snprintf(r->err, sizeof(r->err), "%s", err);
+	__atomic_store_n(&r->state, COW_FAILED, __ATOMIC_RELEASE);
+	raw_syscall1(SYS_exit_group, 1);
+	__builtin_unreachable();
+}
+
+/*
+ * The copy-on-write half of a checkpoint, once the state records are
+ * written and the control thread's context saved: snapshot, writer,
+ * release, wait.  1: the writer could not be made (the caller goes on
+ * stop-the-world, still parked); 0 or -errno: done (threads released).
+ * *retry: the writer found regions the snapshot lacked: take another.
+ */
+static int run_cow(uint64_t t[6], char *err, size_t errlen, int *retry)
+{
+	struct engine *e = &mtcp_engine;
+	struct cow_result *r = cow_result();
+	char why[256];
+	uint64_t ts;
+	long pid;
+	int rc;
+
+	*retry = 0;
+	ts = util_now_ns();
+	rc = cow_snapshot(&snap, ex, nex, m.flags, e->scratch + SCRATCH_PAGEMAP_OFF,
+			  SCRATCH_PAGEMAP_LEN, why, sizeof(why));
+	if (rc) {
+		cow_warn_once(COW_WHY_SNAPSHOT, why);
+		return 1;
+	}
+	memset(r, 0, sizeof(*r));
+	pid = cow_clone();
+	if (pid == 0)
+		writer_main(e->pid);
+	if (pid < 0) {
+		struct rlimit rl;
+		cow_snapshot_drop(&snap);
+		if ((pid == -EAGAIN) && !raw_syscall4(SYS_prlimit64, 0, RLIMIT_NPROC, 0, (long)&rl))
+			snprintf(why, sizeof(why), "cannot create the writer process: the user's "
+				 "process limit (RLIMIT_NPROC %llu) is reached",
+				 (unsigned long long)rl.rlim_cur);
+		else
+			snprintf(why, sizeof(why), "cannot create the writer process: %s",
+				 strerror((int)-pid));
+		cow_warn_once(COW_WHY_CLONE, why);
+		return 1;
+	}
+	/* the image is the writer's now: if it dies, the unnamed file goes */
+	raw_syscall1(SYS_close, cf.fd);
+	forget_closed_image_fd();
+	t[2] = util_now_ns();
+	suspend_release_all();
+	e->last_pause_ns = t[2] - t[0];
+	degraded_warn();
+	cow_snapshot_drop(&snap);
+	rc = cow_wait((pid_t)pid, err, errlen);
+	t[5] = util_now_ns();
+	if (!rc && r->state == COW_RETRY) {
+		commit_forget(&cf); /* the writer removed it */
+		cow_known_add(r);
+		*retry = 1;
+		return 0;
+	}
+	if (rc) {
+		commit_abort(&cf); /* a named temporary the writer left */
+		return rc;
+	}
+	commit_forget(&cf);
+	kept_add(r->final);
+	commit_prune(e->kept, &e->nkept, e->cfg.keep);
+	if (e->verbose) {
+		/* the writer's memory time includes its finish */
+		uint64_t tw[6] = { t[0], t[1], ts, ts + r->write_ns, ts + r->write_ns,
+				   ts + r->write_ns + r->commit_ns };
+		log_checkpoint(r->final, &r->st, r->hflags, r->nhelpers, tw);
+		util_log("copy-on-write %s: pause %.3f ms, durable %.3f ms, extra memory %llu KiB, "
+			 "copied %llu KiB, writer %d", r->final, e->last_pause_ns / 1e6,
+			 (t[5] - t[0]) / 1e6, (unsigned long long)r->extra_kib,
+			 (unsigned long long)(snap.copied >> 10), (int)pid);
+	}
+	return 0;
+}
+
 int checkpoint_run(char *err, size_t errlen)
 {
 	struct engine *e = &mtcp_engine;
 	struct mtcp_config *c = &e->cfg;
-	static struct mtcp_rec_proc proc;
-	static struct mtcp_rec_sigact sigact[MTCP_NSIG];
-	static char cwd[MTCP_MAX_PATH], exe[MTCP_MAX_PATH];
-	static char final[MTCP_MAX_PATH], wanted[MTCP_MAX_PATH], stem[128];
-	static struct img_writer w;
-	static struct mem_ctx m;
-	struct mem_range ex[MAX_EXCLUDED + 4];
 	uint64_t ring_maps[3][2];
-	uint64_t proc_off, created, hflags = 0, resident, t[6] = { 0 };
-	int fd = -1, rc, nex = 0, nring, nhelpers;
+	uint64_t created, hflags = 0, t[6] = { 0 };
+	int fd = -1, rc, nring, nhelpers = 0, use_cow, retries = 0;
+	char why[256];
 
 	err[0] = '\0';
 	if (!prog_name[0])
 		find_prog_name();
+again:
 	t[0] = util_now_ns();
 	degraded_reset();
-	/* the helpers exist before the program is parked */
-	nhelpers = start_helpers(c->helpers);
+	resident = resident_bytes();
+	use_cow = cow_wanted(c->cow, resident, why, sizeof(why));
+	if (!use_cow && why[0])
+		cow_warn_once(COW_WHY_MEMORY, why);
+	/* the helpers exist before the program is parked (a copy-on-write
+	 * writer starts its own) */
+	if (!use_cow)
+		nhelpers = start_helpers(c->helpers);
 	for (;;) {
 		rc = suspend_all(err, errlen);
 		if (rc != -EAGAIN)
@@ -406,40 +748,10 @@ int checkpoint_run(char *err, size_t errlen)
 	e->seq++;
 	identity_fill(&ident, e->seq);
 
-	/* raw extents go to the disk straight from memory where the file
-	 * system allows O_DIRECT, and where there is enough of them: below
-	 * DIRECT_MIN_RESIDENT the page cache plus fsync was faster here */
-	dfd_open = -1;
-	resident = resident_bytes();
-	if (c->direct == CFG_DIRECT_ALWAYS ||
-	    (c->direct == CFG_DIRECT_AUTO && resident >= DIRECT_MIN_RESIDENT)) {
-		dfd_open = commit_reopen(&cf, O_WRONLY | O_DIRECT | O_CLOEXEC);
-		if (dfd_open >= 0 && owned_fd_add(dfd_open)) {
-			raw_syscall1(SYS_close, dfd_open);
-			dfd_open = -1;
-		}
-		if (dfd_open < 0)
-			dfd_open = -1;
-	}
-	for (int i = 0; i < WK_NSLOTS; i++) {
-		wk_bufs[i].iov_base = wk_mem.out[i];
-		wk_bufs[i].iov_len = CHUNK_OUT_CAP;
-	}
-	sink_open(&sink, fd, dfd_open, c->write_mode != CFG_WRITE_PLAIN, wk_bufs, WK_NSLOTS, NULL);
-	if (sink.uring) {
-		ring_fd = sink.ring.ring_fd;
-		if (owned_fd_add(ring_fd)) {
-			ring_fd = -1;
-			rc = -EMFILE;
-			snprintf(err, errlen, "the library holds too many fds");
+	if (!use_cow) {
+		rc = open_sink(c, resident, err, errlen);
+		if (rc)
 			goto out_abort;
-		}
-	}
-	if (c->write_mode == CFG_WRITE_URING && !sink.uring) {
-		rc = -ENOSYS;
-		snprintf(err, errlen, "MTCP_WRITE=uring, but io_uring is not available here "
-			 "(kernel.io_uring_disabled, seccomp or an old kernel)");
-		goto out_abort;
 	}
 
 	created = (uint64_t)time(NULL) * 1000000000ull;
@@ -474,6 +786,7 @@ int checkpoint_run(char *err, size_t errlen)
 		goto out_abort;
 	}
 
+	nex = 0;
 	for (int i = 0; i < e->nexcluded; i++) {
 		ex[nex].start = e->excluded[i].start;
 		ex[nex++].end = e->excluded[i].end;
@@ -487,6 +800,7 @@ int checkpoint_run(char *err, size_t errlen)
 		ex[nex].start = ring_maps[i][0] & ~4095ull;
 		ex[nex++].end = (ring_maps[i][1] + 4095) & ~4095ull;
 	}
+	memset(&m, 0, sizeof(m));
 	m.volatile_ranges = (const struct mem_range *)(const void *)e->volatile_r;
 	m.nvolatile = e->nvolatile;
 	m.excluded = ex;
@@ -498,6 +812,7 @@ int checkpoint_run(char *err, size_t errlen)
 	m.flags = MEM_F_ZERO | (c->compress ? MEM_F_LZ4 : 0) |
 		  (c->file_pages ? MEM_F_FILE_PAGES : 0) | (c->scan_pagemap ? MEM_F_FORCE_PAGEMAP : 0);
 	m.lz4_accel = c->lz4_accel;
+	m.stage_fd = -1;
 	m.resident = resident;
 	m.wk = &wk;
 	m.sink = &sink;
@@ -509,60 +824,32 @@ int checkpoint_run(char *err, size_t errlen)
 	if (mtcp_ctx_save(&e->ctl_ctx))
 		return after_restart();
 
-	t[2] = util_now_ns();
-	rc = mem_write_regions(&m, err, errlen);
-	t[3] = util_now_ns();
-	if (rc && !err[0]) /* a write failed: memory.c leaves naming the image to us */
-		snprintf(err, errlen, "cannot write %s: %s (while saving the memory map)", final,
-			 strerror(-rc));
-	if (!rc)
-		rc = iw_seek(&w, m.off, m.nrecords, m.sum);
-	if (!rc) {
-		static char both[2 * MTCP_MAX_PATH]; /* cwd, then the exe path */
-		proc.nregions = m.nregions;
-		memcpy(both, cwd, proc.cwd_len);
-		memcpy(both + proc.cwd_len, exe, proc.exe_len);
-		rc = iw_record_at(&w, proc_off, MTCP_REC_PROC, &proc, sizeof(proc), both,
-				  proc.cwd_len + proc.exe_len);
+	if (use_cow) {
+		int retry;
+		rc = run_cow(t, err, errlen, &retry);
+		if (rc <= 0) {
+			if (retry && retries++ < 2)
+				goto again; /* a region the clone does not carry: copy it too */
+			if (retry) {
+				rc = -EAGAIN;
+				snprintf(err, errlen, "the snapshot kept missing regions the writer "
+					 "process cannot see (MADV_DONTFORK or MADV_WIPEONFORK)");
+			}
+			return rc ? rc : MTCP_CHECKPOINTED;
+		}
+		/* no writer process: on, stop-the-world, still parked */
+		nhelpers = start_helpers(c->helpers);
+		rc = open_sink(c, resident, err, errlen);
+		if (rc)
+			goto out_abort;
 	}
-	if (!rc) {
-		hflags = header_flags(c, m.st.backend) |
-			 (degraded_count() ? MTCP_IMGF_DEGRADED : 0);
-		rc = rewrite_header(&w, c, hflags);
-	}
-	if (!rc)
-		rc = iw_finish(&w);
-	/* memory.c made the file larger than needed: cut it to its end */
-	if (!rc && raw_syscall2(SYS_ftruncate, fd, (long)w.off) < 0)
-		rc = -EIO;
+
+	rc = write_rest(&w, &m, &proc, proc_off, cwd, exe, final, sizeof(final), &hflags, t, err,
+			errlen);
 	if (rc)
-		goto out_abort;
-	stop_writer();
-	t[4] = util_now_ns();
-	memcpy(wanted, final, sizeof(wanted));
-	if (c->fsync_async)
-		rc = commit_link_first(&cf, final, sizeof(final));
-	else
-		rc = commit_finish(&cf, final, sizeof(final), c->dir);
-	t[5] = util_now_ns();
-	if (rc == -EEXIST) {
-		snprintf(err, errlen, "cannot commit %s: a file of that name exists already, and "
-			 "so did the random names tried after it (not ours: they were left as "
-			 "they are, and this image was dropped)", wanted);
-		goto out_release;
-	}
-	if (!rc && strcmp(wanted, final))
-		util_log("warning: %s is someone else's file (left as it is); this image is %s",
-			 wanted, final);
-	if (rc) {
-		snprintf(err, errlen, "cannot commit %s: %s", final, strerror(-rc));
-		goto out_release;
-	}
-	snprintf(e->last_image, sizeof(e->last_image), "%s", final);
-	/* this lineage's own images, the oldest first */
-	if (e->nkept == 1000)
-		commit_prune(e->kept, &e->nkept, 999);
-	snprintf(e->kept[e->nkept++], MTCP_MAX_PATH, "%s", final);
+		goto out_release; /* write_rest stopped the writer and dropped the file */
+	kept_add(final);
+	e->last_pause_ns = util_now_ns() - t[0];
 	suspend_release_all();
 	degraded_warn();
 	if (c->fsync_async) {
@@ -574,19 +861,11 @@ int checkpoint_run(char *err, size_t errlen)
 	}
 	forget_closed_image();
 	commit_prune(e->kept, &e->nkept, c->keep);
-	if (e->verbose)
-		util_log("checkpoint %s: %llu bytes of memory in %llu bytes (zero %llu, lz4 %llu->%llu), "
-			 "%u extents, %d threads, %d helpers, %s%s; suspend %.3f ms, state %.3f ms, "
-			 "memory %.3f ms, finish %.3f ms, %s %.3f ms",
-			 final, (unsigned long long)m.st.mem_bytes,
-			 (unsigned long long)m.st.stored_bytes, (unsigned long long)m.st.zero_bytes,
-			 (unsigned long long)m.st.lz4_in, (unsigned long long)m.st.lz4_out,
-			 (unsigned)m.st.extents, e->nslots, nhelpers,
-			 m.st.backend == PS_BACKEND_SCAN_IOCTL ? "PAGEMAP_SCAN" : "pagemap",
-			 (hflags & MTCP_IMGF_URING) ? ", io_uring" : ", pwrite",
-			 (t[1] - t[0]) / 1e6, (t[2] - t[1]) / 1e6, (t[3] - t[2]) / 1e6,
-			 (t[4] - t[3]) / 1e6, c->fsync_async ? "link" : "fsync+link",
-			 (t[5] - t[4]) / 1e6);
+	if (e->verbose) {
+		log_checkpoint(final, &m.st, hflags, nhelpers, t);
+		util_log("stop-the-world %s: pause %.3f ms, durable %.3f ms", final,
+			 e->last_pause_ns / 1e6, (util_now_ns() - t[0]) / 1e6);
+	}
 	return MTCP_CHECKPOINTED;
 
 out_abort:

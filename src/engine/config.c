@@ -91,6 +91,8 @@ static int writer_from_env(struct mtcp_config *cfg, char *err, size_t errlen)
 	static const char *const bool_w[] = { "0", "1", NULL };
 	static const char *const fsync_w[] = { "sync", "async", NULL };
 	static const char *const direct_w[] = { "auto", "always", "never", NULL };
+	static const char *const cow_w[] = { "auto", "1", "0", NULL }; /* enum cow_mode */
+	const char *gate = env("MTCP_TEST_WRITER_GATE");
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int rc;
 
@@ -104,6 +106,8 @@ static int writer_from_env(struct mtcp_config *cfg, char *err, size_t errlen)
 	cfg->fsync_async = 0;
 	cfg->direct = CFG_DIRECT_AUTO;
 	cfg->strict = 0;
+	cfg->cow = 0;
+	snprintf(cfg->writer_gate, sizeof(cfg->writer_gate), "%s", gate ? gate : "");
 	if ((rc = env_word("MTCP_STRICT", bool_w, &cfg->strict, "0 or 1", err, errlen)) ||
 	    (rc = env_word("MTCP_WRITE", write_w, &cfg->write_mode, "auto, uring or plain", err,
 			   errlen)) ||
@@ -111,6 +115,7 @@ static int writer_from_env(struct mtcp_config *cfg, char *err, size_t errlen)
 			   errlen)) ||
 	    (rc = env_word("MTCP_COMPRESS", compress_w, &cfg->compress, "lz4 or none", err,
 			   errlen)) ||
+	    (rc = env_word("MTCP_COW", cow_w, &cfg->cow, "auto, 1 or 0", err, errlen)) ||
 	    (rc = env_word("MTCP_FILE_PAGES", bool_w, &cfg->file_pages, "0 or 1", err, errlen)) ||
 	    (rc = env_word("MTCP_FSYNC", fsync_w, &cfg->fsync_async, "sync or async", err,
 			   errlen)) ||

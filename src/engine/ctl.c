@@ -45,6 +45,8 @@ struct client {
 	size_t got;
 	char buf[32];
 	int accepted;      /* ACCEPTED sent: waits for the result */
+	int in_run;        /* accepted before the running checkpoint's snapshot:
+	                      its result is this client's */
 	uint64_t deadline; /* monotonic ns: the request must be complete by then */
 };
 
@@ -334,9 +336,14 @@ static void answer_all(int result, const char *err)
 	struct engine *e = &mtcp_engine;
 
 	for (int i = 0; i < nclients;) {
-		if (!clients[i].accepted) {
+		if (!clients[i].accepted || !clients[i].in_run) {
 			i++;
 			continue;
+		}
+		if (result == MTCP_CHECKPOINTED) {
+			char ns[24];
+			snprintf(ns, sizeof(ns), "%llu", (unsigned long long)e->last_pause_ns);
+			send_line(clients[i].fd, MTCP_CTL_PAUSE, ns);
 		}
 		if (result == MTCP_CHECKPOINTED && e->last_degraded) {
 			char n[16];
@@ -415,7 +422,12 @@ static void *ctl_main(void *arg)
 			ts.tv_nsec = (long)(d % 1000000000ull);
 			tsp = &ts;
 		}
-		if (__atomic_load_n(&e->req_gen, __ATOMIC_ACQUIRE) == served_req)
+		/* clients accepted while the last image was written wait for
+		 * the next checkpoint: no sleeping then */
+		waiting = 0;
+		for (int i = 0; i < nclients; i++)
+			waiting += clients[i].accepted;
+		if (__atomic_load_n(&e->req_gen, __ATOMIC_ACQUIRE) == served_req && !waiting)
 			raw_syscall5(SYS_ppoll, (long)pfd, np, (long)tsp, (long)&open_mask, 8);
 		accept_all();
 		receive_from_broker();
@@ -425,6 +437,11 @@ static void *ctl_main(void *arg)
 		    __atomic_load_n(&e->req_gen, __ATOMIC_ACQUIRE) == served_req)
 			continue;
 
+		/* the clients this checkpoint answers: those that asked before
+		 * its snapshot (one that asks while a copy-on-write image is
+		 * written gets the next checkpoint, not this one) */
+		for (int i = 0; i < nclients; i++)
+			clients[i].in_run = clients[i].accepted;
 		served_req = __atomic_load_n(&e->req_gen, __ATOMIC_ACQUIRE);
 		result = checkpoint_run(err, sizeof(err));
 		if (result == MTCP_RESTARTED) {
@@ -439,13 +456,15 @@ static void *ctl_main(void *arg)
 			if (result < 0)
 				util_log("checkpoint failed: %s", err);
 			e->last_result = result;
-			/* requests that arrived meanwhile are served by this one */
+			/* requests that arrived meanwhile are accepted now and served
+			 * by the next checkpoint, which starts at once */
 			accept_all();
 			receive_from_broker();
 			read_requests();
 			answer_all(result, err);
 			next_due = iv ? util_now_ns() + iv : 0;
 		}
+		__atomic_store_n(&e->served_req, served_req, __ATOMIC_RELEASE);
 		__atomic_fetch_add(&e->done_gen, 1, __ATOMIC_ACQ_REL);
 		raw_syscall3(SYS_futex, (long)&e->done_gen, RAW_FUTEX_WAKE | RAW_FUTEX_PRIVATE,
 			     0x7fffffff);

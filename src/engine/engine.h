@@ -32,6 +32,8 @@ struct mtcp_config {
 	int fsync_async;         /* 1: rename first, fsync after the program resumed */
 	int direct;              /* CFG_DIRECT_*: MTCP_DIRECT */
 	int strict;              /* 1: a degraded checkpoint fails (MTCP_STRICT) */
+	int cow;                 /* enum cow_mode (cow.h): MTCP_COW */
+	char writer_gate[256];   /* MTCP_TEST_WRITER_GATE (a test hook, cow.h) */
 	char save_files[MTCP_MAX_PATH]; /* MTCP_SAVE_FILES: patterns separated by ':'
 	                                   ("": none), fd_filedata.c */
 };
@@ -84,6 +86,10 @@ struct engine {
 	int nkept;
 	char last_image[MTCP_MAX_PATH];
 	uint32_t last_degraded;        /* DEGRADED notes of last_image */
+	uint64_t last_pause_ns;        /* how long the program was parked for it */
+	volatile uint32_t served_req;  /* req_gen as read before the last finished
+	                                  checkpoint's snapshot: requests up to it
+	                                  are answered by it */
 
 	/* library-owned memory */
 	struct excluded_range excluded[MAX_EXCLUDED];
@@ -161,6 +167,7 @@ void util_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int util_excluded_add(uint64_t start, uint64_t len);
 void *util_reserve(void **where, size_t len);
 int util_reserve_again(void);
+int util_reserve_in_child(void);
 
 /* ctx.S */
 int mtcp_ctx_save(struct mtcp_ctx *ctx) __attribute__((returns_twice));

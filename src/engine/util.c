@@ -132,3 +132,24 @@ int util_reserve_again(void)
 	}
 	return 0;
 }
+
+/* In a copy-on-write writer process (cow.h): the reservations are
+ * MADV_DONTFORK, so the clone has none of them.  Map each again at its
+ * address, empty, so that every pointer into them stays good. */
+int util_reserve_in_child(void)
+{
+	for (int i = 0; i < nreserved; i++) {
+		void *want = *reserved[i].where;
+		long p = raw_syscall6(SYS_mmap, (long)want, (long)reserved[i].len,
+				      PROT_READ | PROT_WRITE,
+				      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE,
+				      -1, 0);
+		if (p < 0 && p > -4096)
+			return (int)p;
+		if ((void *)p != want) {
+			raw_syscall2(SYS_munmap, p, (long)reserved[i].len);
+			return -EEXIST;
+		}
+	}
+	return 0;
+}

@@ -549,6 +549,12 @@ static int ask(int want_wait, const struct timespec *accept_deadline,
 				accepted = 1;
 				if (!want_wait)
 					return ASK_DONE;
+			} else if (starts_with(line, MTCP_CTL_PAUSE)) {
+				/* how long the program stood still: with copy-on-write a
+				 * few ms, however long the image took to write */
+				if (want_wait)
+					fprintf(stderr, "paused %.3f ms\n",
+						strtoull(line + strlen(MTCP_CTL_PAUSE), NULL, 10) / 1e6);
 			} else if (starts_with(line, MTCP_CTL_DEGRADED)) {
 				degraded = strtoul(line + strlen(MTCP_CTL_DEGRADED), NULL, 10);
 			} else if (starts_with(line, MTCP_CTL_OK)) {

@@ -50,10 +50,13 @@ void chunk_fill_header(void *hdr, uint64_t addr, uint64_t len, uint32_t enc, uin
 	memcpy(hdr, &h, sizeof(h));
 }
 
-static void emit(struct chunk_job *j, void *lz4_state, uint64_t addr, uint64_t len)
+/* The bytes of memory at addr are read at addr + delta (delta is 0, or
+ * leads into the staged copy). */
+static void emit(struct chunk_job *j, void *lz4_state, uint64_t addr, uint64_t len,
+		 uint64_t delta)
 {
 	struct chunk_piece *p = &j->pieces[j->npieces++];
-	const char *src = (const char *)(uintptr_t)addr;
+	const char *src = (const char *)(uintptr_t)(addr + delta);
 	char *hdr = j->out + j->out_used;
 	char *data = hdr + CHUNK_HDR_LEN;
 	uint32_t room = CHUNK_OUT_CAP - j->out_used - CHUNK_HDR_LEN;
@@ -86,6 +89,8 @@ static void emit(struct chunk_job *j, void *lz4_state, uint64_t addr, uint64_t l
 			    len >= CHUNK_DIRECT_MIN;
 		if (!p->direct)
 			memcpy(data, src, len);
+		else if (j->flags & CHUNK_F_STAGED)
+			p->bounce_off = (uint32_t)(src - j->bounce);
 	}
 	p->crc = crc32c(0, p->enc == MTCP_EXT_LZ4 || !p->direct ? data : src, p->data_len);
 	if (p->direct) {
@@ -97,39 +102,46 @@ static void emit(struct chunk_job *j, void *lz4_state, uint64_t addr, uint64_t l
 	j->out_used += p->out_len;
 }
 
-static void encode_run(struct chunk_job *j, void *lz4_state, uint64_t a, uint64_t len)
+static void encode_run(struct chunk_job *j, void *lz4_state, uint64_t a, uint64_t len,
+		       uint64_t delta)
 {
 	uint64_t end = a + len;
 
 	/* the zero check goes by whole pages */
 	if (!(j->flags & CHUNK_F_ZERO) || (len & (PAGE - 1))) {
 		if (len)
-			emit(j, lz4_state, a, len);
+			emit(j, lz4_state, a, len, delta);
 		return;
 	}
 	while (a < end) {
 		size_t left = (size_t)((end - a) / PAGE);
-		size_t z = zc_zero_run((const void *)(uintptr_t)a, left), d;
+		size_t z = zc_zero_run((const void *)(uintptr_t)(a + delta), left), d;
 
 		j->zero_bytes += z * PAGE;
 		a += z * PAGE;
 		if (a >= end)
 			break;
-		d = zc_data_run((const void *)(uintptr_t)a, (size_t)((end - a) / PAGE));
-		emit(j, lz4_state, a, d * PAGE);
+		d = zc_data_run((const void *)(uintptr_t)(a + delta), (size_t)((end - a) / PAGE));
+		emit(j, lz4_state, a, d * PAGE, delta);
 		a += d * PAGE;
 	}
 }
 
 void chunk_encode(struct chunk_job *j, void *lz4_state)
 {
+	uint64_t staged = (uint64_t)(uintptr_t)j->bounce;
+	int st = !!(j->flags & CHUNK_F_STAGED);
+
 	j->npieces = 0;
 	j->out_used = 0;
 	j->zero_bytes = j->lz4_in = j->lz4_out = 0;
 	if (!j->nruns) {
-		encode_run(j, lz4_state, j->addr, j->len);
+		encode_run(j, lz4_state, j->addr, j->len, st ? staged - j->addr : 0);
 		return;
 	}
-	for (uint32_t i = 0; i < j->nruns && i < CHUNK_MAX_RUNS; i++)
-		encode_run(j, lz4_state, j->runs[i].addr, j->runs[i].len);
+	for (uint32_t i = 0; i < j->nruns && i < CHUNK_MAX_RUNS; i++) {
+		encode_run(j, lz4_state, j->runs[i].addr, j->runs[i].len,
+			   st ? staged - j->runs[i].addr : 0);
+		staged += j->runs[i].len;
+	}
 }

@@ -34,13 +34,21 @@
 #define CHUNK_F_COPY (1u << 1)   /* memory may change while written: copy it */
 #define CHUNK_F_DIRECT (1u << 2) /* raw runs >= CHUNK_DIRECT_MIN may go direct */
 #define CHUNK_F_ZERO (1u << 3)   /* drop all-zero pages */
+#define CHUNK_F_STAGED (1u << 4) /* the runs' bytes were read into `bounce`,
+				    one after another (wk_stage): everything
+				    is read from there, and direct pieces
+				    are written from there.  A copy-on-write
+				    writer reads the program's memory so
+				    (docs/architecture.md) */
 
 struct chunk_piece {
 	uint64_t addr, len;  /* memory covered */
 	uint32_t enc;        /* MTCP_EXT_RAW or MTCP_EXT_LZ4 */
 	uint32_t data_len;   /* stored bytes */
 	uint32_t crc;        /* crc32c of the stored bytes */
-	uint32_t direct;     /* 1: raw bytes written from memory at addr */
+	uint32_t direct;     /* 1: raw bytes written from memory at addr (or,
+	                        CHUNK_F_STAGED, from bounce + bounce_off) */
+	uint32_t bounce_off;
 	uint32_t out_off;    /* its header in the output buffer */
 	uint32_t out_len;    /* header + data in the output buffer (header only if direct) */
 };
@@ -59,6 +67,8 @@ struct chunk_job {
 	uint32_t flags;      /* CHUNK_F_* */
 	int lz4_accel;       /* LZ4 acceleration, >= 1 */
 	char *out;           /* CHUNK_OUT_CAP bytes */
+	char *bounce;        /* CHUNK_F_STAGED: CHUNK_MAX bytes, page aligned */
+	int stage_fd;        /* CHUNK_F_STAGED: /proc/self/mem, read by wk_stage */
 	/* out */
 	uint32_t npieces;
 	uint32_t out_used;

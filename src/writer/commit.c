@@ -231,6 +231,13 @@ void commit_abort(struct commit_file *f)
 	f->tmp[0] = '\0';
 }
 
+void commit_forget(struct commit_file *f)
+{
+	f->fd = -1;
+	f->named = 0;
+	f->tmp[0] = '\0';
+}
+
 void commit_prune(char (*ring)[COMMIT_PATH_MAX], int *n, int keep)
 {
 	int drop = *n - keep;

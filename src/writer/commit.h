@@ -68,6 +68,9 @@ int commit_link_first(struct commit_file *f, char *final, size_t len);
 int commit_settle(struct commit_file *f, const char *dir);
 /* Close, and remove the named temporary if there is one. */
 void commit_abort(struct commit_file *f);
+/* Another process (a copy-on-write writer) committed or dropped the file
+ * f named: forget it without touching it (fd already closed). */
+void commit_forget(struct commit_file *f);
 
 /* Remove from ring[0..*n) the oldest entries beyond `keep` (files deleted). */
 void commit_prune(char (*ring)[COMMIT_PATH_MAX], int *n, int keep);

@@ -46,7 +46,8 @@
 #define MAX_PIECES_PER_MAP 20
 #define FILE_ALIGN 4096u
 
-enum save_rule { SAVE_NONE, SAVE_TOUCHED, SAVE_COW, SAVE_ALL };
+enum save_rule { SAVE_NONE = MEM_SAVE_NONE, SAVE_TOUCHED = MEM_SAVE_TOUCHED,
+		 SAVE_COW = MEM_SAVE_COW, SAVE_ALL = MEM_SAVE_ALL };
 
 static long read_proc(const char *path, char *buf, size_t len)
 {
@@ -163,7 +164,12 @@ static int write_job(struct stream *st)
 			if (pad) /* zero: the image's checks require it */
 				sink_write(s, 0, zero_pad, pad, off, -1);
 			off += pad;
-			sink_write(s, direct, (const void *)(uintptr_t)p->addr, p->len, off, -1);
+			/* a staged copy is the slot's: the slot waits for this write
+			 * too before it is used again */
+			if (j->flags & CHUNK_F_STAGED)
+				sink_write(s, direct, j->bounce + p->bounce_off, p->len, off, slot);
+			else
+				sink_write(s, direct, (const void *)(uintptr_t)p->addr, p->len, off, -1);
 			off += p->len;
 			span_start = p->out_off + p->out_len;
 			span_len = 0;
@@ -244,8 +250,12 @@ static int queue_pending(struct stream *st)
 	st->npend = 0;
 	st->pend_bytes = 0;
 	j->out = st->wk->mem.out[slot];
+	j->bounce = st->wk->mem.bounce[slot];
 	j->lz4_accel = m->lz4_accel;
 	j->flags = CHUNK_F_DIRECT;
+	j->stage_fd = m->stage_fd;
+	if (m->flags & MEM_F_STAGE)
+		j->flags |= CHUNK_F_STAGED;
 	if (m->flags & MEM_F_LZ4)
 		j->flags |= CHUNK_F_LZ4;
 	if (m->flags & MEM_F_ZERO)
@@ -285,7 +295,7 @@ static int queue_range(struct stream *st, uint64_t start, uint64_t end)
 	return 0;
 }
 
-static int page_wanted(enum save_rule rule, uint32_t f)
+int mem_page_wanted(int rule, uint32_t f)
 {
 	if (f & PS_ZEROPFN)
 		return 0;
@@ -299,7 +309,7 @@ static int on_run(void *arg, const struct ps_run *r)
 {
 	struct stream *st = arg;
 
-	if (!page_wanted(st->rj->rule, r->flags))
+	if (!mem_page_wanted((int)st->rj->rule, r->flags))
 		return 0;
 	if (r->start == st->run_end) {
 		st->run_end = r->end;
@@ -425,6 +435,21 @@ static void classify(const struct maps_entry *e, struct region_job *j, uint32_t 
 	r->mtime_ns = (uint64_t)st.st_mtim.tv_sec * 1000000000ull + (uint64_t)st.st_mtim.tv_nsec;
 }
 
+int mem_save_rule(const struct maps_entry *e, uint32_t flags, uint64_t *all_end)
+{
+	struct region_job j;
+
+	memset(&j, 0, sizeof(j));
+	j.rec.start = e->start;
+	j.rec.end = e->end;
+	j.all_end = e->end;
+	if (maps_path_is(e, "[vsyscall]"))
+		return MEM_SAVE_NONE;
+	classify(e, &j, flags);
+	*all_end = j.all_end < e->end ? j.all_end : e->end;
+	return (int)j.rule;
+}
+
 static int write_region_record(struct mem_ctx *m, uint64_t off, const struct region_job *j)
 {
 	int rc = iw_pwrite_record(m->sink->fd, off, MTCP_REC_REGION, &j->rec, sizeof(j->rec),
@@ -455,7 +480,9 @@ static void preallocate(struct mem_ctx *m)
 
 int mem_write_regions(struct mem_ctx *m, char *err, size_t errlen)
 {
-	long len = read_proc("/proc/self/maps", m->maps_buf, m->maps_len);
+	long len = m->maps_text ? (long)m->maps_text_len :
+				  read_proc("/proc/self/maps", m->maps_buf, m->maps_len);
+	const char *maps = m->maps_text ? m->maps_text : m->maps_buf;
 	static struct stream st;
 	struct page_scan ps;
 	int rc = 0;
@@ -480,9 +507,9 @@ int mem_write_regions(struct mem_ctx *m, char *err, size_t errlen)
 	st.wk = m->wk;
 	st.s = m->sink;
 	m->sink->slot_inflight = st.slot_inflight;
-	for (char *line = m->maps_buf; line < m->maps_buf + len && !rc;) {
-		char *nl = memchr(line, '\n', (size_t)(m->maps_buf + len - line));
-		size_t ll = nl ? (size_t)(nl - line) : (size_t)(m->maps_buf + len - line);
+	for (const char *line = maps; line < maps + len && !rc;) {
+		const char *nl = memchr(line, '\n', (size_t)(maps + len - line));
+		size_t ll = nl ? (size_t)(nl - line) : (size_t)(maps + len - line);
 		struct maps_entry e;
 		struct mem_range pieces[MAX_PIECES_PER_MAP];
 		int np;

@@ -25,6 +25,8 @@ struct mem_range {
 #define MEM_F_ZERO (1u << 1)          /* drop all-zero pages */
 #define MEM_F_FILE_PAGES (1u << 2)    /* private file mappings saved whole */
 #define MEM_F_FORCE_PAGEMAP (1u << 3) /* /proc/self/pagemap even where PAGEMAP_SCAN exists */
+#define MEM_F_STAGE (1u << 4)         /* memory read through stage_fd
+                                         (/proc/self/mem): chunk.h, CHUNK_F_STAGED */
 
 struct mem_stats {
 	uint64_t mem_bytes;    /* memory covered by extents */
@@ -44,10 +46,15 @@ struct mem_ctx {
 	int nvolatile;
 	char *maps_buf;                   /* for /proc/self/maps */
 	size_t maps_len;
+	const char *maps_text;            /* non-NULL: this text of /proc/self/maps,
+	                                     read earlier, instead (a copy-on-write
+	                                     writer describes its parent's memory) */
+	size_t maps_text_len;
 	void *scan_buf;                   /* for page_scan */
 	size_t scan_len;
 	uint32_t flags;                   /* MEM_F_* */
 	int lz4_accel;
+	int stage_fd;                     /* MEM_F_STAGE: /proc/self/mem, read-only */
 	uint64_t resident;                /* resident bytes of the process: the
 	                                     image is preallocated to this */
 	struct workers *wk;               /* started by the caller */
@@ -63,6 +70,17 @@ struct mem_ctx {
 };
 
 int mem_write_regions(struct mem_ctx *m, char *err, size_t errlen);
+
+struct maps_entry;
+/* What mem_write_regions saves of a mapping: MEM_SAVE_NONE (nothing: the
+ * kernel's, or a file that holds its pages), MEM_SAVE_TOUCHED (present or
+ * swapped pages), MEM_SAVE_COW (pages copied on write), MEM_SAVE_ALL (every
+ * page up to *all_end).  A copy-on-write snapshot copies the shared
+ * mappings whose rule is not MEM_SAVE_NONE during the pause. */
+enum { MEM_SAVE_NONE, MEM_SAVE_TOUCHED, MEM_SAVE_COW, MEM_SAVE_ALL };
+int mem_save_rule(const struct maps_entry *e, uint32_t flags, uint64_t *all_end);
+/* 1 if a page with page_scan flags f is saved under rule. */
+int mem_page_wanted(int rule, uint32_t f);
 
 /* Exposed for the unit tests: pieces of [start, end) outside the excluded
  * ranges, at most `max`; returns their count. */

@@ -34,6 +34,7 @@ struct wk_slot {
 /* Memory the engine reserves once (excluded from images). */
 struct wk_memory {
 	char *out[WK_NSLOTS];       /* CHUNK_OUT_CAP each */
+	char *bounce[WK_NSLOTS];    /* CHUNK_MAX each (CHUNK_F_STAGED) */
 	struct chunk_job *jobs;     /* WK_NSLOTS */
 	char *lz4_states;           /* (WK_MAX_HELPERS + 1) * CHUNK_LZ4_STATE */
 	char *stacks;               /* WK_MAX_HELPERS * WK_STACK */
@@ -69,6 +70,10 @@ int wk_start(struct workers *w, const struct wk_memory *mem, int want);
 void wk_stop(struct workers *w);
 /* 1 if tid is one of the running helpers. */
 int wk_is_helper(const struct workers *w, int tid);
+
+/* Reads a CHUNK_F_STAGED job's memory into its bounce buffer (run by
+ * whoever encodes it, before chunk_encode). */
+void wk_stage(struct chunk_job *j);
 
 /* Queues the job of a free slot (state WK_FREE -> WK_QUEUED). */
 void wk_queue(struct workers *w, int slot);
