@@ -6,7 +6,8 @@
 #
 # Each round starts PROGRAM (bench/randmem, 384 MiB), takes one whole
 # checkpoint, starts a second and kills the program once the image's file
-# is open (seen in /proc/PID/fd): in round 1 at once, later at a random
+# is open (seen in /proc/PID/fd, or in the fds of its copy-on-write writer
+# process, which must die with it): in round 1 at once, later at a random
 # moment up to 0.25 s after (the second checkpoint takes about that long).  The directory must then hold whole images
 # only (`mtcp_restart --verify`), and the file system's used space must be
 # theirs only: the unfinished image was never named (O_TMPFILE).  The
@@ -45,8 +46,15 @@ fail() {
 
 used() { df -B1 --output=used "$dir" | tail -1 | tr -d ' '; }
 
-# the image's file is open in the program: any fd into the image directory
-writing() { [ -n "$(find "/proc/$pid/fd" -lname "$dir/*" 2> /dev/null | head -1)" ]; }
+# the image's file is open in the program, or in its copy-on-write writer
+# process (a child of the program): any fd into the image directory
+writing() {
+	local p
+	for p in "$pid" $(cat /proc/"$pid"/task/*/children 2> /dev/null); do
+		[ -n "$(find "/proc/$p/fd" -lname "$dir/*" 2> /dev/null | head -1)" ] && return 0
+	done
+	return 1
+}
 
 start() {
 	# no helper thread: the checkpoint takes long enough to be caught

@@ -23,6 +23,9 @@
 #ifndef __WCLONE
 #define __WCLONE 0x80000000
 #endif
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
 #ifndef SYS_close_range
 #define SYS_close_range 436
 #endif
@@ -523,9 +526,14 @@ uint64_t cow_extra_kib(char *buf, size_t buflen)
 
 int cow_wait(pid_t pid, char *err, size_t errlen)
 {
+	long pidfd = raw_syscall2(SYS_pidfd_open, pid, 0);
 	int status = 0;
 	long rc;
 
+	if (pidfd >= 0) {
+		ctl_serve_until((int)pidfd);
+		raw_syscall1(SYS_close, pidfd);
+	}
 	do
 		rc = raw_syscall4(SYS_wait4, pid, (long)&status, __WCLONE, 0);
 	while (rc == -EINTR);

@@ -358,6 +358,47 @@ static void answer_all(int result, const char *err)
 	}
 }
 
+/*
+ * While a copy-on-write writer works (the program runs): new clients are
+ * accepted and acknowledged, to be answered by the next checkpoint, until
+ * fd (the writer's pidfd) says it has exited.  Without this a client
+ * would wait for ACCEPTED as long as the image takes to write.
+ */
+void ctl_serve_until(int fd)
+{
+	struct engine *e = &mtcp_engine;
+
+	for (;;) {
+		struct pollfd pfd[MAX_NAMES + 2 + MAX_CLIENTS];
+		uint64_t idle = next_idle_deadline(), now = util_now_ns();
+		struct timespec ts, *tsp = NULL;
+		int np = 0;
+		long n;
+
+		pfd[np++] = (struct pollfd){ .fd = fd, .events = POLLIN };
+		for (int i = 0; i < e->nlisten; i++)
+			pfd[np++] = (struct pollfd){ .fd = e->listen_fd[i], .events = POLLIN };
+		if (broker_fd >= 0)
+			pfd[np++] = (struct pollfd){ .fd = broker_fd, .events = POLLIN };
+		for (int i = 0; i < nclients; i++)
+			pfd[np++] = (struct pollfd){ .fd = clients[i].fd, .events = POLLIN };
+		if (idle) {
+			uint64_t d = idle > now ? idle - now : 0;
+			ts.tv_sec = (time_t)(d / 1000000000ull);
+			ts.tv_nsec = (long)(d % 1000000000ull);
+			tsp = &ts;
+		}
+		n = raw_syscall5(SYS_ppoll, (long)pfd, np, (long)tsp, 0, 8);
+		if (n < 0 && n != -EINTR)
+			return;
+		if (pfd[0].revents)
+			return;
+		accept_all();
+		receive_from_broker();
+		read_requests();
+	}
+}
+
 static uint64_t interval_ns(void)
 {
 	double iv = mtcp_engine.cfg.interval;

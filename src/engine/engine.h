@@ -142,6 +142,7 @@ void suspend_capture_self(struct mtcp_rec_thread *r, pid_t tid, uint32_t flags,
 int ctl_start(void);
 int ctl_listen(void);
 void ctl_wake(void);
+void ctl_serve_until(int fd);
 
 /* checkpoint.c */
 int checkpoint_run(char *err, size_t errlen);

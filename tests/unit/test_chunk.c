@@ -704,6 +704,85 @@ static void gathered_runs(void **state)
 	free(out1);
 }
 
+/*
+ * CHUNK_F_STAGED: a job whose runs were read into its bounce buffer, one
+ * after another, is encoded from there alone.  The memory is overwritten
+ * after staging: any read of it would change the output.  Direct pieces
+ * point into the bounce buffer; everything else is what encoding the
+ * memory itself gave before it was overwritten.
+ */
+static void staged_runs(void **state)
+{
+	struct fx *f = *state;
+	struct chunk_job *ref = calloc(1, sizeof(*ref));
+	char *ref_out = malloc(CHUNK_OUT_CAP);
+	unsigned char *bounce = aligned_alloc(PG, CHUNK_MAX);
+	struct chunk_job *j = f->job;
+	/* runs: 96 KiB of random (raw, direct), 8 KiB of zero, 64 KiB of text
+	 * (lz4), 128 KiB of random with a zero page inside */
+	static const uint32_t len[] = { 24 * PG, 2 * PG, 16 * PG, 32 * PG };
+	uint64_t rng = 7, used = 0;
+	size_t at = 0;
+
+	assert_non_null(ref);
+	assert_non_null(ref_out);
+	assert_non_null(bounce);
+	memset(j, 0, sizeof(*j));
+	j->nruns = 4;
+	for (uint32_t r = 0; r < 4; r++) {
+		unsigned char *p = f->mem + at;
+		for (size_t k = 0; k < len[r]; k++)
+			p[k] = r == 1 ? 0 : r == 2 ? (unsigned char)("staged text "[k % 12]) :
+			       (unsigned char)((rng = rng * 6364136223846793005ull + 1442695040888963407ull) >> 56);
+		if (r == 3)
+			memset(p + 5 * PG, 0, PG);
+		j->runs[r].addr = (uint64_t)(uintptr_t)p;
+		j->runs[r].len = len[r];
+		at += len[r] + PG; /* a gap between runs */
+	}
+	j->flags = CHUNK_F_LZ4 | CHUNK_F_ZERO | CHUNK_F_DIRECT;
+	j->lz4_accel = 1;
+	/* the reference: the memory itself */
+	*ref = *j;
+	ref->out = ref_out;
+	chunk_encode(ref, f->lz4_state);
+	/* staged, then the memory changes under it */
+	for (uint32_t r = 0; r < 4; r++) {
+		memcpy(bounce + used, (const void *)(uintptr_t)j->runs[r].addr, len[r]);
+		used += len[r];
+	}
+	memset(f->mem, 0xa5, at);
+	j->flags |= CHUNK_F_STAGED;
+	j->bounce = (char *)bounce;
+	j->out = f->out;
+	chunk_encode(j, f->lz4_state);
+
+	assert_int_equal(j->npieces, ref->npieces);
+	assert_int_equal(j->out_used, ref->out_used);
+	assert_memory_equal(j->out, ref->out, ref->out_used);
+	assert_int_equal(j->zero_bytes, 3 * PG);
+	for (uint32_t i = 0, direct = 0; i < j->npieces; i++) {
+		const struct chunk_piece *a = &ref->pieces[i], *b = &j->pieces[i];
+		uint64_t in_bounce = 0;
+
+		assert_true(a->addr == b->addr && a->len == b->len && a->enc == b->enc &&
+			    a->data_len == b->data_len && a->crc == b->crc && a->direct == b->direct);
+		if (!b->direct)
+			continue;
+		direct++;
+		/* where the piece's bytes were staged */
+		for (uint32_t r = 0, o = 0; r < 4; o += len[r], r++)
+			if (b->addr >= j->runs[r].addr && b->addr < j->runs[r].addr + len[r])
+				in_bounce = o + (b->addr - j->runs[r].addr);
+		assert_int_equal(b->bounce_off, in_bounce);
+		assert_int_equal(crc32c(0, bounce + b->bounce_off, b->len), b->crc);
+		assert_true(direct <= 3);
+	}
+	free(ref);
+	free(ref_out);
+	free(bounce);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -719,6 +798,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(without_lz4, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(random_layouts, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(gathered_runs, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(staged_runs, fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

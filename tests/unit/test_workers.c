@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -427,6 +428,73 @@ static void too_many(void **state)
 	stop_checked();
 }
 
+/*
+ * wk_stage: a staged job's runs are read from /proc/self/mem into its bounce
+ * buffer, one after another, including a run the program cannot read
+ * (PROT_NONE: the kernel reads it anyway, as the image needs).  A read
+ * that fails leaves the job unstaged: it then reads the memory itself.
+ */
+static void stage(void **state)
+{
+	size_t n = 8 * 4096;
+	unsigned char *m = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *bounce = aligned_alloc(4096, CHUNK_MAX);
+	struct chunk_job *j = calloc(1, sizeof(*j));
+	int fd = open("/proc/self/mem", O_RDONLY | O_CLOEXEC);
+
+	(void)state;
+	assert_true(m != MAP_FAILED);
+	assert_non_null(bounce);
+	assert_non_null(j);
+	assert_true(fd >= 0);
+	for (size_t i = 0; i < n; i++)
+		m[i] = (unsigned char)(i * 31 + (i >> 12));
+	assert_int_equal(mprotect(m + 6 * 4096, 2 * 4096, PROT_NONE), 0);
+	j->nruns = 3;
+	j->runs[0] = (struct chunk_run){ (uint64_t)(uintptr_t)(m + 4096), 4096 };
+	j->runs[1] = (struct chunk_run){ (uint64_t)(uintptr_t)(m + 3 * 4096), 2 * 4096 };
+	j->runs[2] = (struct chunk_run){ (uint64_t)(uintptr_t)(m + 6 * 4096), 2 * 4096 };
+	j->bounce = bounce;
+	j->stage_fd = fd;
+	j->flags = CHUNK_F_STAGED;
+	memset(bounce, 0, CHUNK_MAX);
+	wk_stage(j);
+	assert_true(j->flags & CHUNK_F_STAGED);
+	assert_int_equal(mprotect(m + 6 * 4096, 2 * 4096, PROT_READ), 0);
+	assert_memory_equal(bounce, m + 4096, 4096);
+	assert_memory_equal(bounce + 4096, m + 3 * 4096, 2 * 4096);
+	assert_memory_equal(bounce + 3 * 4096, m + 6 * 4096, 2 * 4096);
+	/* a single run (nruns 0) */
+	memset(j, 0, sizeof(*j));
+	j->addr = (uint64_t)(uintptr_t)m;
+	j->len = n;
+	j->bounce = bounce;
+	j->stage_fd = fd;
+	j->flags = CHUNK_F_STAGED | CHUNK_F_ZERO;
+	memset(bounce, 0, CHUNK_MAX);
+	wk_stage(j);
+	assert_int_equal(j->flags, CHUNK_F_STAGED | CHUNK_F_ZERO);
+	assert_memory_equal(bounce, m, n);
+	/* unmapped memory, or no fd: not staged */
+	assert_int_equal(munmap(m + 7 * 4096, 4096), 0);
+	wk_stage(j);
+	assert_int_equal(j->flags, CHUNK_F_ZERO);
+	j->flags = CHUNK_F_STAGED;
+	j->len = 4096;
+	j->stage_fd = -1;
+	wk_stage(j);
+	assert_int_equal(j->flags, 0);
+	/* without the flag nothing is read */
+	j->stage_fd = fd;
+	memset(bounce, 0x5a, 4096);
+	wk_stage(j);
+	assert_int_equal((unsigned char)bounce[0], 0x5a);
+	close(fd);
+	free(j);
+	free(bounce);
+	munmap(m, 7 * 4096);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -436,6 +504,7 @@ int main(void)
 		cmocka_unit_test(restart),
 		cmocka_unit_test(stop_with_queued_jobs),
 		cmocka_unit_test(too_many),
+		cmocka_unit_test(stage),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
