@@ -36,6 +36,7 @@ done
 trap '' PIPE
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/mtcp-cow.XXXXXX") || exit 99
+TMP=$(cd "$TMP" && pwd -P) || exit 99 # as /proc/PID/fd shows it
 STARTED=()
 WD=
 # shellcheck source=../integ/proc_lib.sh
@@ -51,6 +52,7 @@ mkdir "$IMGDIR" || exit 99
 exec 6<>"$TMP/pace.fifo" 7<>"$TMP/gate.ev" 8<>"$TMP/gate.go"
 
 CHECKS_FAILED=()
+LINE= # the line expect() found
 
 show_logs() {
 	local f
@@ -110,11 +112,11 @@ wait_exit() {
 prog_start() {
 	local name=$1
 	shift
-	coproc PROG { exec "$@" 2>>"$TMP/prog.err" 6>&- 7>&- 8>&-; }
-	P_PID=$PROG_PID
+	coproc COWP { exec "$@" 2>>"$TMP/prog.err" 6>&- 7>&- 8>&-; }
+	P_PID=$COWP_PID
 	# (closed first: bash would keep the old pipes on 20 and 21)
 	exec 20<&- 21>&-
-	exec 20<&"${PROG[0]}" 21>&"${PROG[1]}"
+	exec 20<&"${COWP[0]}" 21>&"${COWP[1]}"
 	STARTED+=("$P_PID")
 	say "started $name: pid $P_PID"
 	echo "== $name (pid $P_PID): $*" >>"$TMP/prog.log"
@@ -138,6 +140,7 @@ expect() {
 			echo "$line" >>"$TMP/prog.log"
 			[[ $line == FAIL* ]] && check_failed "the program says: $line"
 			if [[ $line == "$want"* ]]; then
+				# shellcheck disable=SC2034 # read by the drivers
 				LINE=$line
 				return 0
 			fi
@@ -189,9 +192,9 @@ check_ckpt_err() {
 # wait_err_line REGEX WHAT: until the programs' stderr ($TMP/prog.err) has
 # a line matching the extended REGEX (the library prints its lines once
 # the image is durable, maybe after the answer).  Returns 1 (a failed
-# check) after WAIT_S.
+# check) after 5 s.
 wait_err_line() {
-	local deadline=$((SECONDS + WAIT_S))
+	local deadline=$((SECONDS + 5))
 	until grep -Eq -- "$1" "$TMP/prog.err"; do
 		if ((SECONDS >= deadline)); then
 			check_failed "no line '$1' in the program's stderr ($2)"
@@ -233,11 +236,18 @@ gate_wait_open() {
 			continue
 		fi
 		if [[ -n $ck ]] && ! alive "$ck"; then
-			failed "$what: mtcp_checkpoint ended ($(cat "$TMP"/ckpt.*.err 2>/dev/null | tr '\n' ' ')) and no writer process opened the gate $GATE (MTCP_COW=1, MTCP_TEST_WRITER_GATE)"
+			failed "$what: mtcp_checkpoint $ck ended (its answers: $(cat "$TMP"/ckpt.*.out "$TMP"/ckpt.*.err 2>/dev/null | tr '\n' ' ')) and no writer process opened the gate $GATE (MTCP_COW=1, MTCP_TEST_WRITER_GATE)$(lib_says)"
 		fi
 		((SECONDS < deadline)) ||
-			failed "$what: no writer process opened the gate $GATE within $WAIT_S s (MTCP_COW=1, MTCP_TEST_WRITER_GATE)"
+			failed "$what: no writer process opened the gate $GATE within $WAIT_S s (MTCP_COW=1, MTCP_TEST_WRITER_GATE)$(lib_says)"
 	done
+}
+
+# lib_says: the library's last lines on the program's stderr, if any.
+lib_says() {
+	local l
+	l=$(grep '^mtcp: ' "$TMP/prog.err" 2>/dev/null | tail -n 3 | tr '\n' ' ')
+	[[ -n $l ]] && printf '; the library said: %s' "$l"
 }
 
 # gate_release: the holder writes the byte and ends.

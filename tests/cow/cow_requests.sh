@@ -113,8 +113,12 @@ IMG1=$IMG
 check_ckpt_err 1
 
 # 5. the second request's own snapshot, held in turn
+if [[ -n $CK2 ]] && ! alive "$CK2"; then
+	[[ $(cat "$TMP/ckpt.2.out") == "$IMG1" ]] &&
+		failed "the second request was answered with the first image, $IMG1, whose snapshot was taken before it was made"
+fi
 gate_hold
-gate_wait_open "the second request" "$CK2"
+gate_wait_open "the second request (if it was answered with the first image, prog.log or ckpt.2.out shows it)" "$CK2"
 writer_check "$PID" "the second request"
 W2=$WRITER
 [[ $W1 != "$W2" ]] && alive "$W1" && failed "the second request's writer $W2 is at the gate while the first one, $W1, still runs"

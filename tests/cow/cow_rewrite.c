@@ -7,7 +7,7 @@
  *
  * Links libmtcp-fast and calls mtcp_init() (MTCP_* from the environment).
  * Seven areas of memory, MIB MiB each (default 14; the main thread's stack
- * 2 MiB), 100 MiB in all by default:
+ * 2 MiB), 86 MiB in all by default:
  *
  *   private-anon   mmap(MAP_PRIVATE | MAP_ANONYMOUS)
  *   heap           malloc() from the brk heap (mallopt: no mmap for it)

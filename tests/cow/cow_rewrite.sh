@@ -4,7 +4,7 @@
 # cow_rewrite.sh PROGRAM --cow 0|1 [--rounds N]: an image holds the memory
 # of the pause instant, every byte (issue 10, "Consistency is the point").
 #
-# PROGRAM is cow_rewrite (cow_rewrite.c): a thread rewrites 100 MiB of
+# PROGRAM is cow_rewrite (cow_rewrite.c): a thread rewrites 86 MiB of
 # private anonymous memory, heap, two stacks, shared anonymous memory, a
 # memfd and a private file mapping, page after page, forever; after a
 # restart it finishes the page it was in and stops, and a verifier checks
@@ -93,7 +93,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	read -r _ _ P <<<"$LINE"
 	send "wait $((P + 2))"
 	expect pass
-	read -r _ D0 P0 <<<"$LINE"
+	read -r _ D0 _ <<<"$LINE"
 
 	if ((COW)); then
 		gate_hold
