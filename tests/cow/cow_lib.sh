@@ -185,7 +185,7 @@ check_ckpt_err() {
 		check_failed "checkpoint $tag: mtcp_checkpoint's stderr has no 'paused X.XXX ms' line: '$err'"
 	[[ $err =~ (^|$'\n')complete$ ]] ||
 		check_failed "checkpoint $tag: mtcp_checkpoint's stderr does not end with 'complete': '$err'"
-	[[ $err =~ paused.*complete ]] ||
+	[[ $err =~ paused.*complete || ! $err =~ paused || ! $err =~ complete ]] ||
 		check_failed "checkpoint $tag: 'paused' does not come before 'complete': '$err'"
 }
 
@@ -258,8 +258,15 @@ gate_release() {
 }
 
 # task_children PID: the children of every thread of PID (the writer is
-# made by the control thread).
-task_children() { cat /proc/"$1"/task/*/children 2>/dev/null; }
+# made by the control thread); children_of (proc_lib.sh) looks at every
+# process's PPid where the kernel has no children files.
+task_children() {
+	if [[ -r /proc/$1/task/$1/children ]]; then
+		cat /proc/"$1"/task/*/children 2>/dev/null
+	else
+		children_of "$1"
+	fi
+}
 
 # writer_check PROGPID WHAT: the gate is open in a child of the program
 # named mtcp-writer (docs: the writer process).  Sets WRITER.
