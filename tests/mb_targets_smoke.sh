@@ -91,8 +91,9 @@ if run growth --runs 2 --only growth --growth-sizes 4,8 --cow cow; then
 	# the bare fork's time is in every row
 	awk -F, 'NR > 1 && $21 == "" { bad = 1 } END { exit bad }' "$tmp/growth.csv" ||
 		fail "growth: fork_base_med_s missing"
-	grep -q ',cow-fork,' "$tmp/growth-runs.csv" && grep -q ',fork-cow,' "$tmp/growth-runs.csv" ||
+	if ! grep -q ',cow-fork,' "$tmp/growth-runs.csv" || ! grep -q ',fork-cow,' "$tmp/growth-runs.csv"; then
 		fail "growth: the order does not alternate: $(cut -d, -f7 "$tmp/growth-runs.csv" | tr '\n' ' ')"
+	fi
 fi
 
 for bad in "--cow sometimes" "--only heap" "--size-mb 0" "--growth-sizes 8,4" "--from 4"; do
