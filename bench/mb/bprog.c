@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * bprog.c: checkpointing and restarting bench_prog, and what it answers
- * (its commands: bench/bench_prog.c).
+ * (its commands: bench/progs/bench_prog.c).
  */
 #include "bprog.h"
 

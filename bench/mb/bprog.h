@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bprog.h: the two sides of a run of bench_prog (bench/bench_prog.c), the
+ * bprog.h: the two sides of a run of bench_prog (bench/progs/bench_prog.c), the
  * program the memory and threads modes checkpoint.
  */
 #ifndef MB_BPROG_H

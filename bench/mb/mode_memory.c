@@ -17,7 +17,7 @@
 
 /* a run's cost besides its MiB (start, tools, fsyncs), in MiB-equivalents */
 #define RUN_OVERHEAD_MIB 64.0
-/* sparse: a byte in every SPARSE_STRIDE-th page (bench/targets.sh's stride) */
+/* sparse: a byte in every SPARSE_STRIDE-th page (the targets' stride, mode_targets.c) */
 #define SPARSE_STRIDE "64"
 
 int mb_mode_memory(struct mb_ctx *c)

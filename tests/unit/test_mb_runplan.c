@@ -28,7 +28,7 @@ static const char *plan(unsigned run, size_t nsides, int with_base)
 static void test_one_side(void **state)
 {
 	(void)state;
-	/* targets.sh's and mtcp-bench's old order: checkpoint first in odd runs */
+	/* the old order (targets.sh's, mtcp-bench's): checkpoint first in odd runs */
 	assert_string_equal(plan(1, 1, 1), "stw-base");
 	assert_string_equal(plan(2, 1, 1), "base-stw");
 	assert_string_equal(plan(3, 1, 1), "stw-base");
