@@ -190,6 +190,8 @@ static void say_plan(struct mb_ctx *c, unsigned count)
 int mb_mode_targets(struct mb_ctx *c)
 {
 	const struct mb_opts *o = c->o;
+	enum mb_side sides[MB_SIDES_MAX];
+	double nsides = (double)mb_sides(o->cow, 0, sides);
 	unsigned count = 0, idx = 0;
 	double total = 0;
 	int rc = 0;
@@ -200,11 +202,11 @@ int mb_mode_targets(struct mb_ctx *c)
 	for (int w = 0; w < TG_GROWTH; w++)
 		if (o->only & (1u << w)) {
 			count++;
-			total += work_units(o, (enum mb_target)w) * 2 * o->runs;
+			total += work_units(o, (enum mb_target)w) * nsides * o->runs;
 		}
 	for (size_t g = 0; g < res.ngrowth; g++) {
 		count++;
-		total += ((double)o->growth[g] + RUN_OVERHEAD_MIB) * 3 * o->runs;
+		total += ((double)o->growth[g] + RUN_OVERHEAD_MIB) * (nsides + 1) * o->runs;
 	}
 	mb_progress_init(&c->progress, total);
 	say_plan(c, count);
