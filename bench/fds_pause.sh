@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # fds_pause.sh BUILD_DIR [N] [RUNS]: what saving kernel objects costs the
-# pause.  bench/fds_prog holds N pipes (4 KiB in flight), N socket pairs
+# pause.  bench/progs/fds_prog holds N pipes (4 KiB in flight), N socket pairs
 # (4 KiB queued each way), N eventfds, N timerfds and an epoll set
 # watching all 4N (default N 250: 1501 fds); each of RUNS (default 5)
 # checkpoints is timed by the library (MTCP_VERBOSE=1: "state" is the fd
@@ -13,8 +13,8 @@
 set -u
 build=${1:?usage: fds_pause.sh BUILD_DIR [N] [RUNS]}
 n=${2:-250} runs=${3:-5}
-prog=$build/bench/fds_prog
-[ -x "$prog" ] || prog=$(dirname "$0")/../build/bench/fds_prog
+prog=$build/bench/progs/fds_prog
+[ -x "$prog" ] || prog=$build/bench/fds_prog # a build from before bench/progs
 dir=$(mktemp -d /var/tmp/mtcp-fds.XXXXXX)
 trap 'kill -9 $pid 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"' EXIT
 ulimit -n 65536 2>/dev/null

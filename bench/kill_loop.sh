@@ -4,7 +4,7 @@
 #              [--max-delay S] [--seed N] [--dir DIR] [--keep-leaks]
 #
 # SIGKILL in the middle of checkpoints, again and again (issue 8, items 6
-# and 7). Each round starts bench/randmem (M MiB of random bytes, default
+# and 7). Each round starts bench/progs/randmem (M MiB of random bytes, default
 # 300) under mtcp_launch with a checkpoint every S seconds (default 0.2),
 # waits until its memory is filled, waits a random delay of 0 to
 # --max-delay seconds (default 1.0), and kills it with SIGKILL. Then:
@@ -81,7 +81,7 @@ fi
 
 launch=$build/src/tools/mtcp_launch
 restart=$build/src/restart/mtcp_restart
-prog=$build/bench/randmem
+prog=$build/bench/progs/randmem
 for f in "$launch" "$restart" "$prog"; do
 	[[ -x $f ]] || die "$f is missing: build first (ninja -C $build)"
 done

@@ -4,7 +4,7 @@
 # SIGKILL in the middle of a checkpoint leaves no partial image, and in
 # the end no temporary file and no space taken by one.
 #
-# Each round starts PROGRAM (bench/randmem, 384 MiB), takes one whole
+# Each round starts PROGRAM (bench/progs/randmem, 384 MiB), takes one whole
 # checkpoint, starts a second and kills the program once the image's file
 # is open (seen in /proc/PID/fd, or in the fds of its copy-on-write writer
 # process, which must die with it): in round 1 at once, later at a random

@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# mb_smoke.sh MTCP_BENCH: each mode of mtcp-bench (bench/mb) on its smallest
-# sizes, one run each: exit 0, and the CSV files hold the header and the
-# rows expected, every one with ok = 1. No timing is checked. Also: --help
-# exits 0 and a bad option exits 2.
+# mb_smoke.sh MTCP_BENCH: the paper's modes of mtcp-bench (bench/mb) on
+# their smallest sizes, one run each (memory also with --cow both): exit 0,
+# and the CSV files hold the header and the rows expected, every one with
+# ok = 1. No timing is checked. Also: --help exits 0 and a bad option
+# exits 2. (The targets mode: mb_targets_smoke.sh.)
 set -u
 bench=$1
 dir=/var/tmp
@@ -18,24 +19,29 @@ fail() {
 	fails=$((fails + 1))
 }
 
-HEAD='mode,kind,point,unit,runs,data_bytes,pause_med_s,pause_min_s,pause_max_s,todisk_med_s,todisk_min_s,todisk_max_s,image_bytes,restart_med_s,restart_min_s,restart_max_s,write_base_med_s,read_base_med_s,base_bytes,pause_ratio,todisk_ratio,restart_ratio,criu_pause_s,criu_todisk_s,criu_image_bytes,criu_restart_s,class,run_time_s,residual_ok,ok'
-RHEAD='mode,kind,point,unit,run,order,data_bytes,pause_s,todisk_s,image_bytes,restart_s,write_base_s,read_base_s,base_bytes,criu_pause_s,criu_todisk_s,criu_image_bytes,criu_restart_s,class,run_time_s,residual_ok,ok'
+HEAD='mode,kind,point,unit,cow,runs,data_bytes,pause_med_s,pause_min_s,pause_max_s,reported_pause_med_s,todisk_med_s,todisk_min_s,todisk_max_s,image_bytes,restart_med_s,restart_min_s,restart_max_s,write_base_med_s,read_base_med_s,fork_base_med_s,base_bytes,pause_ratio,todisk_ratio,restart_ratio,criu_pause_s,criu_todisk_s,criu_image_bytes,criu_restart_s,class,run_time_s,residual_ok,ok'
+RHEAD='mode,kind,point,unit,cow,run,order,data_bytes,pause_s,reported_pause_s,todisk_s,image_bytes,restart_s,write_base_s,read_base_s,fork_base_s,base_bytes,criu_pause_s,criu_todisk_s,criu_image_bytes,criu_restart_s,class,run_time_s,residual_ok,ok'
 
-# check NAME MODE KIND "POINTS" [RESIDUAL_OK]: NAME.csv and NAME-runs.csv
+# check NAME MODE KIND "POINTS" [RESIDUAL_OK [COW...]]: NAME.csv and NAME-runs.csv;
+# with COW values, each point has a row per value, in that order (the cow column)
 check() {
 	local name=$1 mode=$2 kind=$3 points=$4 res=${5:-} f=$tmp/$1.csv r=$tmp/$1-runs.csv
-	local got want
+	local got want p w
+	local cows=("${@:6}")
+	[[ ${#cows[@]} -gt 0 ]] || cows=('')
 	[[ $(head -n 1 "$f") == "$HEAD" ]] || fail "$name: header of $f: $(head -n 1 "$f")"
 	[[ $(head -n 1 "$r") == "$RHEAD" ]] || fail "$name: header of $r: $(head -n 1 "$r")"
-	got=$(tail -n +2 "$f" | cut -d, -f1-3 | tr '\n' ' ')
-	want=$(for p in $points; do printf '%s,%s,%s ' "$mode" "$kind" "$p"; done)
+	got=$(tail -n +2 "$f" | cut -d, -f1-3,5 | tr '\n' ' ')
+	want=$(for p in $points; do
+		for w in "${cows[@]}"; do printf '%s,%s,%s,%s ' "$mode" "$kind" "$p" "$w"; done
+	done)
 	[[ $got == "$want" ]] || fail "$name: rows '$got', expected '$want'"
-	got=$(tail -n +2 "$r" | cut -d, -f1-3 | tr '\n' ' ')
+	got=$(tail -n +2 "$r" | cut -d, -f1-3,5 | tr '\n' ' ')
 	[[ $got == "$want" ]] || fail "$name: run rows '$got', expected '$want'"
-	# 30 and 22 fields; ok (the last) is 1; residual_ok (next to last) where given
-	awk -F, -v res="$res" 'NR > 1 && (NF != 30 || $NF != 1 || (res != "" && $(NF-1) != res)) {
+	# 33 and 25 fields; ok (the last) is 1; residual_ok (next to last) where given
+	awk -F, -v res="$res" 'NR > 1 && (NF != 33 || $NF != 1 || (res != "" && $(NF-1) != res)) {
 		print "bad row: " $0; bad = 1 } END { exit bad }' "$f" || fail "$name: $f"
-	awk -F, 'NR > 1 && (NF != 22 || $NF != 1) { print "bad row: " $0; bad = 1 } END { exit bad }' \
+	awk -F, 'NR > 1 && (NF != 25 || $NF != 1) { print "bad row: " $0; bad = 1 } END { exit bad }' \
 		"$r" || fail "$name: $r"
 }
 
@@ -55,6 +61,9 @@ run() {
 
 run memory memory --from 4 --to 8 --runs 1 && check memory memory random "4 8"
 run heap memory --from 4 --to 4 --runs 1 --kind heap && check heap memory heap "4"
+# both sides of --cow: a row per side; the run's order names them
+run cow memory --from 4 --to 4 --runs 1 --cow both && check cow memory random "4" "" stw cow &&
+	{ grep -q ',stw-cow-base,' "$tmp/cow-runs.csv" || fail "cow: order stw-cow-base not in $tmp/cow-runs.csv"; }
 run threads threads --from 1 --to 4 --runs 1 && check threads threads idle "1 2 4"
 run npb npb --class S --runs 1 && check npb npb lu "S" 1
 

@@ -13,7 +13,7 @@
 #    a future image name: no checkpoint is blocked; the image whose name
 #    was taken gets a random name beside it, and the planted file stays.
 #
-# PROGRAM is bench/randmem.  Needs root, to run as two other users.
+# PROGRAM is bench/progs/randmem.  Needs root, to run as two other users.
 set -u
 launch=$1 ckpt=$2 restart=$3 prog=$4
 [ "$(id -u)" = 0 ] || { echo "skip: needs root to run as other users"; exit 77; }

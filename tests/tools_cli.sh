@@ -6,7 +6,7 @@
 set -u
 build=$1
 launch=$build/src/tools/mtcp_launch ckpt=$build/src/tools/mtcp_checkpoint
-restart=$build/src/restart/mtcp_restart prog=$build/bench/randmem
+restart=$build/src/restart/mtcp_restart prog=$build/bench/progs/randmem
 tmp=$(mktemp -d /tmp/mtcp-cli.XXXXXX)
 pids=()
 trap 'for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$tmp"' EXIT

@@ -12,10 +12,13 @@
 #define M_MEMORY (1u << MB_MEMORY)
 #define M_THREADS (1u << MB_THREADS)
 #define M_NPB (1u << MB_NPB)
-#define M_ALL (M_MEMORY | M_THREADS | M_NPB)
+#define M_TARGETS (1u << MB_TARGETS)
+#define M_ALL (M_MEMORY | M_THREADS | M_NPB | M_TARGETS)
 
-static const char *const mode_names[] = { "memory", "threads", "npb" };
+static const char *const mode_names[MB_MODES] = { "memory", "threads", "npb", "targets" };
 static const char *const kind_names[] = { "random", "zero", "heap", "sparse" };
+static const char *const target_names[TG_COUNT] = { "random", "zero",  "sparse", "threads",
+						    "libs",   "empty", "growth" };
 
 const char *mb_mode_name(enum mb_mode m)
 {
@@ -25,6 +28,11 @@ const char *mb_mode_name(enum mb_mode m)
 const char *mb_kind_name(enum mb_kind k)
 {
 	return kind_names[k];
+}
+
+const char *mb_target_name(enum mb_target t)
+{
+	return target_names[t];
 }
 
 __attribute__((format(printf, 3, 4))) static int bad(char *err, size_t n, const char *fmt, ...)
@@ -94,8 +102,50 @@ static int parse_classes(const char *s, char out[MB_CLASSES_MAX + 1])
 	}
 }
 
+/* "random,empty" -> a mask of 1u << TG_*, each name at most once */
+static int parse_only(const char *s, unsigned *out)
+{
+	*out = 0;
+	for (const char *p = s;;) {
+		size_t len = strcspn(p, ","), t;
+
+		for (t = 0; t < TG_COUNT; t++)
+			if (strlen(target_names[t]) == len && !strncmp(p, target_names[t], len))
+				break;
+		if (t == TG_COUNT || (*out & (1u << t)))
+			return -EINVAL;
+		*out |= 1u << t;
+		if (!p[len])
+			return 0;
+		p += len + 1;
+	}
+}
+
+/* "256,1024" -> increasing MiB, each 1..MB_MIB_MAX, at most MB_GROWTH_MAX */
+static int parse_sizes(const char *s, long *out, size_t *n)
+{
+	char buf[32];
+
+	*n = 0;
+	for (const char *p = s;;) {
+		size_t len = strcspn(p, ",");
+		long v;
+
+		if (len == 0 || len >= sizeof buf || *n == MB_GROWTH_MAX)
+			return -EINVAL;
+		memcpy(buf, p, len);
+		buf[len] = 0;
+		if (parse_long(buf, 1, MB_MIB_MAX, &v) || (*n && v <= out[*n - 1]))
+			return -EINVAL;
+		out[(*n)++] = v;
+		if (!p[len])
+			return 0;
+		p += len + 1;
+	}
+}
+
 enum opt_id { O_FROM, O_TO, O_KIND, O_RUNS, O_DIR, O_OUT, O_COMPARE, O_TOOLS, O_CLASS,
-	      O_BINARY, O_DELAY };
+	      O_BINARY, O_DELAY, O_COW, O_ONLY, O_SIZE, O_THREADS, O_GROWTH };
 
 static const struct {
 	const char *name;
@@ -112,6 +162,11 @@ static const struct {
 	[O_CLASS] = { "--class", M_NPB },
 	[O_BINARY] = { "--binary", M_NPB },
 	[O_DELAY] = { "--delay", M_NPB },
+	[O_COW] = { "--cow", M_MEMORY | M_THREADS | M_TARGETS },
+	[O_ONLY] = { "--only", M_TARGETS },
+	[O_SIZE] = { "--size-mb", M_TARGETS },
+	[O_THREADS] = { "--threads", M_TARGETS },
+	[O_GROWTH] = { "--growth-sizes", M_TARGETS },
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
 
@@ -172,6 +227,37 @@ static int set_opt(struct mb_opts *o, enum opt_id id, const char *v, int *given,
 			return bad(err, n, "invalid --delay '%s' (seconds, more than 0, at most %.0f)",
 				   v, MB_DELAY_MAX);
 		break;
+	case O_COW:
+		if (!strcmp(v, "stw"))
+			o->cow = MB_COW_STW;
+		else if (!strcmp(v, "cow"))
+			o->cow = MB_COW_COW;
+		else if (!strcmp(v, "both"))
+			o->cow = MB_COW_BOTH;
+		else
+			return bad(err, n, "invalid --cow '%s' (stw, cow or both)", v);
+		break;
+	case O_ONLY:
+		if (parse_only(v, &o->only))
+			return bad(err, n, "invalid --only '%s' (a comma-separated list of random, zero,"
+				   " sparse, threads, libs, empty, growth, each at most once)", v);
+		break;
+	case O_SIZE:
+		if (parse_long(v, 1, MB_SIZE_MAX, &l))
+			return bad(err, n, "invalid --size-mb '%s' (MiB, 1 to %ld)", v, MB_SIZE_MAX);
+		o->size_mb = l;
+		break;
+	case O_THREADS:
+		if (parse_long(v, 1, MB_THREADS_MAX, &l))
+			return bad(err, n, "invalid --threads '%s' (1 to %ld)", v, MB_THREADS_MAX);
+		o->threads = l;
+		break;
+	case O_GROWTH:
+		if (parse_sizes(v, o->growth, &o->ngrowth))
+			return bad(err, n, "invalid --growth-sizes '%s' (a comma-separated list of"
+				   " MiB, increasing, each 1 to %ld, at most %d)", v, MB_MIB_MAX,
+				   MB_GROWTH_MAX);
+		break;
 	}
 	given[id] = 1;
 	return 0;
@@ -187,19 +273,28 @@ int mb_args_parse(int argc, char **argv, struct mb_opts *o, char *err, size_t n)
 	o->dir = MB_DIR;
 	o->delay = -1;
 	memcpy(o->classes, MB_CLASSES, sizeof MB_CLASSES);
+	{
+		static const long sizes[] = MB_GROWTH_SIZES;
+
+		o->ngrowth = sizeof sizes / sizeof sizes[0];
+		memcpy(o->growth, sizes, sizeof sizes);
+	}
+	o->size_mb = MB_TARGET_SIZE;
+	o->threads = MB_TARGET_THREADS;
+	o->only = (1u << TG_COUNT) - 1;
 	*err = 0;
 	if (argc < 2)
-		return bad(err, n, "no mode given: memory, threads or npb (--help for usage)");
+		return bad(err, n, "no mode given: memory, threads, npb or targets (--help for usage)");
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		o->help = 1;
 		o->mode = (enum mb_mode)-1;
 		return 0;
 	}
-	for (m = 0; m < 3 && strcmp(argv[1], mode_names[m]); m++)
+	for (m = 0; m < MB_MODES && strcmp(argv[1], mode_names[m]); m++)
 		;
-	if (m == 3)
-		return bad(err, n, "unknown mode '%s' (memory, threads or npb; --help for usage)",
-			   argv[1]);
+	if (m == MB_MODES)
+		return bad(err, n, "unknown mode '%s' (memory, threads, npb or targets; --help for"
+			   " usage)", argv[1]);
 	o->mode = (enum mb_mode)m;
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i], *eq, *v;
@@ -253,6 +348,8 @@ int mb_args_parse(int argc, char **argv, struct mb_opts *o, char *err, size_t n)
 		if (o->from > o->to)
 			return bad(err, n, "--from %ld is above --to %ld", o->from, o->to);
 	}
+	if (o->mode == MB_TARGETS && !given[O_COW])
+		o->cow = MB_COW_BOTH;
 	if (o->mode == MB_NPB) {
 		if (given[O_BINARY] && given[O_CLASS])
 			return bad(err, n, "--class and --binary exclude each other");
@@ -266,14 +363,19 @@ int mb_args_parse(int argc, char **argv, struct mb_opts *o, char *err, size_t n)
 }
 
 static const char usage_head[] =
-	"usage: mtcp-bench memory  [--from MIB] [--to MIB] [--kind random|zero|heap|sparse] COMMON\n"
-	"       mtcp-bench threads [--from N] [--to N] COMMON\n"
+	"usage: mtcp-bench memory  [--from MIB] [--to MIB] [--kind random|zero|heap|sparse]\n"
+	"                          [--cow stw|cow|both] COMMON\n"
+	"       mtcp-bench threads [--from N] [--to N] [--cow stw|cow|both] COMMON\n"
 	"       mtcp-bench npb     [--class S,W,A,B | --binary PATH [-- ARGS]] [--delay S] COMMON\n"
+	"       mtcp-bench targets [--only NAME,...] [--size-mb M] [--threads N]\n"
+	"                          [--growth-sizes MIB,...] [--cow stw|cow|both] COMMON\n"
 	"       mtcp-bench [MODE] --help\n"
 	"COMMON: [--runs N] [--dir DIR] [--out FILE.csv] [--compare criu] [--tools DIR]\n"
 	"\n"
-	"Redoes one experiment of the MTCP paper (Rieker, Ansel, Cooperman, 2006) with\n"
-	"libmtcp-fast. Progress and a summary go to stdout, results to a CSV file.\n";
+	"memory, threads, npb: redo one experiment of the MTCP paper (Rieker, Ansel,\n"
+	"Cooperman, 2006) with libmtcp-fast. targets: the project's checkpoint targets,\n"
+	"one table with PASS/MISS. Progress and a summary go to stdout, results to a\n"
+	"CSV file.\n";
 
 static const char usage_memory[] =
 	"\n"
@@ -286,7 +388,11 @@ static const char usage_memory[] =
 	"  a check of every byte after the checkpoint and after the restart.\n"
 	"  --kind: random (xorshift bytes, default), zero (resident zero pages), heap\n"
 	"  (malloc'd objects: small integers, pointers, zero runs, ASCII words) or sparse\n"
-	"  (a byte in every 64th page of N MiB).\n";
+	"  (a byte in every 64th page of N MiB).\n"
+	"  --cow stw|cow|both: the program runs with MTCP_COW=0 (stop-the-world), =1\n"
+	"  (copy-on-write) or each in turn in every run, the order alternating run by\n"
+	"  run; the cow column of the CSV says which. Without --cow, MTCP_COW is left\n"
+	"  as the environment has it (the cow column is empty).\n";
 
 static const char usage_threads[] =
 	"\n"
@@ -314,15 +420,46 @@ static const char usage_npb[] =
 	"  checkpointed one) takes the better part of an hour on 2 cores, class B\n"
 	"  most of it; --class S --runs 1 takes under a second.\n";
 
+static const char usage_targets[] =
+	"\n"
+	"targets: bench_prog under mtcp_launch on each workload, --runs runs each, then\n"
+	"  one table: target, median [min..max], baseline, ratio, limit, PASS/MISS, and\n"
+	"  the pause mtcp_checkpoint --wait reported (its \"paused X ms\" line), if any.\n"
+	"  Workloads (--only, default all; they run in this order):\n"
+	"    random   M MiB of random bytes: pause <= write()+fsync of the same bytes,\n"
+	"             restart <= 1.25 x reading them back (baselines taken every run)\n"
+	"    zero     M MiB of resident zero pages: image < 1 MiB, pause < 0.15 s\n"
+	"    sparse   a 4M MiB mapping, a byte in every 64th page: image < 2 MiB,\n"
+	"             pause < 0.1 s\n"
+	"    threads  N idle threads (--threads, default 1000): image < 8 MiB, pause and\n"
+	"             restart < 0.25 s\n"
+	"    libs     M MiB of the bytes of /usr/lib/x86_64-linux-gnu/*.so*: image <= 0.5\n"
+	"             x the bytes, pause <= random's pause\n"
+	"    empty    the library and libc only: image < 1 MiB, pause < 10 ms\n"
+	"    growth   random data of each --growth-sizes MiB (default 256,1024,4096,8192):\n"
+	"             the pause against a bare fork of as much memory (fork_baseline),\n"
+	"             per size; the copy-on-write pause grows no faster than the fork\n"
+	"  M is --size-mb (default 1024; the limits stay the issue's for smaller sizes).\n"
+	"  --cow (default both): each workload runs stop-the-world (MTCP_COW=0) and\n"
+	"  copy-on-write in every run, the order alternating run by run; the\n"
+	"  copy-on-write side is MTCP_COW=1 for random, libs and growth and\n"
+	"  MTCP_COW=auto (the default) for zero, sparse, threads and empty. With both\n"
+	"  sides the table adds issue 10's rows: copy-on-write pause <= 60 ms and <= 0.1\n"
+	"  x stop-the-world's, durable (mtcp_checkpoint --wait) <= 1.2 x stop-the-world's,\n"
+	"  the growth slopes, and auto against stop-the-world for zero, sparse, threads\n"
+	"  and empty: image <= 1.01 x, pause <= 1.1 x.\n";
+
 static const char usage_common[] =
 	"\n"
 	"COMMON options:\n"
 	"  --runs N        runs per point (default 5, 1..1000): median, min and max. Each\n"
 	"                  run also takes the baselines: write_baseline --keep (plain\n"
 	"                  write() of the same number of bytes + fsync) and readback_baseline\n"
-	"                  (reading them back, cache dropped); odd runs checkpoint first,\n"
-	"                  even runs take the baselines first (freed memory goes back to\n"
-	"                  the host: whoever runs right after a big free gets cold memory).\n"
+	"                  (reading them back, cache dropped); odd runs checkpoint first\n"
+	"                  (the --cow sides as listed: stw, cow), even runs take the\n"
+	"                  baselines first (then the sides in reverse): freed memory goes\n"
+	"                  back to the host, whoever runs right after a big free gets cold\n"
+	"                  memory, and alternating shares that out.\n"
 	"  --dir DIR       where images and baseline files go, in a private directory\n"
 	"                  removed at the end (default /var/tmp; not tmpfs)\n"
 	"  --out FILE.csv  one row per point (default mtcp-bench-MODE.csv); one row per run\n"
@@ -330,19 +467,21 @@ static const char usage_common[] =
 	"  --compare criu  also criu dump / criu restore (criu from PATH, as root) where it\n"
 	"                  works; if not, one line says why and the rest goes on\n"
 	"  --tools DIR     where mtcp_launch, mtcp_checkpoint, mtcp_restart, bench_prog,\n"
-	"                  write_baseline, readback_baseline and npb_lu are, all in DIR\n"
-	"                  (default: $MTCP_BENCH_TOOLS, else the build tree mtcp-bench is\n"
-	"                  in: ../../src/tools, ../../src/restart and .. from it)\n"
+	"                  write_baseline, readback_baseline, fork_baseline and npb_lu\n"
+	"                  are, all in DIR (default: $MTCP_BENCH_TOOLS, else the build tree\n"
+	"                  mtcp-bench is in: ../../src/tools, ../../src/restart and\n"
+	"                  ../progs from it)\n"
 	"\n"
 	"CSV columns (bench/mb/README.md; empty where not applicable):\n"
-	"  mode,kind,point,unit,runs,data_bytes,pause_med_s,pause_min_s,pause_max_s,\n"
-	"  todisk_med_s,todisk_min_s,todisk_max_s,image_bytes,restart_med_s,restart_min_s,\n"
-	"  restart_max_s,write_base_med_s,read_base_med_s,base_bytes,pause_ratio,\n"
-	"  todisk_ratio,restart_ratio,criu_pause_s,criu_todisk_s,criu_image_bytes,\n"
-	"  criu_restart_s,class,run_time_s,residual_ok,ok\n"
-	"  FILE-runs.csv: mode,kind,point,unit,run,order,data_bytes,pause_s,todisk_s,\n"
-	"  image_bytes,restart_s,write_base_s,read_base_s,base_bytes,criu_pause_s,\n"
+	"  mode,kind,point,unit,cow,runs,data_bytes,pause_med_s,pause_min_s,pause_max_s,\n"
+	"  reported_pause_med_s,todisk_med_s,todisk_min_s,todisk_max_s,image_bytes,\n"
+	"  restart_med_s,restart_min_s,restart_max_s,write_base_med_s,read_base_med_s,\n"
+	"  fork_base_med_s,base_bytes,pause_ratio,todisk_ratio,restart_ratio,criu_pause_s,\n"
 	"  criu_todisk_s,criu_image_bytes,criu_restart_s,class,run_time_s,residual_ok,ok\n"
+	"  FILE-runs.csv: mode,kind,point,unit,cow,run,order,data_bytes,pause_s,\n"
+	"  reported_pause_s,todisk_s,image_bytes,restart_s,write_base_s,read_base_s,\n"
+	"  fork_base_s,base_bytes,criu_pause_s,criu_todisk_s,criu_image_bytes,\n"
+	"  criu_restart_s,class,run_time_s,residual_ok,ok\n"
 	"\n"
 	"Exit status: 0 done, every check passed; 1 a failure (the reason on stderr; the\n"
 	"rows done so far stay in the CSV files); 2 a bad option.\n";
@@ -356,5 +495,7 @@ void mb_usage(FILE *f, int mode)
 		fputs(usage_threads, f);
 	if (mode < 0 || mode == MB_NPB)
 		fputs(usage_npb, f);
+	if (mode < 0 || mode == MB_TARGETS)
+		fputs(usage_targets, f);
 	fputs(usage_common, f);
 }

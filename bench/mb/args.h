@@ -10,8 +10,17 @@
 #include <stddef.h>
 #include <stdio.h>
 
-enum mb_mode { MB_MEMORY, MB_THREADS, MB_NPB };
+enum mb_mode { MB_MEMORY, MB_THREADS, MB_NPB, MB_TARGETS, MB_MODES };
 enum mb_kind { MB_RANDOM, MB_ZERO, MB_HEAP, MB_SPARSE };
+
+/* The targets' workloads, in the order they run (--only picks some). */
+enum mb_target { TG_RANDOM, TG_ZERO, TG_SPARSE, TG_THREADS, TG_LIBS, TG_EMPTY, TG_GROWTH,
+		 TG_COUNT };
+
+/* --cow: the sides measured (a mask; 0: --cow not given, MTCP_COW left alone) */
+#define MB_COW_STW 1u
+#define MB_COW_COW 2u
+#define MB_COW_BOTH (MB_COW_STW | MB_COW_COW)
 
 /* Bounds of the options (bench_prog's own limits for sizes and threads). */
 #define MB_MIB_MAX 1048576L   /* memory --from/--to: 1 TiB */
@@ -19,6 +28,8 @@ enum mb_kind { MB_RANDOM, MB_ZERO, MB_HEAP, MB_SPARSE };
 #define MB_RUNS_MAX 1000u
 #define MB_DELAY_MAX 86400.0 /* npb --delay: a day */
 #define MB_CLASSES_MAX 4     /* npb --class: S, W, A, B, each at most once */
+#define MB_SIZE_MAX 262144L  /* targets --size-mb: 256 GiB (sparse maps 4 x that) */
+#define MB_GROWTH_MAX 16     /* targets --growth-sizes: sizes given */
 
 /* Defaults: the paper's sweeps. */
 #define MB_MEMORY_FROM 64L
@@ -29,6 +40,9 @@ enum mb_kind { MB_RANDOM, MB_ZERO, MB_HEAP, MB_SPARSE };
 #define MB_DIR "/var/tmp"
 #define MB_CLASSES "SWAB"
 #define MB_BINARY_DELAY 1.0
+#define MB_TARGET_SIZE 1024L	/* targets --size-mb: issue 10's 1 GiB */
+#define MB_TARGET_THREADS 1000L /* targets --threads */
+#define MB_GROWTH_SIZES { 256L, 1024L, 4096L, 8192L }
 
 struct mb_opts {
 	enum mb_mode mode;
@@ -45,20 +59,28 @@ struct mb_opts {
 	char **bin_args;		  /* its ARGS (after --), bin_nargs of them */
 	int bin_nargs;
 	double delay; /* npb: seconds before the checkpoint; < 0: half of the iterations */
+	unsigned cow; /* memory, threads, targets: MB_COW_* mask; 0: not given */
+	unsigned only;	    /* targets: mask of 1u << TG_* */
+	long size_mb;	    /* targets: random, zero, libs MiB (sparse: 4 x) */
+	long threads;	    /* targets: threads of the threads workload */
+	long growth[MB_GROWTH_MAX]; /* targets: the growth rows' MiB, increasing */
+	size_t ngrowth;
 };
 
 /*
  * Parses argv (argv[0] is the program) into o. argv[1] is the mode
- * ("memory", "threads", "npb"), or --help / -h alone.
+ * ("memory", "threads", "npb", "targets"), or --help / -h alone.
  * @return 0; -EINVAL with a one-line reason in err (at most n bytes).
  * o->help set: only the usage is wanted (the other fields hold defaults).
  * o->bin_args points into argv.
  */
 int mb_args_parse(int argc, char **argv, struct mb_opts *o, char *err, size_t n);
 
-/* "memory", "threads", "npb"; "random", "zero", "heap", "sparse". */
+/* "memory", "threads", "npb", "targets"; "random", "zero", "heap", "sparse";
+ * "random", "zero", "sparse", "threads", "libs", "empty", "growth". */
 const char *mb_mode_name(enum mb_mode m);
 const char *mb_kind_name(enum mb_kind k);
+const char *mb_target_name(enum mb_target t);
 
 /* The usage: of one mode (all: -1). */
 void mb_usage(FILE *f, int mode);

@@ -79,6 +79,15 @@ int mb_base_read(struct mb_ctx *c, double *secs)
 	return rc;
 }
 
+int mb_base_fork(struct mb_ctx *c, long long bytes, double *secs)
+{
+	char mib[32];
+	char *argv[] = { c->tools.path[T_FORK], mib, NULL };
+
+	snprintf(mib, sizeof mib, "%lld", mb_base_bytes(bytes) / MIB);
+	return timed_tool(c, argv, secs);
+}
+
 int mb_drop_cache(struct mb_ctx *c, const char *path)
 {
 	char *argv[] = { c->tools.path[T_RBASE], "--drop", (char *)path, NULL };

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * baseline.h: the physical limits a checkpoint and a restart are compared
- * with (bench/write_baseline.c, bench/readback_baseline.c), and dropping a
- * file from the page cache.
+ * with (bench/progs/write_baseline.c, readback_baseline.c,
+ * fork_baseline.c), and dropping a file from the page cache.
  */
 #ifndef MB_BASELINE_H
 #define MB_BASELINE_H
@@ -21,6 +21,12 @@ int mb_base_write(struct mb_ctx *c, long long bytes, double *secs);
 
 /* readback_baseline WORK/baseline (cache dropped first), then removes it. */
 int mb_base_read(struct mb_ctx *c, double *secs);
+
+/*
+ * fork_baseline MIB: bytes (rounded up to MiB) of random bytes, resident,
+ * then one raw clone() with no exit signal; the seconds the clone() took.
+ */
+int mb_base_fork(struct mb_ctx *c, long long bytes, double *secs);
 
 /* readback_baseline --drop path: the file's pages leave the page cache. */
 int mb_drop_cache(struct mb_ctx *c, const char *path);

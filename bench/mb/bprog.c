@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * bprog.c: checkpointing and restarting bench_prog, and what it answers
- * (its commands: bench/bench_prog.c).
+ * (its commands: bench/progs/bench_prog.c).
  */
 #include "bprog.h"
 
 #include "baseline.h"
+#include "ckptout.h"
 #include "ctx.h"
 #include "log.h"
 #include "proc.h"
@@ -120,10 +121,12 @@ static int quit(struct mb_ctx *c, struct mb_chan *ch, pid_t pid, int expect_stat
 	return 0;
 }
 
-int bprog_checkpoint(struct mb_ctx *c, char *const args[], struct mb_run *r, char *img,
-		     size_t n)
+int bprog_checkpoint(struct mb_ctx *c, char *const args[], enum mb_side side, struct mb_run *r,
+		     char *img, size_t n)
 {
 	char *argv[ARGS_MAX + 10], pidbuf[16], out[PATH_MAX + 64], line[512], tail[512];
+	char errout[4096];
+	char **env = mb_side_env(side);
 	char *ckpt[] = { c->tools.path[T_CHECKPOINT], "--wait", "--timeout", "1200", pidbuf, NULL };
 	int k = 0, st, rc, status = 0;
 	struct mb_chan ch;
@@ -136,7 +139,11 @@ int bprog_checkpoint(struct mb_ctx *c, char *const args[], struct mb_run *r, cha
 	for (int i = 0; args[i] && i < ARGS_MAX; i++)
 		argv[k++] = args[i];
 	argv[k] = NULL;
-	if ((rc = chan_open(&ch, 1)) || (rc = proc_spawn(argv, ch.cin, ch.cout, &pid))) {
+	if (!env) {
+		mb_err("%s: out of memory for the environment", c->where);
+		return -EIO;
+	}
+	if ((rc = chan_open(&ch, 1)) || (rc = proc_spawn_env(argv, env, ch.cin, ch.cout, &pid))) {
 		mb_err("%s: cannot start %s: %s", c->where, argv[0], strerror(-rc));
 		chan_close(&ch);
 		return -EIO;
@@ -148,7 +155,8 @@ int bprog_checkpoint(struct mb_ctx *c, char *const args[], struct mb_run *r, cha
 	if ((rc = ask(c, &ch, "reset", "reset", BPROG_ANSWER_TIMEOUT, line, sizeof line)))
 		goto out_kill;
 	snprintf(pidbuf, sizeof pidbuf, "%d", (int)pid);
-	rc = proc_capture(ckpt, BPROG_TIMEOUT + 60, out, sizeof out, &st, &secs);
+	rc = proc_capture_err(ckpt, BPROG_TIMEOUT + 60, out, sizeof out, errout, sizeof errout, &st,
+			      &secs);
 	if (rc || proc_code(st)) {
 		proc_errtail(tail, sizeof tail);
 		if (rc == -ETIMEDOUT)
@@ -163,10 +171,12 @@ int bprog_checkpoint(struct mb_ctx *c, char *const args[], struct mb_run *r, cha
 		goto out_kill;
 	}
 	r->todisk_s = secs;
+	r->reported_pause_s = mb_ckpt_paused_secs(errout);
 	out[strcspn(out, "\n")] = 0;
 	if (snprintf(img, n, "%s", out) >= (int)n) {
 		mb_err("%s: mtcp_checkpoint printed a path longer than %zu bytes", c->where, n);
-		return -EIO;
+		rc = -EIO;
+		goto out_kill;
 	}
 	if ((rc = ask(c, &ch, "report", "stall", BPROG_ANSWER_TIMEOUT, line, sizeof line)))
 		goto out_kill;

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bprog.h: the two sides of a run of bench_prog (bench/bench_prog.c), the
+ * bprog.h: the two sides of a run of bench_prog (bench/progs/bench_prog.c), the
  * program the memory and threads modes checkpoint.
  */
 #ifndef MB_BPROG_H
 #define MB_BPROG_H
+
+#include "cow.h"
 
 #include <stddef.h>
 
@@ -17,15 +19,16 @@ struct mb_run;
 #define BPROG_ANSWER_TIMEOUT 60.0
 
 /*
- * bench_prog ARGS under mtcp_launch (images to c->work): waits for
- * "ready", resets the stall meter, times `mtcp_checkpoint --wait PID`,
- * reads the longest stall, verifies the data, quits. Sets r->data_bytes,
- * pause_s, todisk_s, image_bytes (r->ok = 0 if the data changed); the
- * image's path in img.
+ * bench_prog ARGS under mtcp_launch (images to c->work), with MTCP_COW as
+ * side says (cow.h): waits for "ready", resets the stall meter, times
+ * `mtcp_checkpoint --wait PID` (its "paused X ms" line, if any, read from
+ * its stderr), reads the longest stall, verifies the data, quits. Sets
+ * r->data_bytes, pause_s, reported_pause_s, todisk_s, image_bytes (r->ok = 0
+ * if the data changed); the image's path in img.
  * @return 0; -EIO after saying why; -EINTR.
  */
-int bprog_checkpoint(struct mb_ctx *c, char *const args[], struct mb_run *r, char *img,
-		     size_t n);
+int bprog_checkpoint(struct mb_ctx *c, char *const args[], enum mb_side side, struct mb_run *r,
+		     char *img, size_t n);
 
 /*
  * Drops the image's page cache, writes "ping" into a fresh stdin pipe and

@@ -9,16 +9,16 @@
 #include <string.h>
 
 const char mb_csv_point_header[] =
-	"mode,kind,point,unit,runs,data_bytes,pause_med_s,pause_min_s,pause_max_s,"
-	"todisk_med_s,todisk_min_s,todisk_max_s,image_bytes,restart_med_s,restart_min_s,"
-	"restart_max_s,write_base_med_s,read_base_med_s,base_bytes,pause_ratio,todisk_ratio,"
-	"restart_ratio,criu_pause_s,criu_todisk_s,criu_image_bytes,criu_restart_s,class,"
-	"run_time_s,residual_ok,ok";
+	"mode,kind,point,unit,cow,runs,data_bytes,pause_med_s,pause_min_s,pause_max_s,"
+	"reported_pause_med_s,todisk_med_s,todisk_min_s,todisk_max_s,image_bytes,"
+	"restart_med_s,restart_min_s,restart_max_s,write_base_med_s,read_base_med_s,"
+	"fork_base_med_s,base_bytes,pause_ratio,todisk_ratio,restart_ratio,criu_pause_s,"
+	"criu_todisk_s,criu_image_bytes,criu_restart_s,class,run_time_s,residual_ok,ok";
 
 const char mb_csv_run_header[] =
-	"mode,kind,point,unit,run,order,data_bytes,pause_s,todisk_s,image_bytes,restart_s,"
-	"write_base_s,read_base_s,base_bytes,criu_pause_s,criu_todisk_s,criu_image_bytes,"
-	"criu_restart_s,class,run_time_s,residual_ok,ok";
+	"mode,kind,point,unit,cow,run,order,data_bytes,pause_s,reported_pause_s,todisk_s,"
+	"image_bytes,restart_s,write_base_s,read_base_s,fork_base_s,base_bytes,criu_pause_s,"
+	"criu_todisk_s,criu_image_bytes,criu_restart_s,class,run_time_s,residual_ok,ok";
 
 void mb_csv_text(FILE *f, const char *s)
 {
@@ -65,6 +65,8 @@ static void key(FILE *f, const struct mb_key *k)
 	fputc(',', f);
 	mb_csv_text(f, k->unit);
 	fputc(',', f);
+	mb_csv_text(f, k->cow);
+	fputc(',', f);
 }
 
 /* a separator, then a field */
@@ -100,6 +102,7 @@ int mb_csv_point_row(FILE *f, const struct mb_key *k, const struct mb_point *p)
 	next_time(f, p->pause.med);
 	next_time(f, p->pause.min);
 	next_time(f, p->pause.max);
+	next_time(f, p->reported_pause.med);
 	next_time(f, p->todisk.med);
 	next_time(f, p->todisk.min);
 	next_time(f, p->todisk.max);
@@ -109,6 +112,7 @@ int mb_csv_point_row(FILE *f, const struct mb_key *k, const struct mb_point *p)
 	next_time(f, p->restart.max);
 	next_time(f, p->write_base_med_s);
 	next_time(f, p->read_base_med_s);
+	next_time(f, p->fork_base_med_s);
 	next_int(f, p->base_bytes);
 	next_ratio(f, p->pause_ratio);
 	next_ratio(f, p->todisk_ratio);
@@ -132,11 +136,13 @@ int mb_csv_run_row(FILE *f, const struct mb_key *k, const struct mb_run *r)
 	next_text(f, r->order);
 	next_int(f, r->data_bytes);
 	next_time(f, r->pause_s);
+	next_time(f, r->reported_pause_s);
 	next_time(f, r->todisk_s);
 	next_int(f, r->image_bytes);
 	next_time(f, r->restart_s);
 	next_time(f, r->write_base_s);
 	next_time(f, r->read_base_s);
+	next_time(f, r->fork_base_s);
 	next_int(f, r->base_bytes);
 	next_time(f, r->criu_pause_s);
 	next_time(f, r->criu_todisk_s);

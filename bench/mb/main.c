@@ -115,6 +115,8 @@ static unsigned tools_needed(const struct mb_opts *o)
 		m |= 1u << T_PROG;
 	else if (!o->binary)
 		m |= 1u << T_NPB;
+	if (o->mode == MB_TARGETS && (o->only & (1u << TG_GROWTH)))
+		m |= 1u << T_FORK;
 	return m;
 }
 
@@ -183,6 +185,13 @@ static void header(struct mb_ctx *c)
 	mb_say("environment: %s", *env ? env : "no MTCP_* variable set");
 	mb_say("each point: median [min..max] of %u run(s); odd runs checkpoint first, even runs"
 	       " take the baselines first", c->o->runs);
+	if (c->o->cow && c->o->mode != MB_TARGETS)
+		mb_say("--cow %s: %s", c->o->cow == MB_COW_BOTH ? "both" :
+		       c->o->cow == MB_COW_STW ? "stw" : "cow",
+		       c->o->cow == MB_COW_BOTH ? "each run checkpoints with MTCP_COW=0 and with"
+		       " MTCP_COW=1 (odd runs stw first, even runs cow first)" :
+		       c->o->cow == MB_COW_STW ? "MTCP_COW=0 (stop-the-world)" :
+		       "MTCP_COW=1 (copy-on-write)");
 }
 
 /* the last lines of the children's stderr, after a complete run */
@@ -240,8 +249,11 @@ int main(int argc, char **argv)
 	case MB_THREADS:
 		rc = mb_mode_threads(&ctx);
 		break;
-	default:
+	case MB_NPB:
 		rc = mb_mode_npb(&ctx);
+		break;
+	default:
+		rc = mb_mode_targets(&ctx);
 		break;
 	}
 	if (proc_signal()) {
@@ -249,7 +261,8 @@ int main(int argc, char **argv)
 		       strsignal(proc_signal()), ctx.work);
 		return 128 + proc_signal();
 	}
-	mb_table_print(&ctx.table);
+	if (o.mode != MB_TARGETS) /* targets prints its own table */
+		mb_table_print(&ctx.table);
 	if (rc) {
 		mb_err("stopped: %s failed (the reason is above); the rows done so far are in %s",
 		       ctx.where, ctx.csv_path);

@@ -5,6 +5,7 @@
  */
 #include "modes.h"
 
+#include "cow.h"
 #include "ctx.h"
 #include "log.h"
 #include "point.h"
@@ -12,10 +13,11 @@
 #include "sweep.h"
 
 #include <stdio.h>
+#include <string.h>
 
 /* a run's cost besides its MiB (start, tools, fsyncs), in MiB-equivalents */
 #define RUN_OVERHEAD_MIB 64.0
-/* sparse: a byte in every SPARSE_STRIDE-th page (bench/targets.sh's stride) */
+/* sparse: a byte in every SPARSE_STRIDE-th page (the targets' stride, mode_targets.c) */
 #define SPARSE_STRIDE "64"
 
 int mb_mode_memory(struct mb_ctx *c)
@@ -23,11 +25,13 @@ int mb_mode_memory(struct mb_ctx *c)
 	long pts[MB_POINTS_MAX];
 	size_t n = mb_sweep_doubling(c->o->from, c->o->to, pts, MB_POINTS_MAX);
 	const char *kind = mb_kind_name(c->o->kind);
+	enum mb_side sides[MB_SIDES_MAX];
+	size_t nsides = mb_sides(c->o->cow, 0, sides);
 	double total = 0;
 	int rc;
 
 	for (size_t i = 0; i < n; i++)
-		total += (pts[i] + RUN_OVERHEAD_MIB) * c->o->runs;
+		total += (pts[i] + RUN_OVERHEAD_MIB) * c->o->runs * nsides;
 	mb_progress_init(&c->progress, total);
 	mb_say("memory, kind %s: %zu point(s) from %ld to %ld MiB, %u run(s) each", kind, n,
 	       pts[0], pts[n - 1], c->o->runs);
@@ -38,8 +42,11 @@ int mb_mode_memory(struct mb_ctx *c)
 		struct mb_bprog_point pp = {
 			.key = &key,
 			.args = args,
+			.base = MB_BASE_DISK,
 			.base_bytes = (long long)pts[i] << 20,
-			.units = pts[i] + RUN_OVERHEAD_MIB,
+			.restart = 1,
+			.nsides = nsides,
+			.units = (pts[i] + RUN_OVERHEAD_MIB) * nsides,
 			.label = label,
 			.index = (unsigned)i + 1,
 			.count = (unsigned)n,
@@ -50,6 +57,7 @@ int mb_mode_memory(struct mb_ctx *c)
 		snprintf(label, sizeof label, "memory %s %ld MiB", kind, pts[i]);
 		if (c->o->kind != MB_SPARSE)
 			args[2] = NULL;
+		memcpy(pp.side, sides, sizeof sides);
 		if ((rc = mb_bprog_point(c, &pp)))
 			return rc;
 	}

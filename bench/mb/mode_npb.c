@@ -17,7 +17,7 @@
  */
 #include "modes.h"
 
-#include "../npb/lu.h"
+#include "../progs/npb/lu.h"
 #include "baseline.h"
 #include "criu.h"
 #include "ctx.h"
@@ -535,7 +535,7 @@ static int one_run(struct mb_ctx *c, struct npb_job *j, struct mb_run *r, long l
 
 	r->data_bytes = j->lu && j->ref.memory_kib >= 0 ? j->ref.memory_kib * 1024 : -1;
 	if (r->run % 2) {
-		r->order = "ckpt-first";
+		snprintf(r->order, sizeof r->order, "ckpt-base");
 		if (!(rc = npb_checkpoint(c, j, r, img, sizeof img, &before))) {
 			r->base_bytes = mb_base_bytes(r->image_bytes);
 			if (!(rc = mb_base_write(c, r->base_bytes, &r->write_base_s)) &&
@@ -543,7 +543,7 @@ static int one_run(struct mb_ctx *c, struct npb_job *j, struct mb_run *r, long l
 				rc = mb_base_read(c, &r->read_base_s);
 		}
 	} else {
-		r->order = "base-first";
+		snprintf(r->order, sizeof r->order, "base-ckpt");
 		r->base_bytes = mb_base_bytes(prev_image);
 		if (!(rc = mb_base_write(c, r->base_bytes, &r->write_base_s)) &&
 		    !(rc = npb_checkpoint(c, j, r, img, sizeof img, &before)) &&

@@ -5,6 +5,7 @@
  */
 #include "modes.h"
 
+#include "cow.h"
 #include "ctx.h"
 #include "log.h"
 #include "point.h"
@@ -12,6 +13,7 @@
 #include "sweep.h"
 
 #include <stdio.h>
+#include <string.h>
 
 /* a run's cost besides its threads, in thread-equivalents */
 #define RUN_OVERHEAD_THREADS 100.0
@@ -20,11 +22,13 @@ int mb_mode_threads(struct mb_ctx *c)
 {
 	long pts[MB_POINTS_MAX];
 	size_t n = mb_sweep_125(c->o->from, c->o->to, pts, MB_POINTS_MAX);
+	enum mb_side sides[MB_SIDES_MAX];
+	size_t nsides = mb_sides(c->o->cow, 0, sides);
 	double total = 0;
 	int rc;
 
 	for (size_t i = 0; i < n; i++)
-		total += (pts[i] + RUN_OVERHEAD_THREADS) * c->o->runs;
+		total += (pts[i] + RUN_OVERHEAD_THREADS) * c->o->runs * nsides;
 	mb_progress_init(&c->progress, total);
 	mb_say("threads: %zu point(s) from %ld to %ld threads, %u run(s) each", n, pts[0],
 	       pts[n - 1], c->o->runs);
@@ -35,8 +39,11 @@ int mb_mode_threads(struct mb_ctx *c)
 		struct mb_bprog_point pp = {
 			.key = &key,
 			.args = args,
+			.base = MB_BASE_DISK,
 			.base_bytes = -1, /* the image's bytes */
-			.units = pts[i] + RUN_OVERHEAD_THREADS,
+			.restart = 1,
+			.nsides = nsides,
+			.units = (pts[i] + RUN_OVERHEAD_THREADS) * nsides,
 			.label = label,
 			.index = (unsigned)i + 1,
 			.count = (unsigned)n,
@@ -45,6 +52,7 @@ int mb_mode_threads(struct mb_ctx *c)
 		snprintf(count, sizeof count, "%ld", pts[i]);
 		snprintf(key.point, sizeof key.point, "%ld", pts[i]);
 		snprintf(label, sizeof label, "threads %ld", pts[i]);
+		memcpy(pp.side, sides, sizeof sides);
 		if ((rc = mb_bprog_point(c, &pp)))
 			return rc;
 	}

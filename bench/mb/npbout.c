@@ -4,7 +4,7 @@
  */
 #include "npbout.h"
 
-#include "../npb/lu.h"
+#include "../progs/npb/lu.h"
 
 #include <errno.h>
 #include <stdio.h>

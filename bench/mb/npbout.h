@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * npbout.h: reading what npb_lu prints (its format: bench/npb/lu.h), and
+ * npbout.h: reading what npb_lu prints (its format: bench/progs/npb/lu.h), and
  * the output check of npb --binary. Pure functions over byte buffers.
  */
 #ifndef MB_NPBOUT_H

@@ -83,7 +83,8 @@ void proc_nap(double secs)
 	}
 }
 
-int proc_spawn(char *const argv[], int in, int out, pid_t *pid)
+/* argv with envp, stdin in, stdout out, stderr err (-1: the error log) */
+static int spawn(char *const argv[], char *const envp[], int in, int out, int err, pid_t *pid)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
@@ -107,7 +108,9 @@ int proc_spawn(char *const argv[], int in, int out, pid_t *pid)
 		posix_spawn_file_actions_adddup2(&fa, out, 1);
 	else
 		posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	if (err_fd >= 0)
+	if (err >= 0)
+		posix_spawn_file_actions_adddup2(&fa, err, 2);
+	else if (err_fd >= 0)
 		posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
 	/* nothing else: no fd we inherited (a checkpointed program would warn about it) */
 	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
@@ -116,10 +119,20 @@ int proc_spawn(char *const argv[], int in, int out, pid_t *pid)
 	posix_spawnattr_setpgroup(&at, 0);
 	posix_spawnattr_setsigmask(&at, &none);
 	posix_spawnattr_setsigdefault(&at, &dfl);
-	rc = posix_spawn(pid, argv[0], &fa, &at, argv, environ);
+	rc = posix_spawn(pid, argv[0], &fa, &at, argv, envp ? envp : environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
 	return -rc;
+}
+
+int proc_spawn(char *const argv[], int in, int out, pid_t *pid)
+{
+	return spawn(argv, NULL, in, out, -1, pid);
+}
+
+int proc_spawn_env(char *const argv[], char *const envp[], int in, int out, pid_t *pid)
+{
+	return spawn(argv, envp, in, out, -1, pid);
 }
 
 static int pidfd_open(pid_t pid)
@@ -250,29 +263,53 @@ void proc_kill_all(void)
 	} while (mb_now() < end);
 }
 
-int proc_capture(char *const argv[], double timeout, char *out, size_t n, int *status,
-		 double *secs)
+/* appends r bytes of tmp to buf (size n, len *len), NUL-terminated, the rest dropped */
+static void keep(char *buf, size_t n, size_t *len, const char *tmp, ssize_t r)
 {
-	int fds[2], pfd, rc = 0, done = 0;
+	for (ssize_t i = 0; i < r && *len + 1 < n; i++)
+		buf[(*len)++] = tmp[i];
+	if (n)
+		buf[*len] = 0;
+}
+
+int proc_capture_err(char *const argv[], double timeout, char *out, size_t n, char *err,
+		     size_t errn, int *status, double *secs)
+{
+	int fds[2], efds[2] = { -1, -1 }, pfd, rc = 0, done = 0, edone = !err;
 	double t0, end;
-	size_t len = 0;
+	size_t len = 0, elen = 0;
 	pid_t pid;
 
+	if (n)
+		out[0] = 0;
+	if (err && errn)
+		err[0] = 0;
 	if (pipe2(fds, O_CLOEXEC))
 		return -errno;
+	if (err && pipe2(efds, O_CLOEXEC)) {
+		rc = -errno;
+		close(fds[0]);
+		close(fds[1]);
+		return rc;
+	}
 	t0 = mb_now();
-	rc = proc_spawn(argv, -1, fds[1], &pid);
+	rc = spawn(argv, NULL, -1, fds[1], efds[1], &pid);
 	close(fds[1]);
+	if (efds[1] >= 0)
+		close(efds[1]);
 	if (rc) {
 		close(fds[0]);
+		if (efds[0] >= 0)
+			close(efds[0]);
 		return rc;
 	}
 	end = t0 + timeout;
 	*secs = -1;
 	pfd = pidfd_open(pid);
-	while (!done || *secs < 0) {
-		struct pollfd p[2] = { { .fd = done ? -1 : fds[0], .events = POLLIN },
-				       { .fd = *secs < 0 ? pfd : -1, .events = POLLIN } };
+	while (!done || !edone || *secs < 0) {
+		struct pollfd p[3] = { { .fd = done ? -1 : fds[0], .events = POLLIN },
+				       { .fd = *secs < 0 ? pfd : -1, .events = POLLIN },
+				       { .fd = edone ? -1 : efds[0], .events = POLLIN } };
 		double left = end - mb_now();
 		char tmp[4096];
 
@@ -284,26 +321,39 @@ int proc_capture(char *const argv[], double timeout, char *out, size_t n, int *s
 			*secs = mb_now() - t0; /* no pidfd: the exit is seen by polling */
 			pid = -1;
 		}
-		if (poll(p, 2, left * 1e3 > SLICE_MS ? SLICE_MS : (int)(left * 1e3) + 1) <= 0)
+		if (poll(p, 3, left * 1e3 > SLICE_MS ? SLICE_MS : (int)(left * 1e3) + 1) <= 0)
 			continue;
 		if (p[1].revents)
 			*secs = mb_now() - t0;
 		if (p[0].revents) {
 			ssize_t r = read(fds[0], tmp, sizeof tmp);
 
-			if (r <= 0 && !(r < 0 && errno == EINTR)) {
+			if (r <= 0 && !(r < 0 && errno == EINTR))
 				done = 1;
-				continue;
+			else if (r > 0)
+				keep(out, n, &len, tmp, r);
+		}
+		if (p[2].revents) {
+			ssize_t r = read(efds[0], tmp, sizeof tmp);
+
+			if (r <= 0 && !(r < 0 && errno == EINTR)) {
+				edone = 1;
+			} else if (r > 0) {
+				ssize_t w = 0;
+
+				keep(err, errn, &elen, tmp, r);
+				/* the error log has it too, for the messages (best effort) */
+				if (err_fd >= 0)
+					w = write(err_fd, tmp, (size_t)r);
+				(void)w;
 			}
-			for (ssize_t i = 0; i < r && len + 1 < n; i++)
-				out[len++] = tmp[i];
 		}
 	}
-	if (n)
-		out[len < n ? len : n - 1] = 0;
 	if (pfd >= 0)
 		close(pfd);
 	close(fds[0]);
+	if (efds[0] >= 0)
+		close(efds[0]);
 	if (rc) {
 		if (pid > 0)
 			proc_kill(pid);
@@ -312,6 +362,12 @@ int proc_capture(char *const argv[], double timeout, char *out, size_t n, int *s
 	if (pid > 0 && waitpid(pid, status, 0) != pid)
 		return -errno;
 	return 0;
+}
+
+int proc_capture(char *const argv[], double timeout, char *out, size_t n, int *status,
+		 double *secs)
+{
+	return proc_capture_err(argv, timeout, out, n, NULL, 0, status, secs);
 }
 
 void proc_errtail(char *buf, size_t n)

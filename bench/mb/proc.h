@@ -37,6 +37,9 @@ void proc_nap(double secs);
  */
 int proc_spawn(char *const argv[], int in, int out, pid_t *pid);
 
+/* The same with the environment envp (NULL: ours). */
+int proc_spawn_env(char *const argv[], char *const envp[], int in, int out, pid_t *pid);
+
 /*
  * Waits up to timeout seconds for our child pid to end; its wait status in
  * *status. The child is not killed on a timeout.
@@ -64,6 +67,13 @@ void proc_kill_all(void);
  */
 int proc_capture(char *const argv[], double timeout, char *out, size_t n, int *status,
 		 double *secs);
+
+/*
+ * The same, with its stderr also kept in err (errn bytes, NUL-terminated,
+ * the rest dropped; err NULL: none kept) as well as copied to the error log.
+ */
+int proc_capture_err(char *const argv[], double timeout, char *out, size_t n, char *err,
+		     size_t errn, int *status, double *secs);
 
 /* The last lines of the error log, '|'-separated, for a message. */
 void proc_errtail(char *buf, size_t n);

@@ -102,7 +102,7 @@ void mb_table_print(const struct mb_table *t)
 	if (!t->n)
 		return;
 	mb_say(" ");
-	mb_say("%-10s %-26s %-26s %-10s %-26s %-11s %-11s %6s %6s %6s  %s", "point",
+	mb_say("%-14s %-26s %-26s %-10s %-26s %-11s %-11s %6s %6s %6s  %s", "point",
 	       npb ? "run time" : "pause", "to disk (checkpoint)", "image", "restart",
 	       "write+fsync", "read-back", npb ? "" : "p/w", "d/w", "r/r", "ok");
 	for (size_t i = 0; i < t->n; i++) {
@@ -112,7 +112,8 @@ void mb_table_print(const struct mb_table *t)
 		char r1[16], r2[16], r3[16];
 		int label = !strcmp(k->unit, "class") || !strcmp(k->unit, "program");
 
-		snprintf(pt, sizeof pt, "%s%s%s", k->point, label ? "" : " ", label ? "" : k->unit);
+		snprintf(pt, sizeof pt, "%s%s%s%s%s", k->point, label ? "" : " ", label ? "" : k->unit,
+			 k->cow ? " " : "", k->cow ? k->cow : "");
 		if (npb)
 			mb_fmt_secs(p->run_time_s, first, sizeof first);
 		else
@@ -125,7 +126,7 @@ void mb_table_print(const struct mb_table *t)
 		fmt_ratio(p->pause_ratio, r1, sizeof r1);
 		fmt_ratio(p->todisk_ratio, r2, sizeof r2);
 		fmt_ratio(p->restart_ratio, r3, sizeof r3);
-		mb_say("%-10s %-26s %-26s %-10s %-26s %-11s %-11s %6s %6s %6s  %s", pt, first, disk,
+		mb_say("%-14s %-26s %-26s %-10s %-26s %-11s %-11s %6s %6s %6s  %s", pt, first, disk,
 		       img, rst, wb, rb, r1, r2, r3, p->ok ? "yes" : "NO");
 	}
 	for (size_t i = 0; i < t->n; i++) {
@@ -137,8 +138,9 @@ void mb_table_print(const struct mb_table *t)
 		mb_fmt_secs(p->criu_pause_s, a, sizeof a);
 		mb_fmt_secs(p->criu_todisk_s, b, sizeof b);
 		mb_fmt_secs(p->criu_restart_s, c, sizeof c);
-		mb_say("%s %s, criu: pause %s, dump %s, restore %s (libmtcp-fast: %.3f s, %.3f s,"
-		       " %.3f s)", t->key[i].point, t->key[i].unit, a, b, c, p->pause.med,
+		mb_say("%s %s%s%s, criu: pause %s, dump %s, restore %s (libmtcp-fast: %.3f s, %.3f s,"
+		       " %.3f s)", t->key[i].point, t->key[i].unit, t->key[i].cow ? " " : "",
+		       t->key[i].cow ? t->key[i].cow : "", a, b, c, p->pause.med,
 		       p->todisk.med, p->restart.med);
 	}
 	mb_say("p/w: pause / write+fsync; d/w: to disk / write+fsync; r/r: restart / read-back"

@@ -5,16 +5,17 @@
 #include "result.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 void mb_run_init(struct mb_run *r, unsigned run)
 {
 	memset(r, 0, sizeof *r);
 	r->run = run;
-	r->order = "ckpt-first";
+	snprintf(r->order, sizeof r->order, "ckpt-base");
 	r->data_bytes = r->image_bytes = r->base_bytes = r->criu_image_bytes = -1;
-	r->pause_s = r->todisk_s = r->restart_s = NAN;
-	r->write_base_s = r->read_base_s = NAN;
+	r->pause_s = r->reported_pause_s = r->todisk_s = r->restart_s = NAN;
+	r->write_base_s = r->read_base_s = r->fork_base_s = NAN;
 	r->criu_pause_s = r->criu_todisk_s = r->criu_restart_s = NAN;
 	r->run_time_s = NAN;
 	r->residual_ok = -1;
@@ -33,11 +34,11 @@ static void stat_field(const struct mb_run *runs, size_t n, size_t off, struct m
 	mb_stat_of(v, n, s);
 }
 
-/* the median of one size field (-1: not measured) */
-static long long size_field(const struct mb_run *runs, size_t n, size_t off)
+/* the statistics of one size field (-1: not measured); the median rounded, or -1 */
+static long long size_field(const struct mb_run *runs, size_t n, size_t off, struct mb_stat *out)
 {
 	double v[MB_STAT_MAX];
-	struct mb_stat s;
+	struct mb_stat tmp, *s = out ? out : &tmp;
 
 	if (n > MB_STAT_MAX)
 		n = MB_STAT_MAX;
@@ -47,13 +48,13 @@ static long long size_field(const struct mb_run *runs, size_t n, size_t off)
 		memcpy(&x, (const char *)&runs[i] + off, sizeof x);
 		v[i] = x < 0 ? NAN : (double)x;
 	}
-	mb_stat_of(v, n, &s);
-	return s.n ? llround(s.med) : -1;
+	mb_stat_of(v, n, s);
+	return s->n ? llround(s->med) : -1;
 }
 
 #define STAT(f, s) stat_field(runs, n, offsetof(struct mb_run, f), s)
 #define MED(f) (STAT(f, &tmp), tmp.med)
-#define SIZE(f) size_field(runs, n, offsetof(struct mb_run, f))
+#define SIZE(f) size_field(runs, n, offsetof(struct mb_run, f), NULL)
 
 void mb_point_of(const struct mb_run *runs, size_t n, struct mb_point *p)
 {
@@ -64,11 +65,13 @@ void mb_point_of(const struct mb_run *runs, size_t n, struct mb_point *p)
 	p->data_bytes = n ? runs[n - 1].data_bytes : -1;
 	p->base_bytes = n ? runs[n - 1].base_bytes : -1;
 	STAT(pause_s, &p->pause);
+	STAT(reported_pause_s, &p->reported_pause);
 	STAT(todisk_s, &p->todisk);
 	STAT(restart_s, &p->restart);
-	p->image_bytes = SIZE(image_bytes);
+	p->image_bytes = size_field(runs, n, offsetof(struct mb_run, image_bytes), &p->image);
 	p->write_base_med_s = MED(write_base_s);
 	p->read_base_med_s = MED(read_base_s);
+	p->fork_base_med_s = MED(fork_base_s);
 	p->pause_ratio = mb_ratio(p->pause.med, p->write_base_med_s);
 	p->todisk_ratio = mb_ratio(p->todisk.med, p->write_base_med_s);
 	p->restart_ratio = mb_ratio(p->restart.med, p->read_base_med_s);

@@ -16,16 +16,20 @@ struct mb_key {
 	const char *kind; /* random, zero, heap, sparse; idle; lu, binary */
 	char point[64];	  /* the x value: "64", "1000", "A", a program's name */
 	const char *unit; /* MiB, threads, class, program */
+	const char *cow;  /* the --cow side: stw, cow, auto; NULL: not set (empty) */
 	char cls[2];	  /* npb: the class letter; "" otherwise */
 };
 
 struct mb_run {
 	unsigned run;	   /* 1..N */
-	const char *order; /* "ckpt-first" or "base-first" */
+	char order[48]; /* the units in the order they ran: "ckpt-base", "base-cow-stw" (runplan.h) */
 	long long data_bytes;
-	double pause_s, todisk_s;
+	double pause_s;
+	double reported_pause_s; /* mtcp_checkpoint --wait's "paused X ms" (stderr) */
+	double todisk_s;
 	long long image_bytes;
 	double restart_s, write_base_s, read_base_s;
+	double fork_base_s; /* fork_baseline: a bare clone() of base_bytes */
 	long long base_bytes;
 	double criu_pause_s, criu_todisk_s;
 	long long criu_image_bytes;
@@ -38,9 +42,10 @@ struct mb_run {
 struct mb_point {
 	unsigned runs;
 	long long data_bytes;
-	struct mb_stat pause, todisk, restart;
-	long long image_bytes;
-	double write_base_med_s, read_base_med_s;
+	struct mb_stat pause, reported_pause, todisk, restart;
+	struct mb_stat image; /* of image_bytes: bytes */
+	long long image_bytes; /* image.med, rounded; -1 if none */
+	double write_base_med_s, read_base_med_s, fork_base_med_s;
 	long long base_bytes;
 	double pause_ratio, todisk_ratio, restart_ratio;
 	double criu_pause_s, criu_todisk_s;

@@ -40,3 +40,24 @@ double mb_ratio(double a, double b)
 		return NAN;
 	return a / b;
 }
+
+double mb_slope(const double *x, const double *y, size_t n)
+{
+	double sx = 0, sy = 0, sxx = 0, sxy = 0, k = 0, d;
+
+	for (size_t i = 0; i < n; i++) {
+		if (isnan(x[i]) || isnan(y[i]))
+			continue;
+		sx += x[i];
+		sy += y[i];
+		sxx += x[i] * x[i];
+		sxy += x[i] * y[i];
+		k++;
+	}
+	if (k < 2)
+		return NAN;
+	d = k * sxx - sx * sx;
+	if (!(fabs(d) > 1e-12 * (sxx > 1 ? sxx * k : k)))
+		return NAN;
+	return (k * sxy - sx * sy) / d;
+}

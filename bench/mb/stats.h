@@ -25,4 +25,10 @@ void mb_stat_of(const double *v, size_t n, struct mb_stat *s);
 /* a / b, or NAN when either is NAN or b is not positive */
 double mb_ratio(double a, double b);
 
+/*
+ * The least-squares slope of y against x over the n pairs where neither is
+ * NAN; NAN if fewer than 2 such pairs or their x are all equal.
+ */
+double mb_slope(const double *x, const double *y, size_t n);
+
 #endif

@@ -19,10 +19,11 @@ static const struct {
 	[T_LAUNCH] = { "mtcp_launch", "src/tools" },
 	[T_CHECKPOINT] = { "mtcp_checkpoint", "src/tools" },
 	[T_RESTART] = { "mtcp_restart", "src/restart" },
-	[T_PROG] = { "bench_prog", "bench" },
-	[T_WBASE] = { "write_baseline", "bench" },
-	[T_RBASE] = { "readback_baseline", "bench" },
-	[T_NPB] = { "npb_lu", "bench", "bench/npb" },
+	[T_PROG] = { "bench_prog", "bench/progs" },
+	[T_WBASE] = { "write_baseline", "bench/progs" },
+	[T_RBASE] = { "readback_baseline", "bench/progs" },
+	[T_FORK] = { "fork_baseline", "bench/progs" },
+	[T_NPB] = { "npb_lu", "bench/progs", "bench/progs/npb" },
 };
 
 const char *mb_tool_name(enum mb_tool t)

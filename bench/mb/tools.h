@@ -6,9 +6,9 @@
  * program by its name in DIR (a flat directory: an install's bin, or
  * symbolic links). Else the build tree mtcp-bench was built in, found from
  * /proc/self/exe (BUILD/bench/mb/mtcp-bench): BUILD/src/tools/mtcp_launch,
- * BUILD/src/tools/mtcp_checkpoint, BUILD/src/restart/mtcp_restart,
- * BUILD/bench/bench_prog, BUILD/bench/write_baseline,
- * BUILD/bench/readback_baseline, BUILD/bench/npb_lu (or BUILD/bench/npb/npb_lu).
+ * BUILD/src/tools/mtcp_checkpoint, BUILD/src/restart/mtcp_restart, and the
+ * programs of bench/progs in BUILD/bench/progs: bench_prog, write_baseline,
+ * readback_baseline, fork_baseline, npb_lu (or BUILD/bench/progs/npb/npb_lu).
  */
 #ifndef MB_TOOLS_H
 #define MB_TOOLS_H
@@ -16,7 +16,8 @@
 #include <limits.h>
 #include <stddef.h>
 
-enum mb_tool { T_LAUNCH, T_CHECKPOINT, T_RESTART, T_PROG, T_WBASE, T_RBASE, T_NPB, T_COUNT };
+enum mb_tool { T_LAUNCH, T_CHECKPOINT, T_RESTART, T_PROG, T_WBASE, T_RBASE, T_FORK, T_NPB,
+	       T_COUNT };
 
 #define MB_TOOLS_ENV "MTCP_BENCH_TOOLS"
 

@@ -11,7 +11,8 @@
 set -u
 build=$1
 tools=${2:-$1}
-launch=$tools/src/tools/mtcp_launch ckpt=$tools/src/tools/mtcp_checkpoint prog=$tools/bench/randmem
+launch=$tools/src/tools/mtcp_launch ckpt=$tools/src/tools/mtcp_checkpoint prog=$tools/bench/progs/randmem
+[ -x "$prog" ] || prog=$tools/bench/randmem # a tools tree from before bench/progs
 peer=$build/tests/ctl/ctl_peer broker=$build/tests/ctl/test_broker
 tmp=$(mktemp -d /tmp/mtcp-ctltest.XXXXXX)
 chmod 0755 "$tmp"

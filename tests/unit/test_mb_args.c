@@ -69,6 +69,25 @@ static void test_bad(void **state)
 		{ "npb --delay 86401", "invalid --delay '86401'" },
 		{ "memory --compare dmtcp", "invalid --compare 'dmtcp'" },
 		{ "memory --dir", "--dir needs a value" },
+		{ "memory --cow sometimes", "invalid --cow 'sometimes'" },
+		{ "memory --cow", "--cow needs a value" },
+		{ "npb --cow stw", "--cow is not an option of npb" },
+		{ "memory --only random", "--only is not an option of memory" },
+		{ "threads --growth-sizes 4", "--growth-sizes is not an option of threads" },
+		{ "targets --only random,bogus", "invalid --only 'random,bogus'" },
+		{ "targets --only random,random", "invalid --only 'random,random'" },
+		{ "targets --only random,", "invalid --only 'random,'" },
+		{ "targets --only heap", "invalid --only 'heap'" },
+		{ "targets --size-mb 0", "invalid --size-mb '0'" },
+		{ "targets --size-mb 262145", "invalid --size-mb '262145'" },
+		{ "targets --threads 16001", "invalid --threads '16001'" },
+		{ "targets --growth-sizes 256,128", "invalid --growth-sizes '256,128'" },
+		{ "targets --growth-sizes 256,256", "invalid --growth-sizes '256,256'" },
+		{ "targets --growth-sizes 256,,1024", "invalid --growth-sizes '256,,1024'" },
+		{ "targets --growth-sizes 0", "invalid --growth-sizes '0'" },
+		{ "targets --growth-sizes 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17",
+		  "invalid --growth-sizes" },
+		{ "targets --kind zero", "--kind is not an option of targets" },
 	};
 	size_t bad = 0;
 
@@ -114,6 +133,20 @@ static void test_defaults(void **state)
 	assert_string_equal(o.classes, "SWAB");
 	assert_null(o.binary);
 	assert_true(o.delay < 0); /* half of the iterations */
+	assert_int_equal(o.cow, 0); /* MTCP_COW left alone */
+
+	assert_int_equal(parse("targets", &o, err, sizeof err), 0);
+	assert_int_equal(o.mode, MB_TARGETS);
+	assert_int_equal(o.cow, MB_COW_BOTH);
+	assert_int_equal(o.only, (1u << TG_COUNT) - 1);
+	assert_int_equal(o.size_mb, 1024);
+	assert_int_equal(o.threads, 1000);
+	assert_int_equal(o.ngrowth, 4);
+	assert_int_equal(o.growth[0], 256);
+	assert_int_equal(o.growth[1], 1024);
+	assert_int_equal(o.growth[2], 4096);
+	assert_int_equal(o.growth[3], 8192);
+	assert_int_equal(o.runs, 5);
 }
 
 static void test_values(void **state)
@@ -144,6 +177,21 @@ static void test_values(void **state)
 	assert_int_equal(parse("npb --class b,s --delay .5", &o, err, sizeof err), 0);
 	assert_string_equal(o.classes, "BS");
 	assert_true(o.delay == 0.5);
+	assert_int_equal(parse("memory --cow both", &o, err, sizeof err), 0);
+	assert_int_equal(o.cow, MB_COW_BOTH);
+	assert_int_equal(parse("threads --cow=cow", &o, err, sizeof err), 0);
+	assert_int_equal(o.cow, MB_COW_COW);
+	assert_int_equal(parse("targets --only empty,random --cow stw --size-mb 16 --threads 10"
+			       " --growth-sizes 16,32 --runs 1", &o, err, sizeof err), 0);
+	assert_int_equal(o.only, 1u << TG_RANDOM | 1u << TG_EMPTY);
+	assert_int_equal(o.cow, MB_COW_STW);
+	assert_int_equal(o.size_mb, 16);
+	assert_int_equal(o.threads, 10);
+	assert_int_equal(o.ngrowth, 2);
+	assert_int_equal(o.growth[1], 32);
+	assert_int_equal(o.runs, 1);
+	assert_string_equal(mb_target_name(TG_GROWTH), "growth");
+	assert_string_equal(mb_mode_name(MB_TARGETS), "targets");
 }
 
 static void test_binary(void **state)
@@ -194,6 +242,15 @@ static void test_usage_text(void **state)
 	assert_non_null(strstr(text, "the better part of an hour on 2 cores"));
 	assert_non_null(strstr(text, "criu_restart_s,class,run_time_s,residual_ok,ok"));
 	assert_null(strstr(text, "figures 2 and 6")); /* only npb's part */
+	free(text);
+
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	mb_usage(f, MB_TARGETS);
+	fclose(f);
+	assert_non_null(strstr(text, "--growth-sizes"));
+	assert_non_null(strstr(text, "MTCP_COW=auto"));
+	assert_null(strstr(text, "the better part of an hour"));
 	free(text);
 }
 

@@ -43,19 +43,21 @@ static void test_headers(void **state)
 {
 	(void)state;
 	assert_string_equal(mb_csv_point_header,
-			    "mode,kind,point,unit,runs,data_bytes,pause_med_s,pause_min_s,"
-			    "pause_max_s,todisk_med_s,todisk_min_s,todisk_max_s,image_bytes,"
-			    "restart_med_s,restart_min_s,restart_max_s,write_base_med_s,"
-			    "read_base_med_s,base_bytes,pause_ratio,todisk_ratio,restart_ratio,"
-			    "criu_pause_s,criu_todisk_s,criu_image_bytes,criu_restart_s,class,"
-			    "run_time_s,residual_ok,ok");
-	assert_int_equal(fields(mb_csv_point_header), 30);
+			    "mode,kind,point,unit,cow,runs,data_bytes,pause_med_s,"
+			    "pause_min_s,pause_max_s,reported_pause_med_s,todisk_med_s,"
+			    "todisk_min_s,todisk_max_s,image_bytes,restart_med_s,"
+			    "restart_min_s,restart_max_s,write_base_med_s,read_base_med_s,"
+			    "fork_base_med_s,base_bytes,pause_ratio,todisk_ratio,"
+			    "restart_ratio,criu_pause_s,criu_todisk_s,criu_image_bytes,"
+			    "criu_restart_s,class,run_time_s,residual_ok,ok");
+	assert_int_equal(fields(mb_csv_point_header), 33);
 	assert_string_equal(mb_csv_run_header,
-			    "mode,kind,point,unit,run,order,data_bytes,pause_s,todisk_s,"
-			    "image_bytes,restart_s,write_base_s,read_base_s,base_bytes,"
-			    "criu_pause_s,criu_todisk_s,criu_image_bytes,criu_restart_s,class,"
-			    "run_time_s,residual_ok,ok");
-	assert_int_equal(fields(mb_csv_run_header), 22);
+			    "mode,kind,point,unit,cow,run,order,data_bytes,pause_s,"
+			    "reported_pause_s,todisk_s,image_bytes,restart_s,write_base_s,"
+			    "read_base_s,fork_base_s,base_bytes,criu_pause_s,criu_todisk_s,"
+			    "criu_image_bytes,criu_restart_s,class,run_time_s,residual_ok,"
+			    "ok");
+	assert_int_equal(fields(mb_csv_run_header), 25);
 }
 
 static void test_quoting(void **state)
@@ -104,7 +106,7 @@ static void test_numbers(void **state)
 
 static void test_point_row(void **state)
 {
-	struct mb_key k = { .mode = "memory", .kind = "random", .unit = "MiB" };
+	struct mb_key k = { .mode = "memory", .kind = "random", .unit = "MiB", .cow = "stw" };
 	struct mb_run r[2];
 	struct mb_point p;
 	char *text = NULL;
@@ -122,19 +124,22 @@ static void test_point_row(void **state)
 		r[i].read_base_s = 0.05;
 		r[i].base_bytes = 67108864;
 	}
+	r[0].reported_pause_s = 0.01; /* the other run's tool printed none */
 	mb_point_of(r, 2, &p);
 	CAPTURE(text, assert_int_equal(mb_csv_point_row(f, &k, &p), 0));
-	assert_string_equal(text, "memory,random,64,MiB,2,67108864,0.150000,0.100000,0.200000,"
-				  "0.200000,0.200000,0.200000,67200000,0.050000,0.050000,0.050000,"
-				  "0.100000,0.050000,67108864,1.5000,2.0000,1.0000,,,,,,,,1\n");
-	assert_int_equal(fields(text), 30);
+	assert_string_equal(text, "memory,random,64,MiB,stw,2,67108864,0.150000,0.100000,"
+				  "0.200000,0.010000,0.200000,0.200000,0.200000,67200000,"
+				  "0.050000,0.050000,0.050000,0.100000,0.050000,,67108864,1.5000,"
+				  "2.0000,1.0000,,,,,,,,1\n");
+	assert_int_equal(fields(text), 33);
 	free(text);
 
-	r[1].order = "base-first";
+	snprintf(r[1].order, sizeof r[1].order, "base-ckpt");
 	CAPTURE(text, assert_int_equal(mb_csv_run_row(f, &k, &r[1]), 0));
-	assert_string_equal(text, "memory,random,64,MiB,2,base-first,67108864,0.200000,0.200000,"
-				  "67200000,0.050000,0.100000,0.050000,67108864,,,,,,,,1\n");
-	assert_int_equal(fields(text), 22);
+	assert_string_equal(text, "memory,random,64,MiB,stw,2,base-ckpt,67108864,0.200000,,"
+				  "0.200000,67200000,0.050000,0.100000,0.050000,,67108864,,,,,,,,"
+				  "1\n");
+	assert_int_equal(fields(text), 25);
 	free(text);
 }
 
@@ -155,9 +160,9 @@ static void test_npb_row(void **state)
 	mb_point_of(&r, 1, &p);
 	CAPTURE(text, assert_int_equal(mb_csv_point_row(f, &k, &p), 0));
 	/* the pause, restart, baselines and criu are empty; class too (no class) */
-	assert_string_equal(text, "npb,binary,\"my,prog\",program,1,,,,,1.000000,1.000000,"
-				  "1.000000,,,,,,,,,,,,,,,,10.000000,0,0\n");
-	assert_int_equal(fields(text), 30);
+	assert_string_equal(text, "npb,binary,\"my,prog\",program,,1,,,,,,1.000000,1.000000,"
+				  "1.000000,,,,,,,,,,,,,,,,,10.000000,0,0\n");
+	assert_int_equal(fields(text), 33);
 	free(text);
 
 	k.kind = "lu";
@@ -167,7 +172,8 @@ static void test_npb_row(void **state)
 	r.residual_ok = 1;
 	r.ok = 1;
 	CAPTURE(text, assert_int_equal(mb_csv_run_row(f, &k, &r), 0));
-	assert_string_equal(text, "npb,lu,A,class,1,ckpt-first,,,1.000000,,,,,,,,,,A,10.000000,1,1\n");
+	assert_string_equal(text, "npb,lu,A,class,,1,ckpt-base,,,,1.000000,,,,,,,,,,,A,10.000000,"
+				  "1,1\n");
 	free(text);
 }
 

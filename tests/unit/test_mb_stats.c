@@ -113,6 +113,24 @@ static void test_point(void **state)
 	assert_int_equal(p.image_bytes, -1);
 }
 
+static void test_slope(void **state)
+{
+	const double x[] = { 0.25, 1, 4, 8 }, y[] = { 0.01125, 0.045, 0.180, 0.360 };
+	const double xn[] = { 1, NAN, 3, 5 }, yn[] = { 2, 100, NAN, 6 };
+	const double same[] = { 2, 2, 2 }, ys[] = { 1, 2, 3 };
+
+	(void)state;
+	/* y = 0.045 x exactly: the slope, whatever the spacing */
+	assert_true(fabs(mb_slope(x, y, 4) - 0.045) < 1e-9);
+	/* least squares through (1, 1), (2, 2), (3, 4): 1.5 */
+	assert_true(fabs(mb_slope((double[]){ 1, 2, 3 }, (double[]){ 1, 2, 4 }, 3) - 1.5) < 1e-12);
+	/* NAN pairs are left out: (1, 2), (5, 6) */
+	assert_true(fabs(mb_slope(xn, yn, 4) - 1.0) < 1e-12);
+	assert_true(isnan(mb_slope(x, y, 1)));
+	assert_true(isnan(mb_slope(x, y, 0)));
+	assert_true(isnan(mb_slope(same, ys, 3)));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -120,6 +138,7 @@ int main(void)
 		cmocka_unit_test(test_nan_and_empty),
 		cmocka_unit_test(test_ratio),
 		cmocka_unit_test(test_point),
+		cmocka_unit_test(test_slope),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* test_npb_lu.c - bench/npb: lu_compare, the norm-line parser, and a small
+/* test_npb_lu.c - bench/progs/npb: lu_compare, the norm-line parser, and a small
  * solve that must repeat bit for bit and converge. */
 #include <errno.h>
 #include <math.h>
@@ -13,7 +13,7 @@
 #include <omp.h>
 #endif
 
-#include "../../bench/npb/lu.h"
+#include "../../bench/progs/npb/lu.h"
 
 static int cmp1(double a, double b, double tol)
 {

@@ -27,7 +27,7 @@ sys.dont_write_bytecode = True  # nothing written into the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import paper2006 as P  # noqa: E402
-from results import ResultsError, read_results  # noqa: E402
+from results import COW_ORDER, ResultsError, read_results  # noqa: E402
 
 PROG = "mtcp_plot"
 MIB = 1024.0 * 1024.0
@@ -104,8 +104,21 @@ def machine_line():
 # ---------------------------------------------------------------- helpers
 
 def kinds_of(rows):
-    ks = sorted({r.kind for r in rows}, key=lambda k: (KIND_ORDER.index(k) if k in KIND_ORDER else len(KIND_ORDER), k))
-    return ks
+    """The series of rows (a kind, and its --cow side when there is one), in
+    KIND_ORDER, each kind's sides in COW_ORDER."""
+    def key(series):
+        r = next(x for x in rows if x.series == series)
+        k = KIND_ORDER.index(r.kind) if r.kind in KIND_ORDER else len(KIND_ORDER)
+        return (k, r.kind, COW_ORDER.index(r.cow) if r.cow in COW_ORDER else len(COW_ORDER), r.cow)
+    return sorted({r.series for r in rows}, key=key)
+
+
+def sides_text(rows):
+    """The footnote's sentence on the --cow sides, or ''."""
+    if not any(r.cow for r in rows):
+        return ""
+    return ("Sides (mtcp-bench --cow): stop-the-world is MTCP_COW=0, copy-on-write MTCP_COW=1, "
+            "measured in the same runs, the order alternating run by run. ")
 
 
 def color_of(kind, kinds):
@@ -249,7 +262,7 @@ def fig_memory(rows, out, machine, scale, which):
     labels.append("%s: %s" % (PAPER_LABEL, paper_what))
 
     for kind in kinds:
-        kr = [r for r in rows if r.kind == kind]
+        kr = [r for r in rows if r.series == kind]
         c = color_of(kind, kinds)
         if which == "checkpoint":
             series = (("pause", "pause_med_s", "pause_min_s", "pause_max_s", "o", "-"),
@@ -270,10 +283,11 @@ def fig_memory(rows, out, machine, scale, which):
     # The baseline writes or reads N MiB of random bytes, whatever the kind:
     # one series, from the random rows when there are several.
     base = "write_base_med_s" if which == "checkpoint" else "read_base_med_s"
-    with_base = [k for k in kinds if any(r.get(base) is not None for r in rows if r.kind == k)]
+    with_base = [k for k in kinds if any(r.get(base) is not None for r in rows if r.series == k)]
     if with_base:
-        k = "random" if "random" in with_base else with_base[0]
-        h = draw_series(ax, [r for r in rows if r.kind == k], base, None, None, BASELINE_COLOR, "x", ":", logy=logy)
+        rnd = [k for k in with_base if any(r.kind == "random" for r in rows if r.series == k)]
+        k = (rnd or with_base)[0]
+        h = draw_series(ax, [r for r in rows if r.series == k], base, None, None, BASELINE_COLOR, "x", ":", logy=logy)
         if h:
             handles.append(h)
             labels.append("today: baseline, " + ("write()+fsync of as many random bytes"
@@ -295,7 +309,8 @@ def fig_memory(rows, out, machine, scale, which):
     ax.set_xlabel("memory held by the program (MiB)")
     if which == "checkpoint":
         ax.set_ylabel("time (s)")
-        fig.suptitle("Checkpoint time against memory size (the paper's figure 2, redrawn)", fontsize=13)
+        fig.suptitle("Checkpoint time against memory size (the paper's figure 2, redrawn)%s"
+                     % (": stop-the-world and copy-on-write" if sides_text(rows) else ""), fontsize=13)
     else:
         ax.set_ylabel("restart time (s)")
         fig.suptitle("Restart time against memory size (the paper's figure 6, redrawn)", fontsize=13)
@@ -309,7 +324,7 @@ def fig_memory(rows, out, machine, scale, which):
         what = ("restart: the image's page cache dropped, from starting mtcp_restart until the program "
                 "answers again.")
     footnote(fig, [
-        "today: %s. %s, bars min-max. %s" % (machine, runs_text(rows), what),
+        "today: %s. %s, bars min-max. %s%s" % (machine, runs_text(rows), sides_text(rows), what),
         "2006 paper: the rate its text states (its plotted points are not available); its MB read as MiB "
         "(2^20 bytes; read as 10^6 bytes the line moves 4.9%%). %s axes. Data: %s."
         % ("Log-log" if logx else "Linear", files_text(rows)),
@@ -331,7 +346,7 @@ def fig_threads(rows, out, machine, scale):
     times = [r.get(c) for r in rows for c in ("pause_med_s", "todisk_med_s")]
     logy1 = use_log(times, scale, 30)
     for kind in kinds:
-        kr = [r for r in rows if r.kind == kind]
+        kr = [r for r in rows if r.series == kind]
         c = color_of(kind, kinds)
         for name, med, lo, hi, marker, ls in (
                 ("pause", "pause_med_s", "pause_min_s", "pause_max_s", "o", "-"),
@@ -392,9 +407,9 @@ def fig_threads(rows, out, machine, scale):
                borderaxespad=0.0)
     fig.suptitle("Checkpoint time and image size against threads (the paper's figure 3, redrawn)", fontsize=13)
     footnote(fig, [
-        "today: %s. %s, bars min-max. pause: the longest stall a thread of the program saw across the "
+        "today: %s. %s, bars min-max. %spause: the longest stall a thread of the program saw across the "
         "checkpoint; to disk: mtcp_checkpoint --wait until the image is on disk; image: the file's size."
-        % (machine, runs_text(rows)),
+        % (machine, runs_text(rows), sides_text(rows)),
         "2006 paper: the image growth its text states, about 8 MB per idle thread (its stack; MB read as MiB); "
         "its plotted points and checkpoint times per thread count are not available. Data: %s." % files_text(rows),
     ])
@@ -553,7 +568,7 @@ def run(args):
     for r in rows:
         if not r.ok:
             warn("%s: %s %s point %s %s: ok=0 (a run failed its check): %s" % (
-                r.where(), r.mode, r.kind, r.label, r.unit,
+                r.where(), r.mode, r.series, r.label, r.unit,
                 "marked FAILED in the table" if r.mode == "npb" else "drawn hollow"))
     mem = [r for r in rows if r.mode == "memory"]
     thr = [r for r in rows if r.mode == "threads"]

@@ -10,6 +10,12 @@ import csv
 import math
 
 MODES = ("memory", "threads", "npb")
+# Rows of other mtcp-bench modes that no figure draws: skipped quietly.
+OTHER_MODES = ("targets",)
+# The --cow side of a row (its cow column; empty or absent: not set), and
+# how a legend names it.
+COW_LABELS = {"stw": "stop-the-world", "cow": "copy-on-write", "auto": "MTCP_COW=auto"}
+COW_ORDER = ("", "stw", "cow", "auto")
 
 # Needed by every figure.
 REQUIRED = (
@@ -26,6 +32,7 @@ REQUIRED_NPB = ("class", "run_time_s", "residual_ok")
 OPTIONAL_NUMBERS = (
     "data_bytes", "write_base_med_s", "read_base_med_s", "base_bytes",
     "criu_pause_s", "criu_todisk_s", "criu_image_bytes", "criu_restart_s",
+    "reported_pause_med_s", "fork_base_med_s",
 )
 NUMBERS = (
     "runs", "pause_med_s", "pause_min_s", "pause_max_s",
@@ -50,6 +57,12 @@ class Row:
         self.line = line
         self.mode = fields["mode"]
         self.kind = fields["kind"] or "-"
+        self.cow = fields.get("cow", "") or ""
+        if self.cow and self.cow not in COW_LABELS:
+            raise ResultsError("%s:%d: column cow: %r, expected %s or empty"
+                               % (path, line, self.cow, ", ".join(sorted(COW_LABELS))))
+        # what a figure draws as one series: the kind, and the side when there is one
+        self.series = self.kind + (", " + COW_LABELS[self.cow] if self.cow else "")
         self.unit = fields["unit"]
         self.label = fields["point"]
         self.point = None          # a number for memory and threads
@@ -108,6 +121,8 @@ def read_file(path, warn):
                     raise ResultsError("%s:%d: %d fields, the header has %d" % (path, line, len(rec), len(header)))
                 fields = {h: x.strip() for h, x in zip(header, rec)}
                 mode = fields["mode"]
+                if mode in OTHER_MODES:
+                    continue
                 if mode not in MODES:
                     warn("%s:%d: mode %r is not one of %s: row skipped" % (path, line, mode, ", ".join(MODES)))
                     continue
@@ -146,9 +161,9 @@ def read_results(paths, warn):
         if not rows:
             warn("%s: no result rows" % path)
         for row in rows:
-            key = (row.mode, row.kind, row.label)
+            key = (row.mode, row.kind, row.cow, row.label)
             if key in by_key:
                 warn("%s: %s %s point %s given again (first at %s): this row is used"
-                     % (row.where(), row.mode, row.kind, row.label, by_key[key].where()))
+                     % (row.where(), row.mode, row.series, row.label, by_key[key].where()))
             by_key[key] = row
     return list(by_key.values())

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bench_prog.c WORKLOAD ARGS...: the program bench/targets.sh checkpoints.
+ * bench_prog.c WORKLOAD ARGS...: the program mtcp-bench (bench/mb) checkpoints.
  * It builds a workload (bench_workload.h: random, zero, heap, sparse,
  * libs, threads, empty), starts the stall meter (stall_meter.h), prints
  *   ready pid=P workload=W bytes=B sum=S rss_kib=R
