@@ -447,7 +447,7 @@ static const char usage_targets[] =
 	"  sides the table adds issue 10's rows: copy-on-write pause <= 60 ms and <= 0.1\n"
 	"  x stop-the-world's, durable (mtcp_checkpoint --wait) <= 1.2 x stop-the-world's,\n"
 	"  the growth slopes, and auto against stop-the-world for zero, sparse, threads\n"
-	"  and empty: image <= 1.01 x, pause <= 1.1 x.\n";
+	"  and empty: image <= stw + 4 KiB, pause <= 1.1 x.\n";
 
 static const char usage_common[] =
 	"\n"

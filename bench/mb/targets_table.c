@@ -255,7 +255,10 @@ static void cow_rows(const struct tg_results *t)
 		if (!s || !a)
 			continue;
 		snprintf(l, sizeof l, "%s: %s image vs stw", mb_target_name(same[i]), side);
-		brow(l, &a->image, "stw image", (double)s->image_bytes, L_REL, 1.01, "<= 1.01 x stw");
+		/* the same regions and extents; the compressed bytes of the
+		 * stacks vary by a few hundred bytes from image to image */
+		brow(l, &a->image, "stw image+4K", (double)s->image_bytes + 4096, L_REL, 1.00,
+		     "<= stw + 4 KiB");
 		snprintf(l, sizeof l, "%s: %s pause vs stw", mb_target_name(same[i]), side);
 		trow(l, &a->pause, "stw pause", s->pause.med, L_REL, 1.10, "<= 1.10 x stw",
 		     a->reported_pause.med);
