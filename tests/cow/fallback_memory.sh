@@ -84,8 +84,8 @@ line=$(grep '^mtcp: copy-on-write not used: ' "$P_ERR")
 [[ $line =~ \;\ this\ checkpoint\ stops\ the\ program\ until\ its\ image\ is\ written$ ]] ||
 	fail "the fallback line does not end as docs say: $line"
 grep -qi 'memory' <<<"$line" || fail "the fallback line does not say memory is short: $line"
-grep -q '^mtcp: copy-on-write ' "$P_ERR" &&
-	fail "auto: a copy-on-write line: $(grep '^mtcp: copy-on-write ' "$P_ERR")"
+cow_lines "$P_ERR" >/dev/null &&
+	fail "auto: a copy-on-write line: $(cow_lines "$P_ERR")"
 say "$line"
 tell "$PID" ping
 pong_clean "auto, after the checkpoints"

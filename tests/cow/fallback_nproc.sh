@@ -30,8 +30,8 @@ for n in 1 2; do
 		fail "checkpoint $n: no 'mtcp: stop-the-world $CK_IMG:' line: $(grep '^mtcp:' "$P_ERR")"
 done
 IMG=$CK_IMG
-grep -q '^mtcp: copy-on-write ' "$P_ERR" &&
-	fail "a copy-on-write line: $(grep '^mtcp: copy-on-write ' "$P_ERR")"
+cow_lines "$P_ERR" >/dev/null &&
+	fail "a copy-on-write line: $(cow_lines "$P_ERR")"
 n=$(lines_in "$P_ERR" '^mtcp: copy-on-write not used: ')
 ((n == 1)) || fail "$n 'mtcp: copy-on-write not used:' lines for two checkpoints, not 1: $(grep '^mtcp:' "$P_ERR")"
 line=$(grep '^mtcp: copy-on-write not used: ' "$P_ERR")

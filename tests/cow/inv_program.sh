@@ -25,15 +25,16 @@ pong_clean "before the checkpoint"
 
 ckpt_bg inv "$PID"
 find_writer "$PID" "$CK_PID" ||
-	fail "the checkpoint was taken without a writer process (copy-on-write not used): $(cat "$CK_ERR"; grep '^mtcp:' "$P_ERR")"
+	fail "the checkpoint ended before a writer process was held at the gate: $(cat "$CK_ERR"; grep '^mtcp:' "$P_ERR")"
 say "writer $W held at the gate"
 
 tell "$PID" "held $W"
 flock --nonblock --exclusive "$PDIR/lock" true 3>&- 5>&- ||
 	fail "another process cannot take the lock of the file the program closed: the writer holds it"
 # all of that while the writer was still held: the checkpoint not done
-alive "$W" && alive "$CK_PID" ||
+if ! alive "$W" || ! alive "$CK_PID"; then
 	fail "the writer or the checkpoint ended while the writer should be held at the gate"
+fi
 say "nothing noticed while the writer is held"
 
 release

@@ -75,13 +75,13 @@ as_user() {
 	chmod 0700 "$TMP"
 }
 
-# log_file NAME: an empty file in $TMP that the run's user may write,
-# shown when the test fails.
+# log_file VAR NAME: VAR=$TMP/NAME, an empty file the run's user may
+# write, shown when the test fails.
 log_file() {
-	: >"$TMP/$1"
-	[[ -n $AS_UID ]] && chown "$AS_UID:$AS_UID" "$TMP/$1"
-	LOGS+=("$TMP/$1")
-	echo "$TMP/$1"
+	printf -v "$1" '%s' "$TMP/$2"
+	: >"$TMP/$2"
+	[[ -n $AS_UID ]] && chown "$AS_UID:$AS_UID" "$TMP/$2"
+	LOGS+=("$TMP/$2")
 }
 
 # start_prog LABEL MIB [VAR=VALUE...]: starts inv_prog with MIB MiB of
@@ -95,8 +95,8 @@ start_prog() {
 	PDIR=$TMP/$label.d
 	mkdir -m 0700 "$IMGDIR" "$PDIR" || exit 99
 	[[ -n $AS_UID ]] && chown "$AS_UID:$AS_UID" "$IMGDIR" "$PDIR"
-	P_OUT=$(log_file "$label.out")
-	P_ERR=$(log_file "$label.err")
+	log_file P_OUT "$label.out"
+	log_file P_ERR "$label.err"
 	# stdout and stderr append: a restored program writes on at the end
 	"${RUNAS[@]}" env INV_DIR="$PDIR" INV_REPLY="$REPLY" INV_CMD="$TMP/cmd" \
 		MTCP_DIR="$IMGDIR" "$@" ${PREFIX[@]+"${PREFIX[@]}"} "$INV_PROG" "$mib" \
@@ -109,6 +109,21 @@ start_prog() {
 	say "$label: inv_prog pid $PID (${*:-no variables})"
 }
 
+# read_line: one reply line into the caller's `line`, waiting at most 1 s.
+# A read that times out keeps what it had read of a line (bash saves
+# partial input): that is kept in PARTIAL for the next call, or the line's
+# first bytes would be lost.
+PARTIAL=
+read_line() {
+	if read -r -t 1 -u 3 line; then
+		line=$PARTIAL$line
+		PARTIAL=
+		return 0
+	fi
+	PARTIAL+=$line
+	return 1
+}
+
 # read_reply WORD WATCH [ACCEPT]: reads reply lines until one whose first
 # word is WORD (and, given ACCEPT, `ACCEPT A B` succeeds); sets R_LINE, R_A
 # (second word), R_B (third), R_REST (all after WORD).  Fails if WATCH
@@ -116,7 +131,7 @@ start_prog() {
 read_reply() {
 	local want=$1 watch=$2 accept=${3-} deadline=$((SECONDS + WAIT_S)) line w a b
 	while :; do
-		if read -r -t 1 -u 3 line; then
+		if read_line; then
 			read -r w a b <<<"$line"
 			[[ $w == fatal ]] && fail "the program: $line"
 			if [[ $w == "$want" ]] && { [[ -z $accept ]] || $accept "$a" "${b-}"; }; then
@@ -155,7 +170,7 @@ tell() {
 read_reply_any() {
 	local deadline=$((SECONDS + WAIT_S)) line
 	while :; do
-		if read -r -t 1 -u 3 line; then
+		if read_line; then
 			read -r R_W R_REST <<<"$line"
 			[[ $R_W == fatal ]] && fail "the program: $line"
 			return 0
@@ -180,8 +195,8 @@ release() { printf x >&5; }
 # CK_PID, CK_OUT, CK_ERR.
 ckpt_bg() {
 	NCK=$((NCK + 1))
-	CK_OUT=$(log_file "ckpt$NCK.${1// /_}.out")
-	CK_ERR=$(log_file "ckpt$NCK.${1// /_}.err")
+	log_file CK_OUT "ckpt$NCK.${1// /_}.out"
+	log_file CK_ERR "ckpt$NCK.${1// /_}.err"
 	"${RUNAS[@]}" "$MTCP_CHECKPOINT" --wait --timeout "$WAIT_S" "$2" \
 		</dev/null >"$CK_OUT" 2>"$CK_ERR" 3>&- 5>&- &
 	CK_PID=$!
@@ -292,8 +307,8 @@ accept_restored() {
 # program's "woke"; sets RST (mtcp_restart's pid) and RPID.
 restart() {
 	local out err
-	out=$(log_file "$1.restart.out")
-	err=$(log_file "$1.restart.err")
+	log_file out "$1.restart.out"
+	log_file err "$1.restart.err"
 	"${RUNAS[@]}" "$MTCP_RESTART" "$2" </dev/null >"$out" 2>"$err" 3>&- 5>&- &
 	RST=$!
 	STARTED+=("$RST")
@@ -334,6 +349,9 @@ kill_prog() {
 	wait "$P_TOP" 2>/dev/null
 	stop_watchdog
 }
+
+# cow_lines FILE: MTCP_VERBOSE's copy-on-write lines (not the fallback's).
+cow_lines() { grep '^mtcp: copy-on-write ' "$1" | grep -v '^mtcp: copy-on-write not used: '; }
 
 # lines_in FILE REGEX: how many lines match (grep -E).
 lines_in() { grep -cE -- "$2" "$1"; }

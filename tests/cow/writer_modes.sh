@@ -29,7 +29,7 @@ for mode in 0 1 auto-unset; do
 		fi
 	else
 		find_writer "$PID" "$CK_PID" ||
-			fail "MTCP_COW=$mode: the checkpoint was taken without a writer process: $(cat "$CK_ERR"; grep '^mtcp:' "$P_ERR")"
+			fail "MTCP_COW=$mode: the checkpoint ended before a writer process was held at the gate: $(cat "$CK_ERR"; grep '^mtcp:' "$P_ERR")"
 		# the program runs while its image is written
 		tell "$PID" ping
 		pong_clean "MTCP_COW=$mode, the writer held"
@@ -48,8 +48,8 @@ for mode in 0 1 auto-unset; do
 	if [[ $mode == 0 ]]; then
 		grep -qE "^mtcp: stop-the-world $img: pause $num ms, durable $num ms" "$P_ERR" ||
 			fail "MTCP_COW=0: no 'mtcp: stop-the-world $img: pause X ms, durable Y ms' line: $(grep '^mtcp:' "$P_ERR")"
-		grep -q '^mtcp: copy-on-write ' "$P_ERR" &&
-			fail "MTCP_COW=0: a copy-on-write line: $(grep '^mtcp: copy-on-write ' "$P_ERR")"
+		cow_lines "$P_ERR" >/dev/null &&
+			fail "MTCP_COW=0: a copy-on-write line: $(cow_lines "$P_ERR")"
 	else
 		grep -qE "^mtcp: copy-on-write $img: pause $num ms, durable $num ms, extra memory [0-9]+ KiB, copied [0-9]+ KiB, writer $W\$" "$P_ERR" ||
 			fail "MTCP_COW=$mode: no 'mtcp: copy-on-write $img: pause X ms, durable Y ms, extra memory N KiB, copied M KiB, writer $W' line: $(grep '^mtcp:' "$P_ERR")"
@@ -63,8 +63,8 @@ done
 # a bad value: mtcp_init() fails and names the variable
 IMGDIR=$TMP/bad.img
 mkdir -m 0700 "$IMGDIR"
-out=$(log_file bad.out)
-err=$(log_file bad.err)
+log_file out bad.out
+log_file err bad.err
 MTCP_COW=2 MTCP_DIR=$IMGDIR "$INV_PROG" init >"$out" 2>"$err" 3>&- 5>&-
 rc=$?
 ((rc == 3)) || fail "MTCP_COW=2: inv_prog init exited $rc, not 3 (mtcp_init() failed): $(cat "$out" "$err")"
