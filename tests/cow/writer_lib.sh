@@ -29,7 +29,7 @@ for f in /proc/"$$"/fd/*; do
 	((f > 2)) && eval "exec $f>&-" 2>/dev/null
 done
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/mtcp-cow.XXXXXX") || exit 99
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/mtcp-cowi.XXXXXX") || exit 99
 chmod 0711 "$TMP"
 STARTED=()
 WD=
