@@ -69,6 +69,12 @@ static void complete(struct sink *s, int id, int res)
 		/* O_DIRECT refused here: this one and the rest via the page cache */
 		s->dfd = -1;
 		fail(s, io_pwrite_all(s->fd, r->buf, r->len, r->off));
+	} else if (res == -ECANCELED || res == -EAGAIN) {
+		/* the ring could not run it: a buffered write waits for an
+		 * io-wq worker, and the kernel cannot make one when the user's
+		 * RLIMIT_NPROC is reached.  This one and the rest plainly. */
+		s->sync_only = 1;
+		fail(s, write_sync(s, r->direct, r->buf, r->len, r->off));
 	} else if (res < 0) {
 		fail(s, res);
 	} else if ((uint64_t)res < r->len) {
@@ -130,7 +136,7 @@ int sink_write(struct sink *s, int direct, const void *buf, size_t len, uint64_t
 	if (!len)
 		return 0;
 	s->bytes += len;
-	if (!s->uring) {
+	if (!s->uring || s->sync_only) {
 		fail(s, write_sync(s, direct, buf, len, off));
 		return s->err;
 	}

@@ -34,6 +34,9 @@ struct sink_req {
 struct sink {
 	int fd, dfd;         /* buffered and O_DIRECT descriptors (dfd -1: none) */
 	int uring;           /* 1: io_uring is used */
+	int sync_only;       /* 1: the ring could not run a request (its kernel
+	                        worker could not be made): the rest is written
+	                        plainly */
 	int fixed;           /* 1: the slot buffers are registered with the ring */
 	int err;             /* first error, -errno */
 	int inflight;
