@@ -19,8 +19,8 @@ fail() {
 	fails=$((fails + 1))
 }
 
-HEAD='mode,kind,point,unit,cow,runs,data_bytes,pause_med_s,pause_min_s,pause_max_s,reported_pause_med_s,todisk_med_s,todisk_min_s,todisk_max_s,image_bytes,restart_med_s,restart_min_s,restart_max_s,write_base_med_s,read_base_med_s,fork_base_med_s,base_bytes,pause_ratio,todisk_ratio,restart_ratio,criu_pause_s,criu_todisk_s,criu_image_bytes,criu_restart_s,class,run_time_s,residual_ok,ok'
-RHEAD='mode,kind,point,unit,cow,run,order,data_bytes,pause_s,reported_pause_s,todisk_s,image_bytes,restart_s,write_base_s,read_base_s,fork_base_s,base_bytes,criu_pause_s,criu_todisk_s,criu_image_bytes,criu_restart_s,class,run_time_s,residual_ok,ok'
+HEAD='mode,kind,point,unit,cow,runs,data_bytes,pause_med_s,pause_min_s,pause_max_s,reported_pause_med_s,todisk_med_s,todisk_min_s,todisk_max_s,image_bytes,restart_med_s,restart_min_s,restart_max_s,write_base_med_s,read_base_med_s,fork_base_med_s,base_bytes,pause_ratio,todisk_ratio,restart_ratio,criu_pause_s,criu_todisk_s,criu_image_bytes,criu_restart_s,extra_mem_med_bytes,extra_mem_min_bytes,extra_mem_max_bytes,class,run_time_s,residual_ok,ok'
+RHEAD='mode,kind,point,unit,cow,run,order,data_bytes,pause_s,reported_pause_s,todisk_s,image_bytes,restart_s,write_base_s,read_base_s,fork_base_s,base_bytes,criu_pause_s,criu_todisk_s,criu_image_bytes,criu_restart_s,extra_mem_bytes,class,run_time_s,residual_ok,ok'
 
 # check NAME MODE KIND "POINTS" [RESIDUAL_OK [COW...]]: NAME.csv and NAME-runs.csv;
 # with COW values, each point has a row per value, in that order (the cow column)
@@ -38,10 +38,10 @@ check() {
 	[[ $got == "$want" ]] || fail "$name: rows '$got', expected '$want'"
 	got=$(tail -n +2 "$r" | cut -d, -f1-3,5 | tr '\n' ' ')
 	[[ $got == "$want" ]] || fail "$name: run rows '$got', expected '$want'"
-	# 33 and 25 fields; ok (the last) is 1; residual_ok (next to last) where given
-	awk -F, -v res="$res" 'NR > 1 && (NF != 33 || $NF != 1 || (res != "" && $(NF-1) != res)) {
+	# 36 and 26 fields; ok (the last) is 1; residual_ok (next to last) where given
+	awk -F, -v res="$res" 'NR > 1 && (NF != 36 || $NF != 1 || (res != "" && $(NF-1) != res)) {
 		print "bad row: " $0; bad = 1 } END { exit bad }' "$f" || fail "$name: $f"
-	awk -F, 'NR > 1 && (NF != 25 || $NF != 1) { print "bad row: " $0; bad = 1 } END { exit bad }' \
+	awk -F, 'NR > 1 && (NF != 26 || $NF != 1) { print "bad row: " $0; bad = 1 } END { exit bad }' \
 		"$r" || fail "$name: $r"
 }
 

@@ -6,8 +6,10 @@
 # copy-on-write side is MTCP_COW=auto) and issue 10's rows, each with a
 # verdict, and the CSV files hold a row per workload and side with ok = 1.
 # No timing is judged (with a library that does not know MTCP_COW both
-# sides run stop-the-world). Also: the growth rows on tiny sizes, and bad
-# options exit 2.
+# sides run stop-the-world). Also: the rewrite workload (a thread rewrites
+# every page during the write; its data is checked after the checkpoint and
+# the restart) with the extra memory of the copy-on-write side, the growth
+# rows on tiny sizes, and bad options exit 2.
 set -u
 bench=$1
 dir=/var/tmp
@@ -53,10 +55,21 @@ csv() {
 	for w in $2; do for ((r = 0; r < $3; r++)); do want+="$w"$'\n'; done; done
 	want=$(printf '%s' "$want" | sort | tr '\n' ' ')
 	[[ $got == "$want" ]] || fail "$1: run rows '$got', expected '$want'"
-	awk -F, 'NR > 1 && (NF != 33 || $1 != "targets" || $NF != 1) { print "bad row: " $0; bad = 1 }
+	awk -F, 'NR > 1 && (NF != 36 || $1 != "targets" || $NF != 1) { print "bad row: " $0; bad = 1 }
 		END { exit bad }' "$tmp/$1.csv" || fail "$1: $tmp/$1.csv"
-	awk -F, 'NR > 1 && (NF != 25 || $1 != "targets" || $NF != 1) { print "bad row: " $0; bad = 1 }
+	awk -F, 'NR > 1 && (NF != 26 || $1 != "targets" || $NF != 1) { print "bad row: " $0; bad = 1 }
 		END { exit bad }' "$tmp/$1-runs.csv" || fail "$1: $tmp/$1-runs.csv"
+}
+
+# extra NAME KIND: KIND's copy-on-write rows of NAME have the library's
+# extra memory (MTCP_VERBOSE=1; > 0 bytes), its stop-the-world rows none
+extra() {
+	awk -F, -v k="$2" '$2 == k && ($5 == "cow" && !($30 > 0 && $31 > 0 && $32 > 0) ||
+		$5 == "stw" && $30 $31 $32 != "") { print "bad row: " $0; bad = 1 } END { exit bad }' \
+		"$tmp/$1.csv" || fail "$1: extra_mem_*_bytes of $2 missing, or where they should not be"
+	awk -F, -v k="$2" '$2 == k && ($5 == "cow" && !($22 > 0) || $5 == "stw" && $22 != "") {
+		print "bad run row: " $0; bad = 1 } END { exit bad }' "$tmp/$1-runs.csv" ||
+		fail "$1: extra_mem_bytes of $2 missing, or where it should not be"
 }
 
 if run smoke --runs 1 --size-mb 16 --only random,empty --cow both; then
@@ -74,11 +87,28 @@ if run smoke --runs 1 --size-mb 16 --only random,empty --cow both; then
 	row smoke "random: cow durable vs stw"
 	row smoke "empty: auto image vs stw"
 	row smoke "empty: auto pause vs stw"
+	row smoke "random \[cow\]: extra memory" info
 	csv smoke "random,16,stw random,16,cow empty,0,stw empty,0,auto" 1
+	extra smoke random
 	grep -q ',stw-cow-base,' "$tmp/smoke-runs.csv" || fail "smoke: order stw-cow-base not in the runs"
 	# the write baseline is in random's rows, not in empty's
 	awk -F, '$2 == "random" && $19 == "" || $2 == "empty" && $19 != "" { bad = 1 } END { exit bad }' \
 		"$tmp/smoke.csv" || fail "smoke: write_base_med_s where it should not be, or missing"
+fi
+
+if run rewrite --only rewrite --size-mb 16 --runs 1 --cow both; then
+	for side in stw cow; do
+		row rewrite "rewrite \[$side\]: pause" info
+		row rewrite "rewrite \[$side\]: durable" info
+		row rewrite "rewrite \[$side\]: restart" info
+		row rewrite "rewrite \[$side\]: image" info
+	done
+	row rewrite "rewrite \[cow\]: extra memory" info
+	row rewrite "rewrite: cow pause vs stw" info
+	row rewrite "rewrite: cow durable vs stw" info
+	grep -q "^random " "$tmp/rewrite.out" && fail "rewrite: a random row with --only rewrite"
+	csv rewrite "rewrite,16,stw rewrite,16,cow" 1
+	extra rewrite rewrite
 fi
 
 if run growth --runs 2 --only growth --growth-sizes 4,8 --cow cow; then
@@ -96,7 +126,7 @@ if run growth --runs 2 --only growth --growth-sizes 4,8 --cow cow; then
 	fi
 fi
 
-for bad in "--cow sometimes" "--only heap" "--size-mb 0" "--growth-sizes 8,4" "--from 4"; do
+for bad in "--cow sometimes" "--only heap" "--only rewrite,rewrite" "--size-mb 0" "--growth-sizes 8,4" "--from 4"; do
 	# shellcheck disable=SC2086 # the words of the option
 	"$bench" targets $bad >/dev/null 2>&1
 	[[ $? == 2 ]] || fail "targets $bad did not exit 2"

@@ -17,8 +17,8 @@
 
 static const char *const mode_names[MB_MODES] = { "memory", "threads", "npb", "targets" };
 static const char *const kind_names[] = { "random", "zero", "heap", "sparse" };
-static const char *const target_names[TG_COUNT] = { "random", "zero",  "sparse", "threads",
-						    "libs",   "empty", "growth" };
+static const char *const target_names[TG_COUNT] = { "random", "zero",    "sparse", "threads",
+						    "libs",   "rewrite", "empty",  "growth" };
 
 const char *mb_mode_name(enum mb_mode m)
 {
@@ -240,7 +240,8 @@ static int set_opt(struct mb_opts *o, enum opt_id id, const char *v, int *given,
 	case O_ONLY:
 		if (parse_only(v, &o->only))
 			return bad(err, n, "invalid --only '%s' (a comma-separated list of random, zero,"
-				   " sparse, threads, libs, empty, growth, each at most once)", v);
+				   " sparse, threads, libs, rewrite, empty, growth, each at most"
+				   " once)", v);
 		break;
 	case O_SIZE:
 		if (parse_long(v, 1, MB_SIZE_MAX, &l))
@@ -435,6 +436,9 @@ static const char usage_targets[] =
 	"             restart < 0.25 s\n"
 	"    libs     M MiB of the bytes of /usr/lib/x86_64-linux-gnu/*.so*: image <= 0.5\n"
 	"             x the bytes, pause <= random's pause\n"
+	"    rewrite  M MiB of random bytes and a thread that writes a word in every\n"
+	"             page, round and round: pause and durable against random's, and\n"
+	"             (copy-on-write) the extra memory the writer held (info)\n"
 	"    empty    the library and libc only: image < 1 MiB, pause < 10 ms\n"
 	"    growth   random data of each --growth-sizes MiB (default 256,1024,4096,8192):\n"
 	"             the pause against a bare fork of as much memory (fork_baseline),\n"
@@ -442,12 +446,14 @@ static const char usage_targets[] =
 	"  M is --size-mb (default 1024; the limits stay the issue's for smaller sizes).\n"
 	"  --cow (default both): each workload runs stop-the-world (MTCP_COW=0) and\n"
 	"  copy-on-write in every run, the order alternating run by run; the\n"
-	"  copy-on-write side is MTCP_COW=1 for random, libs and growth and\n"
+	"  copy-on-write side is MTCP_COW=1 for random, libs, rewrite and growth and\n"
 	"  MTCP_COW=auto (the default) for zero, sparse, threads and empty. With both\n"
 	"  sides the table adds issue 10's rows: copy-on-write pause <= 60 ms and <= 0.1\n"
 	"  x stop-the-world's, durable (mtcp_checkpoint --wait) <= 1.2 x stop-the-world's,\n"
 	"  the growth slopes, and auto against stop-the-world for zero, sparse, threads\n"
-	"  and empty: image <= stw + 4 KiB, pause <= 1.1 x.\n";
+	"  and empty: image <= stw + 4 KiB, pause <= 1.1 x. The copy-on-write side of\n"
+	"  random and rewrite runs with MTCP_VERBOSE=1: the library's \"extra memory\"\n"
+	"  (pages rewritten during the write exist twice) is shown against the data.\n";
 
 static const char usage_common[] =
 	"\n"

@@ -14,8 +14,8 @@ enum mb_mode { MB_MEMORY, MB_THREADS, MB_NPB, MB_TARGETS, MB_MODES };
 enum mb_kind { MB_RANDOM, MB_ZERO, MB_HEAP, MB_SPARSE };
 
 /* The targets' workloads, in the order they run (--only picks some). */
-enum mb_target { TG_RANDOM, TG_ZERO, TG_SPARSE, TG_THREADS, TG_LIBS, TG_EMPTY, TG_GROWTH,
-		 TG_COUNT };
+enum mb_target { TG_RANDOM, TG_ZERO, TG_SPARSE, TG_THREADS, TG_LIBS, TG_REWRITE, TG_EMPTY,
+		 TG_GROWTH, TG_COUNT };
 
 /* --cow: the sides measured (a mask; 0: --cow not given, MTCP_COW left alone) */
 #define MB_COW_STW 1u
@@ -61,7 +61,7 @@ struct mb_opts {
 	double delay; /* npb: seconds before the checkpoint; < 0: half of the iterations */
 	unsigned cow; /* memory, threads, targets: MB_COW_* mask; 0: not given */
 	unsigned only;	    /* targets: mask of 1u << TG_* */
-	long size_mb;	    /* targets: random, zero, libs MiB (sparse: 4 x) */
+	long size_mb;	    /* targets: random, zero, libs, rewrite MiB (sparse: 4 x) */
 	long threads;	    /* targets: threads of the threads workload */
 	long growth[MB_GROWTH_MAX]; /* targets: the growth rows' MiB, increasing */
 	size_t ngrowth;
@@ -77,7 +77,7 @@ struct mb_opts {
 int mb_args_parse(int argc, char **argv, struct mb_opts *o, char *err, size_t n);
 
 /* "memory", "threads", "npb", "targets"; "random", "zero", "heap", "sparse";
- * "random", "zero", "sparse", "threads", "libs", "empty", "growth". */
+ * "random", "zero", "sparse", "threads", "libs", "rewrite", "empty", "growth". */
 const char *mb_mode_name(enum mb_mode m);
 const char *mb_kind_name(enum mb_kind k);
 const char *mb_target_name(enum mb_target t);

@@ -121,12 +121,14 @@ static int quit(struct mb_ctx *c, struct mb_chan *ch, pid_t pid, int expect_stat
 	return 0;
 }
 
-int bprog_checkpoint(struct mb_ctx *c, char *const args[], enum mb_side side, struct mb_run *r,
-		     char *img, size_t n)
+int bprog_checkpoint(struct mb_ctx *c, char *const args[], enum mb_side side, int verbose,
+		     struct mb_run *r, char *img, size_t n)
 {
 	char *argv[ARGS_MAX + 10], pidbuf[16], out[PATH_MAX + 64], line[512], tail[512];
 	char errout[4096];
-	char **env = mb_side_env(side);
+	static char said[16384];
+	char **env = verbose && mb_side_is_cow(side) ? mb_side_env_verbose(side) : mb_side_env(side);
+	long long mark;
 	char *ckpt[] = { c->tools.path[T_CHECKPOINT], "--wait", "--timeout", "1200", pidbuf, NULL };
 	int k = 0, st, rc, status = 0;
 	struct mb_chan ch;
@@ -155,6 +157,7 @@ int bprog_checkpoint(struct mb_ctx *c, char *const args[], enum mb_side side, st
 	if ((rc = ask(c, &ch, "reset", "reset", BPROG_ANSWER_TIMEOUT, line, sizeof line)))
 		goto out_kill;
 	snprintf(pidbuf, sizeof pidbuf, "%d", (int)pid);
+	mark = proc_errlog_size();
 	rc = proc_capture_err(ckpt, BPROG_TIMEOUT + 60, out, sizeof out, errout, sizeof errout, &st,
 			      &secs);
 	if (rc || proc_code(st)) {
@@ -172,6 +175,14 @@ int bprog_checkpoint(struct mb_ctx *c, char *const args[], enum mb_side side, st
 	}
 	r->todisk_s = secs;
 	r->reported_pause_s = mb_ckpt_paused_secs(errout);
+	if (mb_side_is_cow(side)) {
+		long long kib;
+
+		/* the library wrote it before it answered mtcp_checkpoint */
+		proc_errlog_since(mark, said, sizeof said);
+		kib = mb_cow_extra_kib(said);
+		r->extra_bytes = kib < 0 ? -1 : kib * 1024;
+	}
 	out[strcspn(out, "\n")] = 0;
 	if (snprintf(img, n, "%s", out) >= (int)n) {
 		mb_err("%s: mtcp_checkpoint printed a path longer than %zu bytes", c->where, n);

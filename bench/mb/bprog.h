@@ -24,11 +24,14 @@ struct mb_run;
  * `mtcp_checkpoint --wait PID` (its "paused X ms" line, if any, read from
  * its stderr), reads the longest stall, verifies the data, quits. Sets
  * r->data_bytes, pause_s, reported_pause_s, todisk_s, image_bytes (r->ok = 0
- * if the data changed); the image's path in img.
+ * if the data changed); the image's path in img. verbose: a copy-on-write
+ * side runs with MTCP_VERBOSE=1 as well. On a copy-on-write side,
+ * r->extra_bytes is the "extra memory" of the library's line on the
+ * program's stderr, if it printed one (ckptout.h).
  * @return 0; -EIO after saying why; -EINTR.
  */
-int bprog_checkpoint(struct mb_ctx *c, char *const args[], enum mb_side side, struct mb_run *r,
-		     char *img, size_t n);
+int bprog_checkpoint(struct mb_ctx *c, char *const args[], enum mb_side side, int verbose,
+		     struct mb_run *r, char *img, size_t n);
 
 /*
  * Drops the image's page cache, writes "ping" into a fresh stdin pipe and

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #define COW_VAR "MTCP_COW="
+#define VERBOSE_VAR "MTCP_VERBOSE="
 
 extern char **environ;
 
@@ -45,23 +46,44 @@ const char *mb_side_label(enum mb_side s)
 	return sides[s].label;
 }
 
-char **mb_side_env(enum mb_side s)
+/* ours, with MTCP_COW replaced by side s's value and, if verbose, MTCP_VERBOSE by 1 */
+static char **side_env(enum mb_side s, int verbose)
 {
-	static char **envs[MB_SIDE_COUNT];
+	static char **envs[2][MB_SIDE_COUNT];
+	char ***e = &envs[verbose][s];
 	size_t n = 0, k = 0;
 
-	if (!sides[s].value)
+	if (!sides[s].value && !verbose)
 		return environ;
-	if (envs[s])
-		return envs[s];
+	if (*e)
+		return *e;
 	while (environ[n])
 		n++;
-	if (!(envs[s] = calloc(n + 2, sizeof *envs[s])))
+	if (!(*e = calloc(n + 3, sizeof **e)))
 		return NULL;
 	for (size_t i = 0; i < n; i++)
-		if (strncmp(environ[i], COW_VAR, sizeof COW_VAR - 1))
-			envs[s][k++] = environ[i];
-	envs[s][k++] = (char *)sides[s].value;
-	envs[s][k] = NULL;
-	return envs[s];
+		if ((!sides[s].value || strncmp(environ[i], COW_VAR, sizeof COW_VAR - 1)) &&
+		    (!verbose || strncmp(environ[i], VERBOSE_VAR, sizeof VERBOSE_VAR - 1)))
+			(*e)[k++] = environ[i];
+	if (sides[s].value)
+		(*e)[k++] = (char *)sides[s].value;
+	if (verbose)
+		(*e)[k++] = VERBOSE_VAR "1";
+	(*e)[k] = NULL;
+	return *e;
+}
+
+char **mb_side_env(enum mb_side s)
+{
+	return side_env(s, 0);
+}
+
+char **mb_side_env_verbose(enum mb_side s)
+{
+	return side_env(s, 1);
+}
+
+int mb_side_is_cow(enum mb_side s)
+{
+	return s == MB_SIDE_COW || s == MB_SIDE_AUTO;
 }

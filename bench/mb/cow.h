@@ -40,4 +40,14 @@ const char *mb_side_label(enum mb_side s);
  */
 char **mb_side_env(enum mb_side s);
 
+/*
+ * The same, with MTCP_VERBOSE=1 as well (the library then says on the
+ * program's stderr what each checkpoint took: ckptout.h). Built once per
+ * side and kept. NULL only if memory ran out.
+ */
+char **mb_side_env_verbose(enum mb_side s);
+
+/* 1 for the copy-on-write sides (cow, auto), else 0. */
+int mb_side_is_cow(enum mb_side s);
+
 #endif

@@ -13,12 +13,14 @@ const char mb_csv_point_header[] =
 	"reported_pause_med_s,todisk_med_s,todisk_min_s,todisk_max_s,image_bytes,"
 	"restart_med_s,restart_min_s,restart_max_s,write_base_med_s,read_base_med_s,"
 	"fork_base_med_s,base_bytes,pause_ratio,todisk_ratio,restart_ratio,criu_pause_s,"
-	"criu_todisk_s,criu_image_bytes,criu_restart_s,class,run_time_s,residual_ok,ok";
+	"criu_todisk_s,criu_image_bytes,criu_restart_s,extra_mem_med_bytes,extra_mem_min_bytes,"
+	"extra_mem_max_bytes,class,run_time_s,residual_ok,ok";
 
 const char mb_csv_run_header[] =
 	"mode,kind,point,unit,cow,run,order,data_bytes,pause_s,reported_pause_s,todisk_s,"
 	"image_bytes,restart_s,write_base_s,read_base_s,fork_base_s,base_bytes,criu_pause_s,"
-	"criu_todisk_s,criu_image_bytes,criu_restart_s,class,run_time_s,residual_ok,ok";
+	"criu_todisk_s,criu_image_bytes,criu_restart_s,extra_mem_bytes,class,run_time_s,"
+	"residual_ok,ok";
 
 void mb_csv_text(FILE *f, const char *s)
 {
@@ -121,6 +123,9 @@ int mb_csv_point_row(FILE *f, const struct mb_key *k, const struct mb_point *p)
 	next_time(f, p->criu_todisk_s);
 	next_int(f, p->criu_image_bytes);
 	next_time(f, p->criu_restart_s);
+	next_int(f, p->extra.n ? llround(p->extra.med) : -1);
+	next_int(f, p->extra.n ? llround(p->extra.min) : -1);
+	next_int(f, p->extra.n ? llround(p->extra.max) : -1);
 	next_text(f, k->cls);
 	next_time(f, p->run_time_s);
 	next_int(f, p->residual_ok);
@@ -148,6 +153,7 @@ int mb_csv_run_row(FILE *f, const struct mb_key *k, const struct mb_run *r)
 	next_time(f, r->criu_todisk_s);
 	next_int(f, r->criu_image_bytes);
 	next_time(f, r->criu_restart_s);
+	next_int(f, r->extra_bytes);
 	next_text(f, k->cls);
 	next_time(f, r->run_time_s);
 	next_int(f, r->residual_ok);

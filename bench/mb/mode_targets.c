@@ -38,6 +38,7 @@ static double work_units(const struct mb_opts *o, enum mb_target w)
 		return 2.0 * (double)o->size_mb + RUN_OVERHEAD_MIB; /* and the baselines */
 	case TG_ZERO:
 	case TG_LIBS:
+	case TG_REWRITE:
 		return (double)o->size_mb + RUN_OVERHEAD_MIB;
 	case TG_SPARSE:
 		return (double)o->size_mb / 16 + RUN_OVERHEAD_MIB;
@@ -62,6 +63,8 @@ static int run_work(struct mb_ctx *c, enum mb_target w, unsigned idx, unsigned c
 		.base = w == TG_RANDOM ? MB_BASE_DISK : MB_BASE_NONE,
 		.base_bytes = (long long)o->size_mb << 20,
 		.restart = 1,
+		/* the library's "extra memory": the usual case and the worst */
+		.verbose_cow = w == TG_RANDOM || w == TG_REWRITE,
 		.label = label,
 		.index = idx,
 		.count = count,
@@ -174,14 +177,17 @@ static void say_plan(struct mb_ctx *c, unsigned count)
 	mb_say("sizes: %s", what);
 	if (n == 2)
 		mb_say("sides (--cow both): stw (MTCP_COW=0) and copy-on-write (MTCP_COW=1 for"
-		       " random, libs, growth; MTCP_COW=auto for zero, sparse, threads, empty); odd"
-		       " runs go stw first, even runs the other side first");
+		       " random, libs, rewrite, growth; MTCP_COW=auto for zero, sparse, threads,"
+		       " empty); odd runs go stw first, even runs the other side first");
 	else
 		mb_say("side (--cow %s): MTCP_COW=%s%s", mb_side_name(sides[0]),
 		       sides[0] == MB_SIDE_STW ? "0" : "1",
 		       sides[0] == MB_SIDE_STW ? "" : " (auto for zero, sparse, threads, empty)");
 	if (env)
 		mb_say("note: MTCP_COW=%s of the environment is replaced on each side", env);
+	if ((o->only & (1u << TG_RANDOM | 1u << TG_REWRITE)) && (o->cow & MB_COW_COW))
+		mb_say("the copy-on-write side of random and rewrite runs with MTCP_VERBOSE=1: the"
+		       " library's \"extra memory\" line is read from the program's stderr");
 	mb_say("random's baselines (write+fsync, read-back) and growth's bare fork are taken in"
 	       " every run, first in even runs, last in odd ones; restarts and the read-back come"
 	       " after every checkpoint of the run, in the same order");

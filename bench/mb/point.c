@@ -35,7 +35,7 @@ static void run_line(struct mb_ctx *c, const struct mb_bprog_point *pp, enum mb_
 		     const struct mb_run *r)
 {
 	char pause[32], paused[64] = "", disk[32], img[32], rst[48] = "", base[96] = "";
-	char left[64], criu[160] = "", side[16] = "";
+	char left[64], criu[160] = "", side[16] = "", extra[48] = "";
 	const char *name = mb_side_name(s);
 
 	mb_fmt_secs(r->pause_s, pause, sizeof pause);
@@ -73,12 +73,18 @@ static void run_line(struct mb_ctx *c, const struct mb_bprog_point *pp, enum mb_
 		mb_fmt_secs(r->criu_restart_s, d, sizeof d);
 		snprintf(criu, sizeof criu, "; criu: pause %s, dump %s, restore %s", a, b, d);
 	}
+	if (r->extra_bytes >= 0) {
+		char a[32];
+
+		mb_fmt_bytes(r->extra_bytes, a, sizeof a);
+		snprintf(extra, sizeof extra, ", extra memory %s", a);
+	}
 	if (name)
 		snprintf(side, sizeof side, " [%s]", name);
 	mb_progress_left(&c->progress, left, sizeof left);
-	mb_say("%s%s [point %u/%u] run %u/%u (%s): pause %s%s, to disk %s, image %s%s%s%s%s; %s",
+	mb_say("%s%s [point %u/%u] run %u/%u (%s): pause %s%s, to disk %s, image %s%s%s%s%s%s; %s",
 	       pp->label, side, pp->index, pp->count, r->run, c->o->runs, r->order, pause, paused,
-	       disk, img, rst, base, criu, r->ok ? "" : "; CHECK FAILED", left);
+	       disk, img, extra, rst, base, criu, r->ok ? "" : "; CHECK FAILED", left);
 }
 
 /* the baseline's bytes: given, or the first side's image (this run's, else the last one) */
@@ -114,8 +120,8 @@ static int one_run(struct mb_ctx *c, const struct mb_bprog_point *pp, struct mb_
 
 		if (s != MB_UNIT_BASE) {
 			set_where(c, pp, pp->side[s], i + 1);
-			if ((rc = bprog_checkpoint(c, pp->args, pp->side[s], &runs[s][i], img[s],
-						   sizeof img[s])))
+			if ((rc = bprog_checkpoint(c, pp->args, pp->side[s], pp->verbose_cow,
+						   &runs[s][i], img[s], sizeof img[s])))
 				return rc;
 			if (!pp->restart)
 				unlink(img[s]);

@@ -28,6 +28,7 @@ struct mb_bprog_point {
 	long long base_bytes; /* the baseline's bytes; -1: the image's size */
 	int restart;	      /* 1: each image is restarted and checked; 0: removed */
 	int no_criu;	      /* 1: no --compare criu runs for this point */
+	int verbose_cow;      /* 1: MTCP_VERBOSE=1 on the copy-on-write side (its extra memory) */
 	size_t nsides;	      /* 1..MB_SIDES_MAX */
 	enum mb_side side[MB_SIDES_MAX];
 	double units;	       /* progress units of one run */

@@ -397,6 +397,39 @@ void proc_errtail(char *buf, size_t n)
 			*q = '|';
 }
 
+long long proc_errlog_size(void)
+{
+	off_t size;
+
+	if (err_fd < 0 || (size = lseek(err_fd, 0, SEEK_END)) < 0)
+		return -1;
+	return (long long)size;
+}
+
+void proc_errlog_since(long long mark, char *buf, size_t n)
+{
+	long long size = proc_errlog_size(), off;
+	size_t got = 0;
+
+	if (!n)
+		return;
+	*buf = 0;
+	if (mark < 0 || size <= mark)
+		return;
+	off = size - mark > (long long)(n - 1) ? size - (long long)(n - 1) : mark;
+	while (got < (size_t)(size - off)) {
+		ssize_t r = pread(err_fd, buf + got, (size_t)(size - off) - got,
+				  (off_t)(off + (long long)got));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	buf[got] = 0;
+}
+
 int chan_open(struct mb_chan *c, int with_stdin)
 {
 	int in[2] = { -1, -1 }, out[2];

@@ -78,6 +78,15 @@ int proc_capture_err(char *const argv[], double timeout, char *out, size_t n, ch
 /* The last lines of the error log, '|'-separated, for a message. */
 void proc_errtail(char *buf, size_t n);
 
+/* The error log's size now (a mark for proc_errlog_since), or -1. */
+long long proc_errlog_size(void);
+
+/*
+ * What the error log gained since mark, NUL-terminated in buf (at most n - 1
+ * bytes: the last ones if there are more); "" if nothing or no log.
+ */
+void proc_errlog_since(long long mark, char *buf, size_t n);
+
 /*
  * A channel to a child: its stdin (a pipe we write; or /dev/null) and its
  * stdout (a pipe we read by lines or whole). chan_open makes the pipes;

@@ -13,7 +13,7 @@ void mb_run_init(struct mb_run *r, unsigned run)
 	memset(r, 0, sizeof *r);
 	r->run = run;
 	snprintf(r->order, sizeof r->order, "ckpt-base");
-	r->data_bytes = r->image_bytes = r->base_bytes = r->criu_image_bytes = -1;
+	r->data_bytes = r->image_bytes = r->base_bytes = r->criu_image_bytes = r->extra_bytes = -1;
 	r->pause_s = r->reported_pause_s = r->todisk_s = r->restart_s = NAN;
 	r->write_base_s = r->read_base_s = r->fork_base_s = NAN;
 	r->criu_pause_s = r->criu_todisk_s = r->criu_restart_s = NAN;
@@ -79,6 +79,7 @@ void mb_point_of(const struct mb_run *runs, size_t n, struct mb_point *p)
 	p->criu_todisk_s = MED(criu_todisk_s);
 	p->criu_image_bytes = SIZE(criu_image_bytes);
 	p->criu_restart_s = MED(criu_restart_s);
+	size_field(runs, n, offsetof(struct mb_run, extra_bytes), &p->extra);
 	p->run_time_s = MED(run_time_s);
 	p->residual_ok = -1;
 	p->ok = n > 0;

@@ -34,6 +34,7 @@ struct mb_run {
 	double criu_pause_s, criu_todisk_s;
 	long long criu_image_bytes;
 	double criu_restart_s;
+	long long extra_bytes; /* copy-on-write, MTCP_VERBOSE=1: the library's "extra memory" */
 	double run_time_s;
 	int residual_ok; /* -1, 0, 1 */
 	int ok;		 /* 0, 1 */
@@ -51,6 +52,7 @@ struct mb_point {
 	double criu_pause_s, criu_todisk_s;
 	long long criu_image_bytes;
 	double criu_restart_s;
+	struct mb_stat extra; /* of extra_bytes: bytes */
 	double run_time_s;
 	int residual_ok, ok;
 };

@@ -43,6 +43,14 @@ static void fmt_b(double b, char *buf, size_t n)
 		snprintf(buf, n, "%.0f B", b);
 }
 
+static void fmt_mib(double b, char *buf, size_t n)
+{
+	if (isnan(b) || b < 0)
+		snprintf(buf, n, "-");
+	else
+		snprintf(buf, n, "%.1f MiB", b / MIB);
+}
+
 /* median [min..max], each formatted by f; "no data" */
 static void fmt_stat(const struct mb_stat *s, void (*f)(double, char *, size_t), char *buf,
 		     size_t n)
@@ -117,6 +125,17 @@ static void brow(const char *label, const struct mb_stat *s, const char *blabel,
 	    ltext, NAN);
 }
 
+/* a memory row (bytes, shown in MiB) against base (bytes; < 0: not run), not judged */
+static void mrow(const char *label, const struct mb_stat *s, const char *blabel, double base)
+{
+	char meas[112], b[64], v[32];
+
+	fmt_stat(s, fmt_mib, meas, sizeof meas);
+	fmt_mib(base, v, sizeof v);
+	snprintf(b, sizeof b, "%s %s", blabel, base < 0 || isnan(base) ? "not run" : v);
+	row(label, meas, b, s && s->n ? s->med : NAN, base >= 0 ? base : NAN, L_INFO, 0, "-", NAN);
+}
+
 const struct mb_point *tg_side(const struct tg_result *r, enum mb_side s)
 {
 	for (size_t i = 0; r->done && i < r->nsides; i++)
@@ -142,11 +161,12 @@ static void work_rows(const struct tg_results *t, enum mb_target w, size_t i)
 	const struct mb_point *p = &r->p[i], *rnd = tg_side(&t->work[TG_RANDOM], r->side[i]);
 	const char *name = mb_target_name(w);
 	double rep = p->reported_pause.med;
-	char l[3][64];
+	char l[4][64];
 
 	label(l[0], sizeof l[0], name, r->side[i], "pause");
 	label(l[1], sizeof l[1], name, r->side[i], "restart");
 	label(l[2], sizeof l[2], name, r->side[i], "image");
+	label(l[3], sizeof l[3], name, r->side[i], "durable");
 	switch (w) {
 	case TG_RANDOM:
 		trow(l[0], &p->pause, "write+fsync", p->write_base_med_s, L_REL, 1.00,
@@ -175,6 +195,15 @@ static void work_rows(const struct tg_results *t, enum mb_target w, size_t i)
 		trow(l[0], &p->pause, "random pause", rnd ? rnd->pause.med : NAN, L_REL, 1.00,
 		     "<= 1.00 x random", rep);
 		trow(l[1], &p->restart, "", NAN, L_INFO, 0, "-", NAN);
+		break;
+	case TG_REWRITE:
+		/* the worst case of copy-on-write: against random on the same side */
+		trow(l[0], &p->pause, "random pause", rnd ? rnd->pause.med : NAN, L_INFO, 0, "-",
+		     rep);
+		trow(l[3], &p->todisk, "random durable", rnd ? rnd->todisk.med : NAN, L_INFO, 0, "-",
+		     NAN);
+		trow(l[1], &p->restart, "", NAN, L_INFO, 0, "-", NAN);
+		brow(l[2], &p->image, "data", (double)p->data_bytes, L_INFO, 0, "-");
 		break;
 	case TG_EMPTY:
 		brow(l[2], &p->image, "", NAN, L_LT, MIB, "< 1 MiB");
@@ -228,6 +257,36 @@ static void growth_rows(const struct tg_results *t)
 	}
 }
 
+/*
+ * issue 10's memory: what the writer process held alone at its end (the
+ * library's "extra memory", MTCP_VERBOSE=1) against the data, while the
+ * program idles (random) and while it rewrites every page (rewrite); then
+ * rewrite's copy-on-write side against its stop-the-world side
+ */
+static void rewrite_rows(const struct tg_results *t)
+{
+	static const enum mb_target mem[] = { TG_RANDOM, TG_REWRITE };
+	const struct tg_result *rw = &t->work[TG_REWRITE];
+	const struct mb_point *stw = tg_side(rw, MB_SIDE_STW), *cow = tg_side(rw, MB_SIDE_COW);
+	char l[64];
+
+	for (size_t i = 0; i < sizeof mem / sizeof mem[0]; i++) {
+		const struct tg_result *r = &t->work[mem[i]];
+		const struct mb_point *a = tg_side(r, MB_SIDE_COW);
+
+		if (!a)
+			continue;
+		label(l, sizeof l, mb_target_name(mem[i]), r->side[a - r->p], "extra memory");
+		mrow(l, &a->extra, "data", (double)a->data_bytes);
+	}
+	if (stw && cow) {
+		trow("rewrite: cow pause vs stw", &cow->pause, "stw pause", stw->pause.med, L_INFO, 0,
+		     "-", cow->reported_pause.med);
+		trow("rewrite: cow durable vs stw", &cow->todisk, "stw durable", stw->todisk.med,
+		     L_INFO, 0, "-", NAN);
+	}
+}
+
 /* issue 10: copy-on-write against stop-the-world, in the same run */
 static void cow_rows(const struct tg_results *t)
 {
@@ -246,6 +305,7 @@ static void cow_rows(const struct tg_results *t)
 			     stw->todisk.med, L_REL, 1.20, "<= 1.20 x stw", NAN);
 		}
 	}
+	rewrite_rows(t);
 	growth_rows(t);
 	for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
 		const struct tg_result *r = &t->work[same[i]];
@@ -297,6 +357,7 @@ void tg_table_print(const struct tg_results *t, const struct mb_opts *o)
 	for (size_t g = 0; g < t->ngrowth; g++)
 		any_cow |= t->growth[g].done;
 	any_cow |= tg_side(&t->work[TG_RANDOM], MB_SIDE_COW) != NULL;
+	any_cow |= tg_side(&t->work[TG_REWRITE], MB_SIDE_COW) != NULL;
 	for (int w = TG_ZERO; w < TG_GROWTH; w++)
 		any_cow |= tg_side(&t->work[w], MB_SIDE_STW) && tg_side(&t->work[w], MB_SIDE_COW);
 	if (any_cow) {
@@ -309,6 +370,11 @@ void tg_table_print(const struct tg_results *t, const struct mb_opts *o)
 	mb_say(" ");
 	mb_say("pause: the stall meter's longest gap; durable: mtcp_checkpoint --wait; paused"
 	       " (tool): the \"paused X ms\" mtcp_checkpoint printed, median (\"-\": none)");
+	if (tg_side(&t->work[TG_RANDOM], MB_SIDE_COW) || tg_side(&t->work[TG_REWRITE], MB_SIDE_COW))
+		mb_say("extra memory: what the copy-on-write writer process held alone at its end"
+		       " (MTCP_VERBOSE=1): the pages the program rewrote while the image was written"
+		       " (each then exists twice), copies of shared memory made in the pause, the"
+		       " writer's own buffers (about 12 MiB)");
 	if (o->size_mb != MB_TARGET_SIZE || o->threads != MB_TARGET_THREADS)
 		mb_say("note: smaller or larger than the issue's sizes (--size-mb 1024, --threads"
 		       " 1000); the limits are the issue's, for its sizes");

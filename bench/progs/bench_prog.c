@@ -2,7 +2,8 @@
 /*
  * bench_prog.c WORKLOAD ARGS...: the program mtcp-bench (bench/mb) checkpoints.
  * It builds a workload (bench_workload.h: random, zero, heap, sparse,
- * libs, threads, empty), starts the stall meter (stall_meter.h), prints
+ * libs, rewrite, threads, empty), starts the stall meter (stall_meter.h),
+ * prints
  *   ready pid=P workload=W bytes=B sum=S rss_kib=R
  * and then answers commands, one per line on standard input, with one line
  * on standard output each:
@@ -152,7 +153,7 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &term, NULL);
 	if (argc < 2) {
 		fprintf(stderr, "usage: bench_prog random MIB | zero MIB | heap MIB | sparse MIB STRIDE_PAGES"
-				" | libs MIB | threads N | empty\n");
+				" | libs MIB | rewrite MIB | threads N | empty\n");
 		return 2;
 	}
 	if (workload_init(argc - 1, argv + 1))

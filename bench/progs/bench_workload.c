@@ -3,7 +3,8 @@
  * bench_workload.c: the workloads of bench_workload.h. Each keeps a
  * checksum of its data taken when it was built, so that a restarted copy
  * can prove its memory is intact; the threads workload wakes every thread
- * and has it check a pattern on its own stack.
+ * and has it check a pattern on its own stack; the rewrite workload parks
+ * its writing thread and checks every word against what it must hold.
  */
 #include "bench_workload.h"
 
@@ -24,8 +25,8 @@
 #define LIBDIR "/usr/lib/x86_64-linux-gnu"
 #define CANARY_WORDS 32
 
-static enum { W_RANDOM, W_ZERO, W_HEAP, W_SPARSE, W_LIBS, W_THREADS, W_EMPTY } kind;
-static unsigned char *mem;  /* random, zero, sparse, libs */
+static enum { W_RANDOM, W_ZERO, W_HEAP, W_SPARSE, W_LIBS, W_REWRITE, W_THREADS, W_EMPTY } kind;
+static unsigned char *mem;  /* random, zero, sparse, libs, rewrite */
 static size_t mem_len, stride, data_bytes;
 static uint64_t sum0;
 
@@ -263,6 +264,118 @@ static int verify_threads(char *why, size_t n)
 }
 
 /*
+ * The rewrite workload: random's bytes, and one thread that writes the
+ * first word of every page, page after page, round after round, as fast as
+ * it can: while an image is written in the background, every page is
+ * copied on write (issue 10's worst case). In round R (1, 2, ...) page I's
+ * first word becomes rw_word(I, R). The thread looks at rw_hold before each
+ * page; verify sets it, and the thread then parks and says where it is
+ * (round and page) until verify is done: every first word must then be of
+ * this round (pages before the one it writes next), of the previous round
+ * (the rest), or still random's (round 1), and every other word random's.
+ * The round and the page live in the thread's registers and stack, so a
+ * restarted copy carries on from where the image froze them.
+ */
+#define RW_WORDS (PAGE / 8) /* 8-byte words per page */
+
+static pthread_mutex_t rlock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t rcond = PTHREAD_COND_INITIALIZER;
+static int rw_hold;   /* verify wants the thread parked (read by it without the lock) */
+static int rw_parked; /* it is, at round rw_round, about to write page rw_page */
+static uint64_t rw_round;
+static size_t rw_page;
+
+static uint64_t rw_word(size_t page, uint64_t round)
+{
+	return rotl((uint64_t)page * P1 + round * P3, 29) ^ P4;
+}
+
+static void rw_park(uint64_t round, size_t page)
+{
+	pthread_mutex_lock(&rlock);
+	rw_round = round;
+	rw_page = page;
+	rw_parked = 1;
+	pthread_cond_broadcast(&rcond);
+	while (__atomic_load_n(&rw_hold, __ATOMIC_RELAXED))
+		pthread_cond_wait(&rcond, &rlock);
+	rw_parked = 0;
+	pthread_mutex_unlock(&rlock);
+}
+
+static void *rewriter(void *arg)
+{
+	uint64_t *w = (uint64_t *)mem;
+	size_t pages = mem_len / PAGE;
+
+	(void)arg;
+	for (uint64_t round = 1;; round++)
+		for (size_t i = 0; i < pages; i++) {
+			if (__atomic_load_n(&rw_hold, __ATOMIC_ACQUIRE))
+				rw_park(round, i);
+			w[i * RW_WORDS] = rw_word(i, round);
+		}
+	return NULL;
+}
+
+static int start_rewriter(void)
+{
+	pthread_t t;
+	int err = pthread_create(&t, NULL, rewriter, NULL);
+
+	if (err) {
+		fprintf(stderr, "bench_prog: rewrite thread: %s\n", strerror(err));
+		return -1;
+	}
+	pthread_detach(t);
+	return 0;
+}
+
+/* every word, the thread parked; the first difference in why */
+static int rw_check(uint64_t round, size_t page, char *why, size_t n)
+{
+	const uint64_t *p = (const uint64_t *)mem;
+	uint64_t x = SEED;
+
+	for (size_t i = 0; i < mem_len / 8; i++) {
+		uint64_t want = x = xorshift(x);
+		size_t pg = i / RW_WORDS;
+
+		if (i % RW_WORDS == 0 && (pg < page || round > 1))
+			want = rw_word(pg, pg < page ? round : round - 1);
+		if (p[i] != want) {
+			snprintf(why, n, "word at offset %zu is %016llx, expected %016llx (the"
+				 " writing thread is at page %zu of round %llu)", i * 8,
+				 (unsigned long long)p[i], (unsigned long long)want, page,
+				 (unsigned long long)round);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int verify_rewrite(char *why, size_t n)
+{
+	struct timespec dl;
+	int err = 0, rc = -1;
+
+	clock_gettime(CLOCK_REALTIME, &dl);
+	dl.tv_sec += 10;
+	pthread_mutex_lock(&rlock);
+	__atomic_store_n(&rw_hold, 1, __ATOMIC_RELEASE);
+	while (!rw_parked && err != ETIMEDOUT)
+		err = pthread_cond_timedwait(&rcond, &rlock, &dl);
+	if (rw_parked)
+		rc = rw_check(rw_round, rw_page, why, n);
+	else
+		snprintf(why, n, "the writing thread did not stop within 10 s");
+	__atomic_store_n(&rw_hold, 0, __ATOMIC_RELAXED);
+	pthread_cond_broadcast(&rcond);
+	pthread_mutex_unlock(&rlock);
+	return rc;
+}
+
+/*
  * The heap workload: what a program's malloc heap holds, made from the
  * xorshift stream seeded with SEED. Objects are malloc'd one after the
  * other until their sizes add up to MIB MiB exactly:
@@ -460,19 +573,23 @@ int workload_init(int argc, char **argv)
 	}
 	if (argc < 2 || count(argv[1], (size_t)1 << 22, &mib)) {
 		fprintf(stderr, "bench_prog: bad workload (random MIB | zero MIB | heap MIB"
-				" | sparse MIB STRIDE | libs MIB | threads N | empty)\n");
+				" | sparse MIB STRIDE | libs MIB | rewrite MIB | threads N | empty)\n");
 		return -1;
 	}
-	if (!strcmp(w, "random") && argc == 2) {
+	if ((!strcmp(w, "random") || !strcmp(w, "rewrite")) && argc == 2) {
 		uint64_t *p, x = SEED;
 
-		kind = W_RANDOM;
+		kind = strcmp(w, "random") ? W_REWRITE : W_RANDOM;
 		if (map(mib << 20, 0))
 			return -1;
 		p = (uint64_t *)mem;
 		for (size_t i = 0; i < mem_len / 8; i++)
 			p[i] = x = xorshift(x);
 		data_bytes = mem_len;
+		if (kind == W_REWRITE) {
+			sum0 = hash(mem, mem_len, 0); /* as built: the thread is not started yet */
+			return start_rewriter();
+		}
 	} else if (!strcmp(w, "zero") && argc == 2) {
 		kind = W_ZERO;
 		if (map(mib << 20, 0))
@@ -501,7 +618,7 @@ int workload_init(int argc, char **argv)
 		data_bytes = mem_len;
 	} else {
 		fprintf(stderr, "bench_prog: bad workload (random MIB | zero MIB | heap MIB"
-				" | sparse MIB STRIDE | libs MIB | threads N | empty)\n");
+				" | sparse MIB STRIDE | libs MIB | rewrite MIB | threads N | empty)\n");
 		return -1;
 	}
 	sum0 = hash(mem, mem_len, 0);
@@ -528,6 +645,8 @@ int workload_verify(char *why, size_t n)
 		return 0;
 	case W_THREADS:
 		return verify_threads(why, n);
+	case W_REWRITE:
+		return verify_rewrite(why, n);
 	case W_HEAP:
 		if ((s = heap_sum()) == sum0)
 			return 0;

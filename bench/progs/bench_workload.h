@@ -20,6 +20,11 @@
  *                       STRIDE-th page
  *   libs MIB            MIB MiB of the bytes of the shared libraries in
  *                       /usr/lib/x86_64-linux-gnu, cycled
+ *   rewrite MIB         random's MIB MiB, and one thread that writes the
+ *                       first word of every page, round and round, as fast
+ *                       as it can (every page is copied on write while a
+ *                       copy-on-write image is written); verify parks it
+ *                       and checks every word against its round and page
  *   threads N           N idle threads with default stacks
  *   empty               nothing
  * 0 on success; -1 after printing why on stderr.

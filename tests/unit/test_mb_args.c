@@ -192,6 +192,9 @@ static void test_values(void **state)
 	assert_int_equal(o.runs, 1);
 	assert_string_equal(mb_target_name(TG_GROWTH), "growth");
 	assert_string_equal(mb_mode_name(MB_TARGETS), "targets");
+	assert_int_equal(parse("targets --only rewrite,libs", &o, err, sizeof err), 0);
+	assert_int_equal(o.only, 1u << TG_LIBS | 1u << TG_REWRITE);
+	assert_string_equal(mb_target_name(TG_REWRITE), "rewrite");
 }
 
 static void test_binary(void **state)

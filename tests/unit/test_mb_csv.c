@@ -49,15 +49,16 @@ static void test_headers(void **state)
 			    "restart_min_s,restart_max_s,write_base_med_s,read_base_med_s,"
 			    "fork_base_med_s,base_bytes,pause_ratio,todisk_ratio,"
 			    "restart_ratio,criu_pause_s,criu_todisk_s,criu_image_bytes,"
-			    "criu_restart_s,class,run_time_s,residual_ok,ok");
-	assert_int_equal(fields(mb_csv_point_header), 33);
+			    "criu_restart_s,extra_mem_med_bytes,extra_mem_min_bytes,"
+			    "extra_mem_max_bytes,class,run_time_s,residual_ok,ok");
+	assert_int_equal(fields(mb_csv_point_header), 36);
 	assert_string_equal(mb_csv_run_header,
 			    "mode,kind,point,unit,cow,run,order,data_bytes,pause_s,"
 			    "reported_pause_s,todisk_s,image_bytes,restart_s,write_base_s,"
 			    "read_base_s,fork_base_s,base_bytes,criu_pause_s,criu_todisk_s,"
-			    "criu_image_bytes,criu_restart_s,class,run_time_s,residual_ok,"
-			    "ok");
-	assert_int_equal(fields(mb_csv_run_header), 25);
+			    "criu_image_bytes,criu_restart_s,extra_mem_bytes,class,run_time_s,"
+			    "residual_ok,ok");
+	assert_int_equal(fields(mb_csv_run_header), 26);
 }
 
 static void test_quoting(void **state)
@@ -130,16 +131,38 @@ static void test_point_row(void **state)
 	assert_string_equal(text, "memory,random,64,MiB,stw,2,67108864,0.150000,0.100000,"
 				  "0.200000,0.010000,0.200000,0.200000,0.200000,67200000,"
 				  "0.050000,0.050000,0.050000,0.100000,0.050000,,67108864,1.5000,"
-				  "2.0000,1.0000,,,,,,,,1\n");
-	assert_int_equal(fields(text), 33);
+				  "2.0000,1.0000,,,,,,,,,,,1\n");
+	assert_int_equal(fields(text), 36);
 	free(text);
 
 	snprintf(r[1].order, sizeof r[1].order, "base-ckpt");
 	CAPTURE(text, assert_int_equal(mb_csv_run_row(f, &k, &r[1]), 0));
 	assert_string_equal(text, "memory,random,64,MiB,stw,2,base-ckpt,67108864,0.200000,,"
-				  "0.200000,67200000,0.050000,0.100000,0.050000,,67108864,,,,,,,,"
+				  "0.200000,67200000,0.050000,0.100000,0.050000,,67108864,,,,,,,,,"
 				  "1\n");
-	assert_int_equal(fields(text), 25);
+	assert_int_equal(fields(text), 26);
+	free(text);
+
+	/* copy-on-write with MTCP_VERBOSE=1: the extra memory, in bytes (one run without) */
+	k.cow = "cow";
+	r[0].extra_bytes = 12582912;
+	r[1].extra_bytes = 80740352;
+	mb_point_of(r, 2, &p);
+	CAPTURE(text, assert_int_equal(mb_csv_point_row(f, &k, &p), 0));
+	assert_string_equal(text, "memory,random,64,MiB,cow,2,67108864,0.150000,0.100000,"
+				  "0.200000,0.010000,0.200000,0.200000,0.200000,67200000,"
+				  "0.050000,0.050000,0.050000,0.100000,0.050000,,67108864,1.5000,"
+				  "2.0000,1.0000,,,,,46661632,12582912,80740352,,,,1\n");
+	free(text);
+	r[0].extra_bytes = -1;
+	mb_point_of(r, 2, &p);
+	CAPTURE(text, assert_int_equal(mb_csv_point_row(f, &k, &p), 0));
+	assert_non_null(strstr(text, ",,,,,80740352,80740352,80740352,,,,1\n"));
+	free(text);
+	CAPTURE(text, assert_int_equal(mb_csv_run_row(f, &k, &r[1]), 0));
+	assert_string_equal(text, "memory,random,64,MiB,cow,2,base-ckpt,67108864,0.200000,,"
+				  "0.200000,67200000,0.050000,0.100000,0.050000,,67108864,,,,,"
+				  "80740352,,,,1\n");
 	free(text);
 }
 
@@ -161,8 +184,8 @@ static void test_npb_row(void **state)
 	CAPTURE(text, assert_int_equal(mb_csv_point_row(f, &k, &p), 0));
 	/* the pause, restart, baselines and criu are empty; class too (no class) */
 	assert_string_equal(text, "npb,binary,\"my,prog\",program,,1,,,,,,1.000000,1.000000,"
-				  "1.000000,,,,,,,,,,,,,,,,,10.000000,0,0\n");
-	assert_int_equal(fields(text), 33);
+				  "1.000000,,,,,,,,,,,,,,,,,,,,10.000000,0,0\n");
+	assert_int_equal(fields(text), 36);
 	free(text);
 
 	k.kind = "lu";
@@ -172,7 +195,7 @@ static void test_npb_row(void **state)
 	r.residual_ok = 1;
 	r.ok = 1;
 	CAPTURE(text, assert_int_equal(mb_csv_run_row(f, &k, &r), 0));
-	assert_string_equal(text, "npb,lu,A,class,,1,ckpt-base,,,,1.000000,,,,,,,,,,,A,10.000000,"
+	assert_string_equal(text, "npb,lu,A,class,,1,ckpt-base,,,,1.000000,,,,,,,,,,,,A,10.000000,"
 				  "1,1\n");
 	free(text);
 }

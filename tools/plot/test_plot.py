@@ -34,7 +34,8 @@ HEADER_COW = ("mode,kind,point,unit,cow,runs,data_bytes,pause_med_s,pause_min_s,
               "reported_pause_med_s,todisk_med_s,todisk_min_s,todisk_max_s,image_bytes,"
               "restart_med_s,restart_min_s,restart_max_s,write_base_med_s,read_base_med_s,"
               "fork_base_med_s,base_bytes,pause_ratio,todisk_ratio,restart_ratio,criu_pause_s,"
-              "criu_todisk_s,criu_image_bytes,criu_restart_s,class,run_time_s,residual_ok,ok").split(",")
+              "criu_todisk_s,criu_image_bytes,criu_restart_s,extra_mem_med_bytes,"
+              "extra_mem_min_bytes,extra_mem_max_bytes,class,run_time_s,residual_ok,ok").split(",")
 
 # The paper's numbers as the brief of this tool states them (the paper's text).
 PAPER_2006 = {
