@@ -358,6 +358,34 @@ static void answer_all(int result, const char *err)
 	}
 }
 
+/* The fds the control thread waits on, from pfd[np]: its names, the
+ * broker, its clients.  Returns the new count. */
+static int poll_set(struct pollfd *pfd, int np)
+{
+	struct engine *e = &mtcp_engine;
+
+	for (int i = 0; i < e->nlisten; i++)
+		pfd[np++] = (struct pollfd){ .fd = e->listen_fd[i], .events = POLLIN };
+	if (broker_fd >= 0)
+		pfd[np++] = (struct pollfd){ .fd = broker_fd, .events = POLLIN };
+	for (int i = 0; i < nclients; i++)
+		pfd[np++] = (struct pollfd){ .fd = clients[i].fd, .events = POLLIN };
+	return np;
+}
+
+/* A timeout until monotonic time at (0: none) in *ts; NULL if none. */
+static struct timespec *timeout_until(uint64_t at, uint64_t now, struct timespec *ts)
+{
+	uint64_t d;
+
+	if (!at)
+		return NULL;
+	d = at > now ? at - now : 0;
+	ts->tv_sec = (time_t)(d / 1000000000ull);
+	ts->tv_nsec = (long)(d % 1000000000ull);
+	return ts;
+}
+
 /*
  * While a copy-on-write writer works (the program runs): new clients are
  * accepted and acknowledged, to be answered by the next checkpoint, until
@@ -366,29 +394,16 @@ static void answer_all(int result, const char *err)
  */
 void ctl_serve_until(int fd)
 {
-	struct engine *e = &mtcp_engine;
-
 	for (;;) {
 		struct pollfd pfd[MAX_NAMES + 2 + MAX_CLIENTS];
-		uint64_t idle = next_idle_deadline(), now = util_now_ns();
-		struct timespec ts, *tsp = NULL;
-		int np = 0;
+		struct timespec ts;
+		int np;
 		long n;
 
-		pfd[np++] = (struct pollfd){ .fd = fd, .events = POLLIN };
-		for (int i = 0; i < e->nlisten; i++)
-			pfd[np++] = (struct pollfd){ .fd = e->listen_fd[i], .events = POLLIN };
-		if (broker_fd >= 0)
-			pfd[np++] = (struct pollfd){ .fd = broker_fd, .events = POLLIN };
-		for (int i = 0; i < nclients; i++)
-			pfd[np++] = (struct pollfd){ .fd = clients[i].fd, .events = POLLIN };
-		if (idle) {
-			uint64_t d = idle > now ? idle - now : 0;
-			ts.tv_sec = (time_t)(d / 1000000000ull);
-			ts.tv_nsec = (long)(d % 1000000000ull);
-			tsp = &ts;
-		}
-		n = raw_syscall5(SYS_ppoll, (long)pfd, np, (long)tsp, 0, 8);
+		pfd[0] = (struct pollfd){ .fd = fd, .events = POLLIN };
+		np = poll_set(pfd, 1);
+		n = raw_syscall5(SYS_ppoll, (long)pfd, np,
+				 (long)timeout_until(next_idle_deadline(), util_now_ns(), &ts), 0, 8);
 		if (n < 0 && n != -EINTR)
 			return;
 		if (pfd[0].revents)
@@ -439,30 +454,20 @@ static void *ctl_main(void *arg)
 		struct pollfd pfd[MAX_NAMES + 1 + MAX_CLIENTS];
 		uint64_t iv = interval_ns(), now = util_now_ns(), wake_at, idle;
 		uint64_t open_mask = all & ~(1ull << (e->cfg.signal - 1));
-		struct timespec ts, *tsp = NULL;
+		struct timespec ts, *tsp;
 		int np = 0, waiting, due, result;
 
 		if (iv && !next_due)
 			next_due = now + iv;
 		if (!iv)
 			next_due = 0;
-		for (int i = 0; i < e->nlisten; i++)
-			pfd[np++] = (struct pollfd){ .fd = e->listen_fd[i], .events = POLLIN };
-		if (broker_fd >= 0)
-			pfd[np++] = (struct pollfd){ .fd = broker_fd, .events = POLLIN };
-		for (int i = 0; i < nclients; i++)
-			pfd[np++] = (struct pollfd){ .fd = clients[i].fd, .events = POLLIN };
+		np = poll_set(pfd, np);
 		/* wake for the interval, or for the first idle client to drop */
 		wake_at = next_due;
 		idle = next_idle_deadline();
 		if (idle && (!wake_at || idle < wake_at))
 			wake_at = idle;
-		if (wake_at) {
-			uint64_t d = wake_at > now ? wake_at - now : 0;
-			ts.tv_sec = (time_t)(d / 1000000000ull);
-			ts.tv_nsec = (long)(d % 1000000000ull);
-			tsp = &ts;
-		}
+		tsp = timeout_until(wake_at, now, &ts);
 		/* clients accepted while the last image was written wait for
 		 * the next checkpoint: no sleeping then */
 		waiting = 0;

@@ -31,6 +31,8 @@
  */
 #include <mtcp.h>
 
+#include "cow_out.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -52,41 +54,6 @@ static uint64_t count_at_restart;
 static int req_state;
 static int req_rc;
 static pid_t req_tid;
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-/* One line on stdout in one write(): two threads answer. */
-static void out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void out(const char *fmt, ...)
-{
-	char line[4200];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n > sizeof(line) - 2)
-		n = (int)sizeof(line) - 2;
-	line[n++] = '\n';
-	for (char *p = line; n > 0;) {
-		ssize_t w = write(STDOUT_FILENO, p, (size_t)n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		p += w;
-		n -= (int)w;
-	}
-}
 
 /* The interval of a poll that has its own deadline. */
 static void pace_ms(long ms)
