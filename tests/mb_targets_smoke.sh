@@ -53,9 +53,10 @@ csv() {
 	for w in $2; do for ((r = 0; r < $3; r++)); do want+="$w"$'\n'; done; done
 	want=$(printf '%s' "$want" | sort | tr '\n' ' ')
 	[[ $got == "$want" ]] || fail "$1: run rows '$got', expected '$want'"
-	awk -F, 'NR > 1 && (NF != 33 || $1 != "targets" || $NF != 1) { print "bad row: " $0; bad = 1 }
+	# 43 and 31 fields; ok is the 33rd (25th in the runs)
+	awk -F, 'NR > 1 && (NF != 43 || $1 != "targets" || $33 != 1) { print "bad row: " $0; bad = 1 }
 		END { exit bad }' "$tmp/$1.csv" || fail "$1: $tmp/$1.csv"
-	awk -F, 'NR > 1 && (NF != 25 || $1 != "targets" || $NF != 1) { print "bad row: " $0; bad = 1 }
+	awk -F, 'NR > 1 && (NF != 31 || $1 != "targets" || $25 != 1) { print "bad row: " $0; bad = 1 }
 		END { exit bad }' "$tmp/$1-runs.csv" || fail "$1: $tmp/$1-runs.csv"
 }
 
