@@ -263,6 +263,24 @@ class PlotTest(unittest.TestCase):
         self.check_pngs(out, ALL[3:])
         self.assertIn("no memory rows", r.stderr)
 
+    def test_interval_rows(self):
+        # npb --interval's rows (kind lu-interval: the slowdown runs) are in no
+        # figure: skipped without a word, figure 4 drawn from the others
+        import results
+        extra = [_row(mode="npb", kind="lu-interval", point="B", unit="class", cow=side, runs=3,
+                      data_bytes=140 * MIB, image_bytes=141 * MIB, **{"class": "B"}, run_time_s=300.0,
+                      residual_ok=1, ok=1) for side in ("stw", "cow")]
+        csvp = write_csv(self.path("interval.csv"), npb_rows() + extra)
+        rows = results.read_file(csvp, self.fail)
+        self.assertEqual(len(rows), len(npb_rows()))
+        self.assertNotIn("lu-interval", [r.kind for r in rows])
+        out = self.path("out-interval")
+        r = run_plot(csvp, "--out", out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.check_pngs(out, ALL[3:])
+        self.assertNotIn("warning", r.stderr)
+        self.assertNotIn("lu-interval", r.stderr)
+
     def assert_fails(self, r, status, words):
         self.assertEqual(r.returncode, status, r.stdout + r.stderr)
         self.assertNotIn("Traceback", r.stderr)
