@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # mb_smoke.sh MTCP_BENCH: the paper's modes of mtcp-bench (bench/mb) on
-# their smallest sizes, one run each (memory also with --cow both): exit 0,
-# and the CSV files hold the header and the rows expected, every one with
-# ok = 1. No timing is checked. Also: --help exits 0 and a bad option
-# exits 2. (The targets mode: mb_targets_smoke.sh.)
+# their smallest sizes, one run each (memory also with --cow both; npb also
+# with --interval, the slowdown runs, on both sides): exit 0, and the CSV
+# files hold the header and the rows expected, every one with ok = 1. No
+# timing is checked. Also: --help exits 0 and a bad option exits 2. (The
+# targets mode: mb_targets_smoke.sh.)
 set -u
 bench=$1
 dir=/var/tmp
@@ -19,8 +20,8 @@ fail() {
 	fails=$((fails + 1))
 }
 
-HEAD='mode,kind,point,unit,cow,runs,data_bytes,pause_med_s,pause_min_s,pause_max_s,reported_pause_med_s,todisk_med_s,todisk_min_s,todisk_max_s,image_bytes,restart_med_s,restart_min_s,restart_max_s,write_base_med_s,read_base_med_s,fork_base_med_s,base_bytes,pause_ratio,todisk_ratio,restart_ratio,criu_pause_s,criu_todisk_s,criu_image_bytes,criu_restart_s,extra_mem_med_bytes,extra_mem_min_bytes,extra_mem_max_bytes,class,run_time_s,residual_ok,ok'
-RHEAD='mode,kind,point,unit,cow,run,order,data_bytes,pause_s,reported_pause_s,todisk_s,image_bytes,restart_s,write_base_s,read_base_s,fork_base_s,base_bytes,criu_pause_s,criu_todisk_s,criu_image_bytes,criu_restart_s,extra_mem_bytes,class,run_time_s,residual_ok,ok'
+HEAD='mode,kind,point,unit,cow,runs,data_bytes,pause_med_s,pause_min_s,pause_max_s,reported_pause_med_s,todisk_med_s,todisk_min_s,todisk_max_s,image_bytes,restart_med_s,restart_min_s,restart_max_s,write_base_med_s,read_base_med_s,fork_base_med_s,base_bytes,pause_ratio,todisk_ratio,restart_ratio,criu_pause_s,criu_todisk_s,criu_image_bytes,criu_restart_s,extra_mem_med_bytes,extra_mem_min_bytes,extra_mem_max_bytes,class,run_time_s,residual_ok,ok,interval_s,ckpts_med,wall_med_s,wall_min_s,wall_max_s,slowdown_med,slowdown_min,slowdown_max,mean_pause_s,max_pause_s'
+RHEAD='mode,kind,point,unit,cow,run,order,data_bytes,pause_s,reported_pause_s,todisk_s,image_bytes,restart_s,write_base_s,read_base_s,fork_base_s,base_bytes,criu_pause_s,criu_todisk_s,criu_image_bytes,criu_restart_s,extra_mem_bytes,class,run_time_s,residual_ok,ok,interval_s,ckpts,wall_s,slowdown,mean_pause_s,max_pause_s'
 
 # check NAME MODE KIND "POINTS" [RESIDUAL_OK [COW...]]: NAME.csv and NAME-runs.csv;
 # with COW values, each point has a row per value, in that order (the cow column)
@@ -38,10 +39,11 @@ check() {
 	[[ $got == "$want" ]] || fail "$name: rows '$got', expected '$want'"
 	got=$(tail -n +2 "$r" | cut -d, -f1-3,5 | tr '\n' ' ')
 	[[ $got == "$want" ]] || fail "$name: run rows '$got', expected '$want'"
-	# 36 and 26 fields; ok (the last) is 1; residual_ok (next to last) where given
-	awk -F, -v res="$res" 'NR > 1 && (NF != 36 || $NF != 1 || (res != "" && $(NF-1) != res)) {
+	# 46 and 32 fields; ok (the 36th, 26th in the runs) is 1; residual_ok (the
+	# one before) where given
+	awk -F, -v res="$res" 'NR > 1 && (NF != 46 || $36 != 1 || (res != "" && $35 != res)) {
 		print "bad row: " $0; bad = 1 } END { exit bad }' "$f" || fail "$name: $f"
-	awk -F, 'NR > 1 && (NF != 26 || $NF != 1) { print "bad row: " $0; bad = 1 } END { exit bad }' \
+	awk -F, 'NR > 1 && (NF != 32 || $26 != 1) { print "bad row: " $0; bad = 1 } END { exit bad }' \
 		"$r" || fail "$name: $r"
 }
 
@@ -66,10 +68,33 @@ run cow memory --from 4 --to 4 --runs 1 --cow both && check cow memory random "4
 	{ grep -q ',stw-cow-base,' "$tmp/cow-runs.csv" || fail "cow: order stw-cow-base not in $tmp/cow-runs.csv"; }
 run threads threads --from 1 --to 4 --runs 1 && check threads threads idle "1 2 4"
 run npb npb --class S --runs 1 && check npb npb lu "S" 1
+# the slowdown runs: a row per side, in both files; the order alternates
+# (one run: stw-cow-plain); each run has its wall time, its slowdown, its
+# run without the library and a checkpoint count. Class S computes for a
+# few tens of ms: the stop-the-world side, checkpointed every 5 ms, takes
+# one at least (with its pauses); a copy-on-write image takes longer to
+# write than the program lives (the writer dies with it): 0 or more.
+if run interval npb --class S --interval 0.005 --runs 1; then
+	check interval npb lu-interval "S" 1 stw cow
+	grep -q ',stw-cow-plain,' "$tmp/interval-runs.csv" ||
+		fail "interval: order stw-cow-plain not in $tmp/interval-runs.csv"
+	# runs: 24 run_time_s, 27 interval_s, 28 ckpts, 29 wall_s, 30 slowdown, 31 mean_pause_s
+	awk -F, 'NR > 1 && ($24 == "" || $27 != "0.005000" || $28 == "" || $29 == "" || $30 == "" ||
+		$5 == "stw" && ($28 < 1 || $31 == "")) { print "bad row: " $0; bad = 1 }
+		END { exit bad }' "$tmp/interval-runs.csv" || fail "interval: a run row lacks its figures"
+	# points: 34 run_time_s, 38 ckpts_med, 39 wall_med_s, 42 slowdown_med, 45 mean_pause_s
+	awk -F, 'NR > 1 && ($34 == "" || $38 == "" || $39 == "" || $42 == "" ||
+		$5 == "stw" && ($38 < 1 || $45 == "")) { print "bad row: " $0; bad = 1 }
+		END { exit bad }' "$tmp/interval.csv" || fail "interval: a point row lacks its figures"
+	grep -qE '^S +stw .* yes$' "$tmp/interval.out" && grep -qE '^S +cow .* yes$' "$tmp/interval.out" ||
+		fail "interval: the summary lacks a side"
+fi
 
 "$bench" --help >/dev/null 2>&1 || fail "--help did not exit 0"
 "$bench" memory --from 0 >/dev/null 2>&1
 [[ $? == 2 ]] || fail "--from 0 did not exit 2"
+"$bench" npb --interval 1 --binary /bin/true >/dev/null 2>&1
+[[ $? == 2 ]] || fail "--interval with --binary did not exit 2"
 ls "$tmp" | grep -q '^mtcp-bench\.' && fail "a work directory was left behind: $(ls "$tmp")"
 
 if ((fails)); then

@@ -55,9 +55,10 @@ csv() {
 	for w in $2; do for ((r = 0; r < $3; r++)); do want+="$w"$'\n'; done; done
 	want=$(printf '%s' "$want" | sort | tr '\n' ' ')
 	[[ $got == "$want" ]] || fail "$1: run rows '$got', expected '$want'"
-	awk -F, 'NR > 1 && (NF != 36 || $1 != "targets" || $NF != 1) { print "bad row: " $0; bad = 1 }
+	# 46 and 32 fields; ok is the 36th (26th in the runs)
+	awk -F, 'NR > 1 && (NF != 46 || $1 != "targets" || $36 != 1) { print "bad row: " $0; bad = 1 }
 		END { exit bad }' "$tmp/$1.csv" || fail "$1: $tmp/$1.csv"
-	awk -F, 'NR > 1 && (NF != 26 || $1 != "targets" || $NF != 1) { print "bad row: " $0; bad = 1 }
+	awk -F, 'NR > 1 && (NF != 32 || $1 != "targets" || $26 != 1) { print "bad row: " $0; bad = 1 }
 		END { exit bad }' "$tmp/$1-runs.csv" || fail "$1: $tmp/$1-runs.csv"
 }
 

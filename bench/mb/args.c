@@ -145,7 +145,7 @@ static int parse_sizes(const char *s, long *out, size_t *n)
 }
 
 enum opt_id { O_FROM, O_TO, O_KIND, O_RUNS, O_DIR, O_OUT, O_COMPARE, O_TOOLS, O_CLASS,
-	      O_BINARY, O_DELAY, O_COW, O_ONLY, O_SIZE, O_THREADS, O_GROWTH };
+	      O_BINARY, O_DELAY, O_COW, O_ONLY, O_SIZE, O_THREADS, O_GROWTH, O_INTERVAL };
 
 static const struct {
 	const char *name;
@@ -162,11 +162,12 @@ static const struct {
 	[O_CLASS] = { "--class", M_NPB },
 	[O_BINARY] = { "--binary", M_NPB },
 	[O_DELAY] = { "--delay", M_NPB },
-	[O_COW] = { "--cow", M_MEMORY | M_THREADS | M_TARGETS },
+	[O_COW] = { "--cow", M_MEMORY | M_THREADS | M_TARGETS | M_NPB },
 	[O_ONLY] = { "--only", M_TARGETS },
 	[O_SIZE] = { "--size-mb", M_TARGETS },
 	[O_THREADS] = { "--threads", M_TARGETS },
 	[O_GROWTH] = { "--growth-sizes", M_TARGETS },
+	[O_INTERVAL] = { "--interval", M_NPB },
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
 
@@ -226,6 +227,11 @@ static int set_opt(struct mb_opts *o, enum opt_id id, const char *v, int *given,
 		if (parse_secs(v, MB_DELAY_MAX, &o->delay))
 			return bad(err, n, "invalid --delay '%s' (seconds, more than 0, at most %.0f)",
 				   v, MB_DELAY_MAX);
+		break;
+	case O_INTERVAL:
+		if (parse_secs(v, MB_INTERVAL_MAX, &o->interval))
+			return bad(err, n, "invalid --interval '%s' (seconds, more than 0, at most %.0f)",
+				   v, MB_INTERVAL_MAX);
 		break;
 	case O_COW:
 		if (!strcmp(v, "stw"))
@@ -354,6 +360,19 @@ int mb_args_parse(int argc, char **argv, struct mb_opts *o, char *err, size_t n)
 	if (o->mode == MB_NPB) {
 		if (given[O_BINARY] && given[O_CLASS])
 			return bad(err, n, "--class and --binary exclude each other");
+		if (given[O_COW] && !given[O_INTERVAL])
+			return bad(err, n, "--cow in npb goes with --interval (the checkpoint and restart"
+				   " runs leave MTCP_COW as the environment has it)");
+		if (given[O_INTERVAL]) {
+			if (given[O_BINARY])
+				return bad(err, n, "--interval and --binary exclude each other");
+			if (given[O_DELAY])
+				return bad(err, n, "--interval and --delay exclude each other");
+			if (o->criu)
+				return bad(err, n, "--compare criu does not go with --interval");
+			if (!given[O_COW])
+				o->cow = MB_COW_BOTH;
+		}
 		if (given[O_BINARY]) {
 			o->classes[0] = 0;
 			if (o->delay < 0)
@@ -368,6 +387,7 @@ static const char usage_head[] =
 	"                          [--cow stw|cow|both] COMMON\n"
 	"       mtcp-bench threads [--from N] [--to N] [--cow stw|cow|both] COMMON\n"
 	"       mtcp-bench npb     [--class S,W,A,B | --binary PATH [-- ARGS]] [--delay S] COMMON\n"
+	"       mtcp-bench npb     [--class S,W,A,B] --interval S [--cow stw|cow|both] COMMON\n"
 	"       mtcp-bench targets [--only NAME,...] [--size-mb M] [--threads N]\n"
 	"                          [--growth-sizes MIB,...] [--cow stw|cow|both] COMMON\n"
 	"       mtcp-bench [MODE] --help\n"
@@ -419,7 +439,17 @@ static const char usage_npb[] =
 	"  restarted: it must exit with the same status and complete the same output.\n"
 	"  A full default run (S, W, A, B; 5 runs, each an uninterrupted and a\n"
 	"  checkpointed one) takes the better part of an hour on 2 cores, class B\n"
-	"  most of it; --class S --runs 1 takes under a second.\n";
+	"  most of it; --class S --runs 1 takes under a second.\n"
+	"  --interval S (the slowdown runs, issue 10): each run instead times npb_lu\n"
+	"  CLASS to its end three ways: without the library (plain), and under\n"
+	"  mtcp_launch --interval S (a checkpoint every S seconds, MTCP_VERBOSE=1) with\n"
+	"  MTCP_COW=0 (stw) and with MTCP_COW=1 (cow); --cow stw|cow|both (default both)\n"
+	"  picks the sides. OMP_NUM_THREADS=2 unless the environment sets it. Odd runs\n"
+	"  go stw, cow, plain; even runs plain, cow, stw. Every run's residuals must\n"
+	"  equal the first plain run's. Per side: wall time median [min..max], the\n"
+	"  slowdown (wall time / the plain run of the same run), the checkpoints taken\n"
+	"  (the library's \"pause X ms\" lines on stderr) and their mean and longest\n"
+	"  pause. --class B --interval 10 --runs 3: nine runs of about 2 min on 2 cores.\n";
 
 static const char usage_targets[] =
 	"\n"
@@ -483,11 +513,15 @@ static const char usage_common[] =
 	"  reported_pause_med_s,todisk_med_s,todisk_min_s,todisk_max_s,image_bytes,\n"
 	"  restart_med_s,restart_min_s,restart_max_s,write_base_med_s,read_base_med_s,\n"
 	"  fork_base_med_s,base_bytes,pause_ratio,todisk_ratio,restart_ratio,criu_pause_s,\n"
-	"  criu_todisk_s,criu_image_bytes,criu_restart_s,class,run_time_s,residual_ok,ok\n"
+	"  criu_todisk_s,criu_image_bytes,criu_restart_s,extra_mem_med_bytes,\n"
+	"  extra_mem_min_bytes,extra_mem_max_bytes,class,run_time_s,residual_ok,ok,\n"
+	"  interval_s,ckpts_med,wall_med_s,wall_min_s,wall_max_s,slowdown_med,\n"
+	"  slowdown_min,slowdown_max,mean_pause_s,max_pause_s\n"
 	"  FILE-runs.csv: mode,kind,point,unit,cow,run,order,data_bytes,pause_s,\n"
 	"  reported_pause_s,todisk_s,image_bytes,restart_s,write_base_s,read_base_s,\n"
 	"  fork_base_s,base_bytes,criu_pause_s,criu_todisk_s,criu_image_bytes,\n"
-	"  criu_restart_s,class,run_time_s,residual_ok,ok\n"
+	"  criu_restart_s,extra_mem_bytes,class,run_time_s,residual_ok,ok,interval_s,\n"
+	"  ckpts,wall_s,slowdown,mean_pause_s,max_pause_s\n"
 	"\n"
 	"Exit status: 0 done, every check passed; 1 a failure (the reason on stderr; the\n"
 	"rows done so far stay in the CSV files); 2 a bad option.\n";

@@ -27,6 +27,7 @@ enum mb_target { TG_RANDOM, TG_ZERO, TG_SPARSE, TG_THREADS, TG_LIBS, TG_REWRITE,
 #define MB_THREADS_MAX 16000L /* threads --from/--to */
 #define MB_RUNS_MAX 1000u
 #define MB_DELAY_MAX 86400.0 /* npb --delay: a day */
+#define MB_INTERVAL_MAX 86400.0 /* npb --interval: a day */
 #define MB_CLASSES_MAX 4     /* npb --class: S, W, A, B, each at most once */
 #define MB_SIZE_MAX 262144L  /* targets --size-mb: 256 GiB (sparse maps 4 x that) */
 #define MB_GROWTH_MAX 16     /* targets --growth-sizes: sizes given */
@@ -59,7 +60,8 @@ struct mb_opts {
 	char **bin_args;		  /* its ARGS (after --), bin_nargs of them */
 	int bin_nargs;
 	double delay; /* npb: seconds before the checkpoint; < 0: half of the iterations */
-	unsigned cow; /* memory, threads, targets: MB_COW_* mask; 0: not given */
+	double interval; /* npb --interval: seconds between checkpoints (the slowdown runs); 0: not given */
+	unsigned cow; /* memory, threads, targets, npb --interval: MB_COW_* mask; 0: not given */
 	unsigned only;	    /* targets: mask of 1u << TG_* */
 	long size_mb;	    /* targets: random, zero, libs, rewrite MiB (sparse: 4 x) */
 	long threads;	    /* targets: threads of the threads workload */

@@ -14,13 +14,14 @@ const char mb_csv_point_header[] =
 	"restart_med_s,restart_min_s,restart_max_s,write_base_med_s,read_base_med_s,"
 	"fork_base_med_s,base_bytes,pause_ratio,todisk_ratio,restart_ratio,criu_pause_s,"
 	"criu_todisk_s,criu_image_bytes,criu_restart_s,extra_mem_med_bytes,extra_mem_min_bytes,"
-	"extra_mem_max_bytes,class,run_time_s,residual_ok,ok";
+	"extra_mem_max_bytes,class,run_time_s,residual_ok,ok,interval_s,ckpts_med,wall_med_s,"
+	"wall_min_s,wall_max_s,slowdown_med,slowdown_min,slowdown_max,mean_pause_s,max_pause_s";
 
 const char mb_csv_run_header[] =
 	"mode,kind,point,unit,cow,run,order,data_bytes,pause_s,reported_pause_s,todisk_s,"
 	"image_bytes,restart_s,write_base_s,read_base_s,fork_base_s,base_bytes,criu_pause_s,"
 	"criu_todisk_s,criu_image_bytes,criu_restart_s,extra_mem_bytes,class,run_time_s,"
-	"residual_ok,ok";
+	"residual_ok,ok,interval_s,ckpts,wall_s,slowdown,mean_pause_s,max_pause_s";
 
 void mb_csv_text(FILE *f, const char *s)
 {
@@ -130,6 +131,16 @@ int mb_csv_point_row(FILE *f, const struct mb_key *k, const struct mb_point *p)
 	next_time(f, p->run_time_s);
 	next_int(f, p->residual_ok);
 	next_int(f, p->ok);
+	next_time(f, p->interval_s);
+	next_int(f, p->ckpts_med);
+	next_time(f, p->wall.med);
+	next_time(f, p->wall.min);
+	next_time(f, p->wall.max);
+	next_ratio(f, p->slowdown.med);
+	next_ratio(f, p->slowdown.min);
+	next_ratio(f, p->slowdown.max);
+	next_time(f, p->mean_pause_s);
+	next_time(f, p->max_pause_s);
 	fputc('\n', f);
 	return ferror(f) ? -EIO : 0;
 }
@@ -158,6 +169,12 @@ int mb_csv_run_row(FILE *f, const struct mb_key *k, const struct mb_run *r)
 	next_time(f, r->run_time_s);
 	next_int(f, r->residual_ok);
 	next_int(f, r->ok);
+	next_time(f, r->interval_s);
+	next_int(f, r->ckpts);
+	next_time(f, r->wall_s);
+	next_ratio(f, r->slowdown);
+	next_time(f, r->mean_pause_s);
+	next_time(f, r->max_pause_s);
 	fputc('\n', f);
 	return ferror(f) ? -EIO : 0;
 }

@@ -111,6 +111,8 @@ static unsigned tools_needed(const struct mb_opts *o)
 	unsigned m = 1u << T_LAUNCH | 1u << T_CHECKPOINT | 1u << T_RESTART | 1u << T_WBASE |
 		     1u << T_RBASE;
 
+	if (o->mode == MB_NPB && o->interval > 0) /* the slowdown runs: launch only */
+		return 1u << T_LAUNCH | 1u << T_NPB;
 	if (o->mode != MB_NPB)
 		m |= 1u << T_PROG;
 	else if (!o->binary)

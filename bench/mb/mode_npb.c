@@ -63,7 +63,7 @@ struct npb_job {
 };
 
 /* NPB LU's grid sides and iterations, for the time-left estimate only */
-static double class_units(char cls)
+double mb_npb_class_units(char cls)
 {
 	static const struct {
 		char name;
@@ -605,7 +605,7 @@ static void job_init(struct mb_ctx *c, struct npb_job *j, char cls, char *cls_ar
 		cls_arg[1] = 0;
 		j->argv[0] = c->tools.path[T_NPB];
 		j->argv[1] = cls_arg;
-		j->units = class_units(cls);
+		j->units = mb_npb_class_units(cls);
 		snprintf(j->label, sizeof j->label, "npb %c", cls);
 		return;
 	}
@@ -629,12 +629,14 @@ int mb_mode_npb(struct mb_ctx *c)
 	char cls_arg[2];
 	int rc = 0;
 
+	if (o->interval > 0)
+		return mb_mode_npb_interval(c);
 	if (o->bin_nargs > ARGS_MAX - 1) {
 		mb_err("--binary: more than %d arguments", ARGS_MAX - 1);
 		return -EIO;
 	}
 	for (size_t i = 0; i < n; i++)
-		total += (o->binary ? 1 : class_units(o->classes[i])) * o->runs * 2;
+		total += (o->binary ? 1 : mb_npb_class_units(o->classes[i])) * o->runs * 2;
 	mb_progress_init(&c->progress, total);
 	mb_say("npb: %s%s, %u run(s) of each: an uninterrupted run (the first one's end is the"
 	       " reference%s), then a checkpointed, killed and restarted one",

@@ -11,7 +11,12 @@ struct mb_ctx;
 
 int mb_mode_memory(struct mb_ctx *c);  /* figures 2 and 6 */
 int mb_mode_threads(struct mb_ctx *c); /* figure 3 */
-int mb_mode_npb(struct mb_ctx *c);     /* figure 4 */
+int mb_mode_npb(struct mb_ctx *c);     /* figure 4; with --interval, the one below */
+int mb_mode_npb_interval(struct mb_ctx *c); /* npb --interval: the slowdown runs */
 int mb_mode_targets(struct mb_ctx *c); /* the project's targets, PASS/MISS */
+
+/* npb: a class's progress units (grid points x iterations / 1e5, plus
+ * the overhead of a run); for the time-left estimate only */
+double mb_npb_class_units(char cls);
 
 #endif

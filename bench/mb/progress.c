@@ -95,12 +95,48 @@ static void fmt_ratio(double r, char *buf, size_t n)
 		snprintf(buf, n, "%.2f", r);
 }
 
+/* npb --interval: per class and side, the slowdown against no checkpoint */
+static void print_interval(const struct mb_table *t)
+{
+	mb_say(" ");
+	mb_say("%-6s %-5s %4s %11s  %-30s %-12s %-26s %-11s %-11s %s", "class", "side", "runs",
+	       "checkpoints", "wall time", "no ckpt", "slowdown", "mean pause", "max pause", "ok");
+	for (size_t i = 0; i < t->n; i++) {
+		const struct mb_point *p = &t->point[i];
+		char ck[24] = "-", wall[64], plain[32], sd[64] = "-", mp[32], xp[32];
+
+		if (p->ckpts_med >= 0)
+			snprintf(ck, sizeof ck, "%lld", p->ckpts_med);
+		fmt_stat(&p->wall, wall, sizeof wall);
+		mb_fmt_secs(p->run_time_s, plain, sizeof plain);
+		if (p->slowdown.n == 1)
+			snprintf(sd, sizeof sd, "%.4f", p->slowdown.med);
+		else if (p->slowdown.n)
+			snprintf(sd, sizeof sd, "%.4f [%.4f..%.4f]", p->slowdown.med, p->slowdown.min,
+				 p->slowdown.max);
+		mb_fmt_secs(p->mean_pause_s, mp, sizeof mp);
+		mb_fmt_secs(p->max_pause_s, xp, sizeof xp);
+		mb_say("%-6s %-5s %4u %11s  %-30s %-12s %-26s %-11s %-11s %s", t->key[i].point,
+		       t->key[i].cow ? t->key[i].cow : "-", p->runs, ck, wall, plain, sd, mp, xp,
+		       p->ok ? "yes" : "NO");
+	}
+	mb_say("a checkpoint every %.9g s; wall time: npb_lu to its end under mtcp_launch --interval,"
+	       " median [min..max]; no ckpt: the runs without the library (median); slowdown: each"
+	       " run's wall time / its run without the library, median [min..max]; checkpoints:"
+	       " median count; pauses: the library's own figures (MTCP_VERBOSE)",
+	       t->n ? t->point[0].interval_s : NAN);
+}
+
 void mb_table_print(const struct mb_table *t)
 {
 	int npb = t->n && !strcmp(t->key[0].mode, "npb");
 
 	if (!t->n)
 		return;
+	if (npb && !strcmp(t->key[0].kind, "lu-interval")) {
+		print_interval(t);
+		return;
+	}
 	mb_say(" ");
 	mb_say("%-14s %-26s %-26s %-10s %-26s %-11s %-11s %6s %6s %6s  %s", "point",
 	       npb ? "run time" : "pause", "to disk (checkpoint)", "image", "restart",

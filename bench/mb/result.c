@@ -20,6 +20,8 @@ void mb_run_init(struct mb_run *r, unsigned run)
 	r->run_time_s = NAN;
 	r->residual_ok = -1;
 	r->ok = 1;
+	r->interval_s = r->wall_s = r->slowdown = r->mean_pause_s = r->max_pause_s = NAN;
+	r->ckpts = r->npauses = -1;
 }
 
 /* the statistics of one double field of n runs */
@@ -52,6 +54,26 @@ static long long size_field(const struct mb_run *runs, size_t n, size_t off, str
 	return s->n ? llround(s->med) : -1;
 }
 
+/* the mean pause over every checkpoint of the runs, and the longest */
+static void pauses(const struct mb_run *runs, size_t n, struct mb_point *p)
+{
+	double sum = 0, max = NAN;
+	long long count = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct mb_run *r = &runs[i];
+
+		if (r->npauses > 0 && isfinite(r->mean_pause_s)) {
+			sum += r->mean_pause_s * (double)r->npauses;
+			count += r->npauses;
+		}
+		if (isfinite(r->max_pause_s) && !(max >= r->max_pause_s))
+			max = r->max_pause_s;
+	}
+	p->mean_pause_s = count ? sum / (double)count : NAN;
+	p->max_pause_s = max;
+}
+
 #define STAT(f, s) stat_field(runs, n, offsetof(struct mb_run, f), s)
 #define MED(f) (STAT(f, &tmp), tmp.med)
 #define SIZE(f) size_field(runs, n, offsetof(struct mb_run, f), NULL)
@@ -81,6 +103,11 @@ void mb_point_of(const struct mb_run *runs, size_t n, struct mb_point *p)
 	p->criu_restart_s = MED(criu_restart_s);
 	size_field(runs, n, offsetof(struct mb_run, extra_bytes), &p->extra);
 	p->run_time_s = MED(run_time_s);
+	p->interval_s = n ? runs[n - 1].interval_s : NAN;
+	p->ckpts_med = size_field(runs, n, offsetof(struct mb_run, ckpts), &p->ckpts);
+	STAT(wall_s, &p->wall);
+	STAT(slowdown, &p->slowdown);
+	pauses(runs, n, p);
 	p->residual_ok = -1;
 	p->ok = n > 0;
 	for (size_t i = 0; i < n; i++) {

@@ -38,6 +38,14 @@ struct mb_run {
 	double run_time_s;
 	int residual_ok; /* -1, 0, 1 */
 	int ok;		 /* 0, 1 */
+	/* npb --interval (the slowdown runs): the program run to its end with a
+	 * checkpoint every interval_s; run_time_s is the plain run of the same run */
+	double interval_s;
+	long long ckpts;	   /* checkpoints it took (-1: not counted) */
+	double wall_s;		   /* its wall time, start to exit */
+	double slowdown;	   /* wall_s / run_time_s */
+	double mean_pause_s, max_pause_s; /* of its checkpoints (NAN: none) */
+	long long npauses;	   /* the checkpoints whose pause is known (not in the CSV) */
 };
 
 struct mb_point {
@@ -55,6 +63,13 @@ struct mb_point {
 	struct mb_stat extra; /* of extra_bytes: bytes */
 	double run_time_s;
 	int residual_ok, ok;
+	/* npb --interval */
+	double interval_s;	/* the last run's */
+	struct mb_stat ckpts;	/* of the runs' ckpts */
+	long long ckpts_med;	/* ckpts.med, rounded; -1 if none */
+	struct mb_stat wall, slowdown;
+	double mean_pause_s;	/* over every checkpoint of every run */
+	double max_pause_s;	/* the longest of them */
 };
 
 /* A run with nothing measured yet (ok = 1: nothing failed yet). */
@@ -63,7 +78,10 @@ void mb_run_init(struct mb_run *r, unsigned run);
 /*
  * The point of n runs: medians (min, max) of every figure, ratios of the
  * medians, residual_ok and ok set only if every run had them set. Sizes
- * are medians too (rounded). data_bytes and base_bytes: the last run's.
+ * are medians too (rounded). data_bytes, base_bytes and interval_s: the
+ * last run's. The slowdown's statistics are of the runs' own ratios (each
+ * against the plain run of the same run); mean_pause_s weighs each run's
+ * mean by its checkpoints.
  */
 void mb_point_of(const struct mb_run *runs, size_t n, struct mb_point *p);
 

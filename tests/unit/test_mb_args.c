@@ -71,7 +71,18 @@ static void test_bad(void **state)
 		{ "memory --dir", "--dir needs a value" },
 		{ "memory --cow sometimes", "invalid --cow 'sometimes'" },
 		{ "memory --cow", "--cow needs a value" },
-		{ "npb --cow stw", "--cow is not an option of npb" },
+		{ "npb --cow stw", "--cow in npb goes with --interval" },
+		{ "npb --interval 0", "invalid --interval '0'" },
+		{ "npb --interval -1", "invalid --interval '-1'" },
+		{ "npb --interval 1e1", "invalid --interval '1e1'" },
+		{ "npb --interval 86401", "invalid --interval '86401'" },
+		{ "npb --interval", "--interval needs a value" },
+		{ "npb --interval 10 --binary /bin/true", "--interval and --binary exclude" },
+		{ "npb --interval 10 --delay 1", "--interval and --delay exclude" },
+		{ "npb --interval 10 --compare criu", "--compare criu does not go with --interval" },
+		{ "npb --interval 10 --cow sometimes", "invalid --cow 'sometimes'" },
+		{ "memory --interval 10", "--interval is not an option of memory" },
+		{ "targets --interval 10", "--interval is not an option of targets" },
 		{ "memory --only random", "--only is not an option of memory" },
 		{ "threads --growth-sizes 4", "--growth-sizes is not an option of threads" },
 		{ "targets --only random,bogus", "invalid --only 'random,bogus'" },
@@ -134,6 +145,7 @@ static void test_defaults(void **state)
 	assert_null(o.binary);
 	assert_true(o.delay < 0); /* half of the iterations */
 	assert_int_equal(o.cow, 0); /* MTCP_COW left alone */
+	assert_true(o.interval == 0); /* no slowdown runs */
 
 	assert_int_equal(parse("targets", &o, err, sizeof err), 0);
 	assert_int_equal(o.mode, MB_TARGETS);
@@ -217,6 +229,33 @@ static void test_binary(void **state)
 	assert_true(o.delay == 3.0);
 }
 
+/* npb --interval: the slowdown runs, both sides unless --cow says */
+static void test_interval(void **state)
+{
+	struct mb_opts o;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse("npb --class B --interval 10 --cow both --runs 3", &o, err,
+			       sizeof err), 0);
+	assert_string_equal(o.classes, "B");
+	assert_true(o.interval == 10);
+	assert_int_equal(o.cow, MB_COW_BOTH);
+	assert_int_equal(o.runs, 3);
+	assert_true(o.delay < 0);
+	assert_int_equal(parse("npb --interval 0.05", &o, err, sizeof err), 0);
+	assert_true(o.interval == 0.05);
+	assert_int_equal(o.cow, MB_COW_BOTH); /* the default with --interval */
+	assert_string_equal(o.classes, "SWAB");
+	assert_int_equal(parse("npb --cow stw --interval=.5", &o, err, sizeof err), 0);
+	assert_true(o.interval == 0.5);
+	assert_int_equal(o.cow, MB_COW_STW);
+	assert_int_equal(parse("npb --interval 2 --cow cow --class s", &o, err, sizeof err), 0);
+	assert_int_equal(o.cow, MB_COW_COW);
+	assert_string_equal(o.classes, "S");
+	assert_int_equal(parse("npb --interval 86400", &o, err, sizeof err), 0);
+}
+
 static void test_help(void **state)
 {
 	struct mb_opts o;
@@ -243,8 +282,11 @@ static void test_usage_text(void **state)
 	mb_usage(f, MB_NPB);
 	fclose(f);
 	assert_non_null(strstr(text, "the better part of an hour on 2 cores"));
-	assert_non_null(strstr(text, "criu_restart_s,class,run_time_s,residual_ok,ok"));
+	assert_non_null(strstr(text, "extra_mem_max_bytes,class,run_time_s,residual_ok,ok"));
+	assert_non_null(strstr(text, "criu_restart_s,extra_mem_bytes,class,run_time_s,residual_ok,ok"));
 	assert_null(strstr(text, "figures 2 and 6")); /* only npb's part */
+	assert_non_null(strstr(text, "--interval S (the slowdown runs"));
+	assert_non_null(strstr(text, "slowdown_max,mean_pause_s,max_pause_s"));
 	free(text);
 
 	f = open_memstream(&text, &len);
@@ -262,7 +304,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bad),	cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_values),	cmocka_unit_test(test_binary),
-		cmocka_unit_test(test_help),	cmocka_unit_test(test_usage_text),
+		cmocka_unit_test(test_interval), cmocka_unit_test(test_help),
+		cmocka_unit_test(test_usage_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,6 +12,9 @@ import math
 MODES = ("memory", "threads", "npb")
 # Rows of other mtcp-bench modes that no figure draws: skipped quietly.
 OTHER_MODES = ("targets",)
+# npb rows of other experiments that no figure draws: skipped quietly
+# (lu-interval: npb --interval, the slowdown with a checkpoint every S s).
+OTHER_NPB_KINDS = ("lu-interval",)
 # The --cow side of a row (its cow column; empty or absent: not set), and
 # how a legend names it.
 COW_LABELS = {"stw": "stop-the-world", "cow": "copy-on-write", "auto": "MTCP_COW=auto"}
@@ -121,7 +124,7 @@ def read_file(path, warn):
                     raise ResultsError("%s:%d: %d fields, the header has %d" % (path, line, len(rec), len(header)))
                 fields = {h: x.strip() for h, x in zip(header, rec)}
                 mode = fields["mode"]
-                if mode in OTHER_MODES:
+                if mode in OTHER_MODES or (mode == "npb" and fields["kind"] in OTHER_NPB_KINDS):
                     continue
                 if mode not in MODES:
                     warn("%s:%d: mode %r is not one of %s: row skipped" % (path, line, mode, ", ".join(MODES)))
