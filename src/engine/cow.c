@@ -123,40 +123,83 @@ static long long read_u64_file(const char *path)
 	return v;
 }
 
-/* The least room any cgroup v2 ancestor of ours leaves (memory.max -
- * memory.current), in bytes; -1 if none limits us. */
+/* The least room (limit - usage) the cgroup at path under root and its
+ * ancestors leave, folded into room (-1: none limits). */
+static void room_up(const char *root, char *path, const char *limit, const char *usage,
+		    long long *room)
+{
+	char file[4096 + 128];
+
+	for (;;) {
+		long long max, cur;
+		snprintf(file, sizeof(file), "%s%s/%s", root, path, limit);
+		max = read_u64_file(file);
+		snprintf(file, sizeof(file), "%s%s/%s", root, path, usage);
+		cur = read_u64_file(file);
+		/* v1 says "no limit" with a huge number, v2 with "max" */
+		if (max >= 0 && max < (1ll << 60) && cur >= 0) {
+			long long r = max > cur ? max - cur : 0;
+			if (*room < 0 || r < *room)
+				*room = r;
+		}
+		char *end = strrchr(path, '/');
+		if (!end || end == path) {
+			if (path[0] && path[1]) { /* then the root itself */
+				path[1] = '\0';
+				continue;
+			}
+			break;
+		}
+		*end = '\0';
+	}
+}
+
+/*
+ * The least room any memory cgroup ancestor of ours leaves, in bytes; -1
+ * if none limits us.  cgroup v2 ("0::/path", memory.max - memory.current,
+ * mounted at /sys/fs/cgroup or, on a hybrid hierarchy, /sys/fs/cgroup/
+ * unified) and v1 ("N:...memory...:/path", memory.limit_in_bytes -
+ * memory.usage_in_bytes under /sys/fs/cgroup/memory).
+ */
 static long long cgroup_room(void)
 {
-	char cg[4096], path[4096 + 64];
+	char cg[4096], path[4096];
 	long n = util_read_file("/proc/self/cgroup", cg, sizeof(cg) - 1);
 	long long room = -1;
-	char *p, *end;
 
 	if (n <= 0)
 		return -1;
-	p = strstr(cg, "0::");
-	if (!p)
-		return -1;
-	p += 3;
-	end = strchr(p, '\n');
-	if (end)
-		*end = '\0';
-	/* from our own cgroup up to the root */
-	for (;;) {
-		long long max, cur;
-		snprintf(path, sizeof(path), "/sys/fs/cgroup%s/memory.max", p);
-		max = read_u64_file(path);
-		snprintf(path, sizeof(path), "/sys/fs/cgroup%s/memory.current", p);
-		cur = read_u64_file(path);
-		if (max >= 0 && cur >= 0) {
-			long long r = max > cur ? max - cur : 0;
-			if (room < 0 || r < room)
-				room = r;
+	for (char *line = cg; *line;) {
+		char *nl = strchr(line, '\n'), *c1 = strchr(line, ':'), *c2;
+		if (nl)
+			*nl = '\0';
+		c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		if (c2 && c2[1] == '/') {
+			size_t klen = (size_t)(c2 - c1 - 1);
+			int v2 = klen == 0 && !strncmp(line, "0:", 2);
+			int v1 = 0;
+			/* v1: the controller list holds "memory" */
+			for (const char *k = c1 + 1; k < c2 && !v2;) {
+				const char *e = memchr(k, ',', (size_t)(c2 - k));
+				size_t l = (size_t)((e ? e : c2) - k);
+				v1 |= l == 6 && !memcmp(k, "memory", 6);
+				k += l + 1;
+			}
+			if (v2) {
+				snprintf(path, sizeof(path), "%s", c2 + 1);
+				room_up("/sys/fs/cgroup", path, "memory.max", "memory.current", &room);
+				snprintf(path, sizeof(path), "%s", c2 + 1);
+				room_up("/sys/fs/cgroup/unified", path, "memory.max", "memory.current",
+					&room);
+			} else if (v1) {
+				snprintf(path, sizeof(path), "%s", c2 + 1);
+				room_up("/sys/fs/cgroup/memory", path, "memory.limit_in_bytes",
+					"memory.usage_in_bytes", &room);
+			}
 		}
-		end = strrchr(p, '/');
-		if (!end || end == p)
+		if (!nl)
 			break;
-		*end = '\0';
+		line = nl + 1;
 	}
 	return room;
 }

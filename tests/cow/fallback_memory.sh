@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # fallback_memory.sh: MTCP_COW=auto with memory short.  inv_prog (200 MiB
-# of data) runs in a cgroup v2 of its own; once it is resident, the
-# cgroup's memory.max is set so that memory.max - memory.current is half
+# of data) runs in a memory cgroup of its own (v2, or v1); once it is resident, the
+# cgroup's limit is set so that limit - usage is half
 # its resident size: short for copy-on-write (issue 10 "Memory"), enough
 # to run and to write an image stop-the-world.
 #  - MTCP_COW=auto: two checkpoints succeed stop-the-world (no writer
@@ -10,22 +10,29 @@
 #    REASON; ..." line naming memory, and the image restarts;
 #  - MTCP_COW=1 in the same set-up: copy-on-write anyway (its verbose line,
 #    no fallback line).
-# Root and cgroup v2 with the memory controller only; skipped otherwise.
+# Root and a memory cgroup controller (v2, or v1's memory.limit_in_bytes);
+# skipped otherwise.
 NAME=fallback_memory
 # shellcheck source=writer_lib.sh
 . "$(dirname "$0")/writer_lib.sh"
 
 ((EUID == 0)) || skip "needs root, to make a cgroup"
+# cgroup v2 with the memory controller, or else v1's memory hierarchy (the
+# library reads either: cow.c, cgroup_room)
 MNT=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
-[[ -n $MNT ]] || skip "no cgroup v2 mounted"
-grep -qw memory "$MNT/cgroup.controllers" 2>/dev/null ||
-	skip "cgroup v2 at $MNT has no memory controller (it is on a v1 hierarchy here: $(awk '$3 == "cgroup" && $4 ~ /memory/ { print $2 }' /proc/self/mounts))"
-grep -qw memory "$MNT/cgroup.subtree_control" ||
-	echo +memory >"$MNT/cgroup.subtree_control" 2>/dev/null ||
-	skip "cannot enable the memory controller for the children of $MNT"
+if [[ -n $MNT ]] && grep -qw memory "$MNT/cgroup.controllers" 2>/dev/null &&
+	{ grep -qw memory "$MNT/cgroup.subtree_control" ||
+		echo +memory >"$MNT/cgroup.subtree_control" 2>/dev/null; }; then
+	V=2 LIMIT=memory.max USAGE=memory.current UNLIMITED=max
+else
+	MNT=$(awk '$3 == "cgroup" && $4 ~ /(^|,)memory(,|$)/ { print $2; exit }' /proc/self/mounts)
+	[[ -n $MNT ]] || skip "no memory cgroup controller, v2 or v1"
+	V=1 LIMIT=memory.limit_in_bytes USAGE=memory.usage_in_bytes UNLIMITED=-1
+fi
 CG=$MNT/mtcp-cow-fallback.$$
 mkdir "$CG" || skip "cannot make a cgroup under $MNT"
-[[ -e $CG/memory.max ]] || { rmdir "$CG"; skip "no memory.max in a new cgroup under $MNT"; }
+[[ -e $CG/$LIMIT ]] || { rmdir "$CG"; skip "no $LIMIT in a new cgroup under $MNT"; }
+say "cgroup v$V: $CG"
 
 cg_cleanup() {
 	local p
@@ -41,30 +48,36 @@ cg_cleanup() {
 }
 trap cg_cleanup EXIT
 [[ -e $CG/memory.swap.max ]] && echo 0 >"$CG/memory.swap.max"
+[[ -e $CG/memory.swappiness ]] && echo 0 >"$CG/memory.swappiness"
 
 # the program joins the cgroup before it allocates: charges stay where
 # they were made
 PREFIX=(sh -c 'echo $$ >"$0" && exec "$@"' "$CG/cgroup.procs")
 MIB=200
 
-# memory_short: memory.max - memory.current = resident / 2
+# memory_short: limit - usage = resident / 2
 memory_short() {
 	local rss cur max
-	echo max >"$CG/memory.max"
+	echo "$UNLIMITED" >"$CG/$LIMIT"
 	rss=$(awk '/^VmRSS:/ { print $2 * 1024 }' "/proc/$PID/status")
-	cur=$(cat "$CG/memory.current")
+	cur=$(cat "$CG/$USAGE")
 	((rss > MIB * 1024 * 1024)) || fail "the program is resident for $rss bytes only"
 	max=$(((cur + rss / 2) / 4096 * 4096))
-	echo "$max" >"$CG/memory.max" || fail "cannot set memory.max $max"
-	cur=$(cat "$CG/memory.current")
+	echo "$max" >"$CG/$LIMIT" || fail "cannot set $LIMIT $max"
+	cur=$(cat "$CG/$USAGE")
 	((max - cur < rss)) ||
-		fail "set-up: memory.max $max - memory.current $cur is not below the resident size $rss"
-	say "resident $((rss >> 20)) MiB, memory.max $((max >> 20)) MiB, memory.current $((cur >> 20)) MiB"
+		fail "set-up: $LIMIT $max - $USAGE $cur is not below the resident size $rss"
+	say "resident $((rss >> 20)) MiB, $LIMIT $((max >> 20)) MiB, $USAGE $((cur >> 20)) MiB"
 }
 
 # ---- MTCP_COW=auto -------------------------------------------------------
 start_prog auto $MIB MTCP_TEST_WRITER_GATE="$GATE" MTCP_VERBOSE=1
-grep -q "^0::/${CG#"$MNT"/}\$" "/proc/$PID/cgroup" || fail "the program is not in $CG"
+if ((V == 2)); then
+	grep -q "^0::/${CG#"$MNT"/}\$" "/proc/$PID/cgroup" || fail "the program is not in $CG"
+else
+	grep -qE "^[0-9]+:([^:]*,)?memory(,[^:]*)?:/${CG#"$MNT"/}\$" "/proc/$PID/cgroup" ||
+		fail "the program is not in $CG: $(cat "/proc/$PID/cgroup")"
+fi
 memory_short
 for n in 1 2; do
 	ckpt_bg "auto-$n" "$PID"
