@@ -77,9 +77,11 @@ int cow_init(void);
 /* A restarted process: map them again (they were never saved). */
 int cow_after_restart(void);
 struct cow_result *cow_result(void);
+/* 1 if both were mapped. */
+int cow_ready(void);
 
 /*
- * Whether this checkpoint is taken with copy-on-write.  MTCP_COW=auto:
+ * cow_memory.c. Whether this checkpoint is taken with copy-on-write.  MTCP_COW=auto:
  * yes unless memory is short (MemAvailable, or what the cgroup allows,
  * below the resident size).  0: no, with the reason in why ("" when the
  * user asked for stop-the-world).
@@ -107,7 +109,7 @@ int cow_writer_enter(pid_t parent, int keep_fd, const char *gate);
 int cow_apply(struct cow_snapshot *s);
 int cow_find_missed(const struct cow_snapshot *s, const struct mem_range *ex, int nex,
 		    uint32_t memflags, char *buf, size_t buflen, struct cow_result *r);
-/* The writer: KiB of memory only it holds (pages the program rewrote
+/* cow_memory.c. The writer: KiB of memory only it holds (pages the program rewrote
  * since the snapshot, the copies, its buffers). */
 uint64_t cow_extra_kib(char *buf, size_t buflen);
 
