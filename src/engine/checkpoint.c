@@ -658,6 +658,10 @@ static int run_cow(uint64_t t[6], char *err, size_t errlen, int *retry)
 		return rc;
 	}
 	commit_forget(&cf);
+	/* the writer's stderr is closed: its warning is said here */
+	if (strcmp(final, r->final))
+		util_log("warning: %s is someone else's file (left as it is); this image is %s",
+			 final, r->final);
 	kept_add(r->final);
 	commit_prune(e->kept, &e->nkept, e->cfg.keep);
 	if (e->verbose) {
