@@ -219,9 +219,14 @@ drain_cats() {
 # `ACCEPT A B` succeeds; sets MSG_A, MSG_B.  Fails if WATCH dies first or
 # after WAIT_S seconds.
 read_msg() {
-	local want=$1 watch=$2 accept=$3 deadline=$((SECONDS + WAIT_S)) line w a b
+	local want=$1 watch=$2 accept=$3 deadline=$((SECONDS + WAIT_S)) line w a b chunk rc
+	local partial=
 	while :; do
-		if read -r -t 1 -u 3 line; then
+		# a read that times out in the middle of a line keeps what it
+		# read in chunk, and those bytes are gone from the FIFO: keep them
+		if read -r -t 1 -u 3 chunk; then
+			line=$partial$chunk
+			partial=
 			echo "$line" >>"$TMP/runner.fifo.log"
 			read -r w a b <<<"$line"
 			if [[ $w == "$want" ]] && $accept "$a" "${b-}"; then
@@ -231,6 +236,9 @@ read_msg() {
 			fi
 			[[ $w == fail ]] && say "the program reported a failure (pid $a)"
 			continue
+		else
+			rc=$?
+			((rc > 128)) && partial+=$chunk
 		fi
 		if ! alive "$watch"; then
 			# our child: its status says why (77: the program skipped)
