@@ -128,14 +128,23 @@ send() {
 	printf '%s\n' "$*" >&21
 }
 
+EXPECT_PARTIAL=
 # expect WORD [WATCH]: reads the program's lines until one starts with
 # WORD; sets LINE.  Every line goes to prog.log; a "FAIL" line is a failed
 # check.  Fails the test when WATCH (default P_PID) ends or after WAIT_S.
 expect() {
-	local want=$1 watch=${2:-$P_PID} deadline=$((SECONDS + WAIT_S)) line rc
+	local want=$1 watch=${2:-$P_PID} deadline=$((SECONDS + WAIT_S)) line chunk rc
 	while :; do
-		read -r -t 1 -u 20 line
+		# a read that times out mid-line keeps those bytes in chunk only:
+		# they start the next line (EXPECT_PARTIAL)
+		read -r -t 1 -u 20 chunk
 		rc=$?
+		if ((rc > 128)); then
+			EXPECT_PARTIAL+=$chunk
+		else
+			line=$EXPECT_PARTIAL$chunk
+			EXPECT_PARTIAL=
+		fi
 		if ((rc == 0)); then
 			echo "$line" >>"$TMP/prog.log"
 			[[ $line == FAIL* ]] && check_failed "the program says: $line"
@@ -229,12 +238,14 @@ gate_hold() {
 # Fails the test if it does not within WAIT_S, or if mtcp_checkpoint CKPID
 # (if given) ends first.
 gate_wait_open() {
-	local what=$1 ck=${2-} deadline=$((SECONDS + WAIT_S)) line
+	local what=$1 ck=${2-} deadline=$((SECONDS + WAIT_S)) chunk partial=
 	while :; do
-		if read -r -t 0.2 -u 7 line; then
-			[[ $line == open ]] && break
+		if read -r -t 0.2 -u 7 chunk; then
+			[[ $partial$chunk == open ]] && break
+			partial=
 			continue
 		fi
+		partial+=$chunk
 		if [[ -n $ck ]] && ! alive "$ck"; then
 			failed "$what: mtcp_checkpoint $ck ended (its answers: $(cat "$TMP"/ckpt.*.out "$TMP"/ckpt.*.err 2>/dev/null | tr '\n' ' ')) and no writer process opened the gate $GATE (MTCP_COW=1, MTCP_TEST_WRITER_GATE)$(lib_says)"
 		fi

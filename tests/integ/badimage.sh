@@ -164,9 +164,12 @@ wait_exit() {
 }
 # read_msg WORD WATCH [PPID]: the next FIFO line "WORD A B" (B == PPID if given)
 read_msg() {
-	local deadline=$((SECONDS + WAIT_S)) line w a b
+	local deadline=$((SECONDS + WAIT_S)) line w a b chunk partial=
 	while :; do
-		if read -r -t 1 -u 3 line; then
+		# a read that times out mid-line keeps those bytes in chunk only
+		if read -r -t 1 -u 3 chunk; then
+			line=$partial$chunk
+			partial=
 			read -r w a b <<<"$line"
 			if [[ $w == "$1" && ( -z ${3-} || ${b-} == "${3-}" ) ]]; then
 				MSG_A=$a
@@ -174,6 +177,7 @@ read_msg() {
 			fi
 			continue
 		fi
+		partial+=$chunk
 		alive "$2" || fatal "process $2 ended while waiting for '$1'"
 		((SECONDS < deadline)) || fatal "no '$1' within $WAIT_S s"
 	done
