@@ -131,3 +131,17 @@ int maps_path_is(const struct maps_entry *e, const char *name)
 			return 0;
 	return name[i] == '\0';
 }
+
+const char *maps_next_line(const char **pos, const char *end, size_t *len)
+{
+	const char *line = *pos, *p = line;
+
+	if (line >= end)
+		return NULL;
+	/* no libc here: the restorer links this file too */
+	while (p < end && *p != '\n')
+		p++;
+	*len = (size_t)(p - line);
+	*pos = p + 1;
+	return line;
+}

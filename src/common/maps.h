@@ -25,6 +25,10 @@ struct maps_entry {
  * line that is not in the kernel's format. */
 int maps_parse_line(const char *line, size_t len, struct maps_entry *e);
 
+/* The line at *pos of the text that ends at end (without its '\n'), its
+ * length in *len; *pos moves past it.  NULL at the end of the text. */
+const char *maps_next_line(const char **pos, const char *end, size_t *len);
+
 /* 1 if the entry's path is exactly `name` (e.g. "[vdso]"). */
 int maps_path_is(const struct maps_entry *e, const char *name);
 

@@ -180,7 +180,9 @@ static int copy_piece(struct cow_snapshot *s, struct page_scan *ps, const struct
 int cow_snapshot(struct cow_snapshot *s, const struct mem_range *ex, int nex,
 		 uint32_t memflags, void *scan_buf, size_t scan_len, char *err, size_t errlen)
 {
+	const char *pos, *line;
 	struct page_scan ps;
+	size_t ll;
 	long len;
 	int rc;
 
@@ -203,9 +205,7 @@ int cow_snapshot(struct cow_snapshot *s, const struct mem_range *ex, int nex,
 		snprintf(err, errlen, "cannot open /proc/self/pagemap: %s", strerror(-rc));
 		return rc;
 	}
-	for (const char *line = s->maps; line < s->maps + len && !rc;) {
-		const char *nl = memchr(line, '\n', (size_t)(s->maps + len - line));
-		size_t ll = nl ? (size_t)(nl - line) : (size_t)(s->maps + len - line);
+	for (pos = s->maps; !rc && (line = maps_next_line(&pos, s->maps + len, &ll));) {
 		struct mem_range pieces[20];
 		struct maps_entry e;
 		uint64_t all_end;
@@ -216,7 +216,6 @@ int cow_snapshot(struct cow_snapshot *s, const struct mem_range *ex, int nex,
 			snprintf(err, errlen, "cannot parse /proc/self/maps line: %.*s", (int)ll, line);
 			break;
 		}
-		line += ll + 1;
 		if (!e.shared && !overlaps_known(e.start, e.end))
 			continue; /* the clone freezes it */
 		rule = mem_save_rule(&e, memflags, &all_end);
@@ -342,15 +341,13 @@ static int own_maps(char *buf, size_t buflen, struct own_map **out)
 {
 	long len = util_read_file("/proc/self/smaps", buf, buflen);
 	struct own_map *m = (struct own_map *)(void *)buf;
-	const char *end;
+	const char *pos = buf, *o;
 	int n = 0, open_ = 0;
+	size_t ol;
 
 	if (len < 0)
 		return (int)len;
-	end = buf + len;
-	for (const char *o = buf; o < end;) {
-		const char *nl = memchr(o, '\n', (size_t)(end - o));
-		size_t ol = nl ? (size_t)(nl - o) : (size_t)(end - o);
+	while ((o = maps_next_line(&pos, buf + len, &ol))) {
 		struct maps_entry e;
 		int hdr = ol && ((o[0] >= '0' && o[0] <= '9') || (o[0] >= 'a' && o[0] <= 'f'));
 
@@ -366,7 +363,6 @@ static int own_maps(char *buf, size_t buflen, struct own_map **out)
 					m[n - 1].wiped = 1;
 			open_ = 0;
 		}
-		o += ol + 1;
 	}
 	*out = m;
 	return n;
@@ -378,12 +374,13 @@ int cow_find_missed(const struct cow_snapshot *s, const struct mem_range *ex, in
 	struct own_map *own = NULL;
 	int nown = own_maps(buf, buflen, &own), j = 0;
 
+	const char *pos = s->maps, *line;
+	size_t ll;
+
 	r->nmissed = 0;
 	if (nown < 0)
 		return nown;
-	for (const char *line = s->maps; line < s->maps + s->maps_len;) {
-		const char *nl = memchr(line, '\n', (size_t)(s->maps + s->maps_len - line));
-		size_t ll = nl ? (size_t)(nl - line) : (size_t)(s->maps + s->maps_len - line);
+	while ((line = maps_next_line(&pos, s->maps + s->maps_len, &ll))) {
 		struct mem_range pieces[20];
 		struct maps_entry e;
 		uint64_t all_end;
@@ -391,7 +388,6 @@ int cow_find_missed(const struct cow_snapshot *s, const struct mem_range *ex, in
 
 		if (maps_parse_line(line, ll, &e))
 			return -EINVAL;
-		line += ll + 1;
 		if (mem_save_rule(&e, memflags, &all_end) == MEM_SAVE_NONE)
 			continue;
 		np = mem_subtract(e.start, e.end, ex, nex, pieces, 20);

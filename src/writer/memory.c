@@ -507,9 +507,10 @@ int mem_write_regions(struct mem_ctx *m, char *err, size_t errlen)
 	st.wk = m->wk;
 	st.s = m->sink;
 	m->sink->slot_inflight = st.slot_inflight;
-	for (const char *line = maps; line < maps + len && !rc;) {
-		const char *nl = memchr(line, '\n', (size_t)(maps + len - line));
-		size_t ll = nl ? (size_t)(nl - line) : (size_t)(maps + len - line);
+	const char *pos = maps, *line;
+	size_t ll;
+
+	while (!rc && (line = maps_next_line(&pos, maps + len, &ll))) {
 		struct maps_entry e;
 		struct mem_range pieces[MAX_PIECES_PER_MAP];
 		int np;
@@ -519,7 +520,6 @@ int mem_write_regions(struct mem_ctx *m, char *err, size_t errlen)
 			rc = -EINVAL;
 			break;
 		}
-		line += ll + 1;
 		if (maps_path_is(&e, "[vsyscall]"))
 			continue;
 		np = mem_subtract(e.start, e.end, m->excluded, m->nexcluded, pieces,

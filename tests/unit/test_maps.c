@@ -96,6 +96,32 @@ static void subtract(void **state)
 	assert_true(out[0].start == 0x6000 && out[0].end == 0x8000);
 }
 
+/* maps_next_line: each line without its newline, an empty line too, a
+ * last line with or without one, then NULL. */
+static void next_line(void **state)
+{
+	const char text[] = "a\nbb\n\nccc", one[] = "x\n";
+	const char *pos = text, *l;
+	size_t n;
+
+	(void)state;
+	l = maps_next_line(&pos, text + strlen(text), &n);
+	assert_true(l == text && n == 1);
+	l = maps_next_line(&pos, text + strlen(text), &n);
+	assert_true(l == text + 2 && n == 2);
+	l = maps_next_line(&pos, text + strlen(text), &n);
+	assert_true(l == text + 5 && n == 0);
+	l = maps_next_line(&pos, text + strlen(text), &n);
+	assert_true(l == text + 6 && n == 3);
+	assert_null(maps_next_line(&pos, text + strlen(text), &n));
+	pos = one;
+	l = maps_next_line(&pos, one + strlen(one), &n);
+	assert_true(l == one && n == 1);
+	assert_null(maps_next_line(&pos, one + strlen(one), &n));
+	pos = one;
+	assert_null(maps_next_line(&pos, one, &n));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -103,6 +129,7 @@ int main(void)
 		cmocka_unit_test(parse_special),
 		cmocka_unit_test(parse_bad),
 		cmocka_unit_test(subtract),
+		cmocka_unit_test(next_line),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
