@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cow_out.h - what the programs the cow drivers run share: the monotonic
- * clock in ns, and one line on stdout in one write() (several threads
- * answer; the drivers read whole lines).
+ * clock in ns, one line on stdout in one write() (several threads
+ * answer; the drivers read whole lines), and the loop that hands each line
+ * of stdin, the driver's commands, to the program.
  */
 #ifndef COW_OUT_H
 #define COW_OUT_H
@@ -11,6 +12,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -45,6 +47,34 @@ static void out(const char *fmt, ...)
 			return;
 		p += w;
 		n -= (int)w;
+	}
+}
+
+/* Each line of stdin (without its newline) to command(); a line too
+ * long for the buffer is dropped.  Returns 3 when the driver is gone. */
+static int command_loop(void (*command)(const char *line)) __attribute__((unused));
+static int command_loop(void (*command)(const char *line))
+{
+	char buf[512];
+	size_t len = 0;
+
+	for (;;) {
+		ssize_t n = read(STDIN_FILENO, buf + len, sizeof(buf) - 1 - len);
+		char *nl;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return 3; /* the driver is gone */
+		len += (size_t)n;
+		while ((nl = memchr(buf, '\n', len))) {
+			*nl = '\0';
+			command(buf);
+			len -= (size_t)(nl + 1 - buf);
+			memmove(buf, nl + 1, len);
+		}
+		if (len == sizeof(buf) - 1)
+			len = 0; /* a line too long: dropped */
 	}
 }
 

@@ -181,8 +181,6 @@ static void command(const char *line)
 int main(void)
 {
 	pthread_t t;
-	char buf[512];
-	size_t len = 0;
 	int rc;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -195,22 +193,5 @@ int main(void)
 		return 1;
 	}
 	out("ready %d %d restarts %lu", (int)getpid(), (int)getppid(), mtcp_restart_count());
-	for (;;) {
-		ssize_t n = read(STDIN_FILENO, buf + len, sizeof(buf) - 1 - len);
-		char *nl;
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return 3; /* the driver is gone */
-		len += (size_t)n;
-		while ((nl = memchr(buf, '\n', len))) {
-			*nl = '\0';
-			command(buf);
-			len -= (size_t)(nl + 1 - buf);
-			memmove(buf, nl + 1, len);
-		}
-		if (len == sizeof(buf) - 1)
-			len = 0; /* a line too long: dropped */
-	}
+	return command_loop(command);
 }

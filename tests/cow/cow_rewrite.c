@@ -433,8 +433,7 @@ int main(int argc, char **argv)
 	unsigned long mib = 14;
 	pthread_attr_t attr;
 	pthread_t rw, vf;
-	char buf[512];
-	size_t len = 0, j;
+	size_t j;
 	unsigned char *heap;
 	int rc, memfd;
 
@@ -504,22 +503,5 @@ int main(int argc, char **argv)
 
 	out("ready %d %d npages %zu restarts %lu", (int)getpid(), (int)getppid(), npages,
 	    mtcp_restart_count());
-	for (;;) {
-		ssize_t n = read(STDIN_FILENO, buf + len, sizeof(buf) - 1 - len);
-		char *nl;
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return 3; /* the driver is gone */
-		len += (size_t)n;
-		while ((nl = memchr(buf, '\n', len))) {
-			*nl = '\0';
-			command(buf);
-			len -= (size_t)(nl + 1 - buf);
-			memmove(buf, nl + 1, len);
-		}
-		if (len == sizeof(buf) - 1)
-			len = 0; /* a line too long: dropped */
-	}
+	return command_loop(command);
 }
