@@ -363,8 +363,20 @@ static void outside(void)
 	    fcntl(9, F_GETPIPE_SZ) < 0)
 		fail("outside: fds 0, 7 and 9 must be pipes");
 	signal(SIGPIPE, SIG_IGN);
-	if (pipe(p) || dup2(p[0], 8) != 8)
+	if (pipe(p))
 		fail("pipe: %s", strerror(errno));
+	/* both ends above 9 first: pipe() takes the lowest free fds, and
+	 * one of them may be 8 itself (dup2 would then close the other end,
+	 * or the close below fd 8), depending on what else the process holds */
+	for (int k = 0; k < 2; k++) {
+		int f = fcntl(p[k], F_DUPFD, 10);
+		if (f < 0)
+			fail("F_DUPFD: %s", strerror(errno));
+		close(p[k]);
+		p[k] = f;
+	}
+	if (dup2(p[0], 8) != 8)
+		fail("dup2: %s", strerror(errno));
 	close(p[0]);
 	put(p[1], "closed-writer", 13, "fd 8");
 	close(p[1]);
