@@ -34,7 +34,7 @@
 #include <stdint.h>
 
 #define MTCP_IMG_MAGIC "MTCPFAST"   /* 8 bytes, no NUL stored */
-#define MTCP_IMG_VERSION 4u         /* bumped on any incompatible change */
+#define MTCP_IMG_VERSION 5u         /* bumped on any incompatible change */
 #define MTCP_IMG_VERSION_RESTART 3u /* oldest version mtcp_restart restarts (older:
                                        --verify and --list only) */
 #define MTCP_IMG_VERSION_MIN 1u     /* oldest version still read (1: RAW only) */
@@ -54,6 +54,10 @@
 #define MTCP_IMGF_DEGRADED (1u << 9)    /* v4: something will not come back as it
                                            was: header.ndegraded DEGRADED records
                                            say what */
+#define MTCP_IMGF_INCREMENTAL (1u << 10) /* v5: an increment: a PREV record names its
+                                            parent, and INHERIT records say which
+                                            pages are the parent's (set exactly when
+                                            the PREV record is there) */
 
 /* The v1 and v2 header (64 bytes); every version starts with its first 56
  * bytes, so this is also how a reader looks at a header first. */
@@ -156,6 +160,11 @@ enum mtcp_rec_type {
 	/* v4: standalone, anywhere between the THREAD and the REGION records */
 	MTCP_REC_FILEDATA = 17,/* struct mtcp_rec_filedata + path + contents */
 	MTCP_REC_DEGRADED = 18,/* struct mtcp_rec_degraded + text */
+	/* v5: incremental images (docs/format.md, "Incremental images") */
+	MTCP_REC_PREV = 19,    /* struct mtcp_rec_prev + the parent's file name;
+	                          right after GROUPS, only in an increment */
+	MTCP_REC_INHERIT = 20, /* struct mtcp_rec_inherit + runs: after its
+	                          REGION's EXTENT records */
 	MTCP_REC_END = 0x7fffffff, /* struct mtcp_rec_end */
 };
 
@@ -502,9 +511,53 @@ struct mtcp_rec_region {
 	uint64_t file_size;
 	uint64_t mtime_ns;
 	uint32_t path_len;    /* bytes of the path after this struct (no NUL) */
-	uint32_t reserved;    /* must be zero */
+	uint32_t ninherit;    /* v5: INHERIT records after the EXTENT records (0 in a
+	                         full image; before v5 reserved, 0) */
 };
 _Static_assert(sizeof(struct mtcp_rec_region) == 80, "region record size");
+
+/*
+ * v5 PREV: the image an increment builds on, "its parent".  The parent
+ * is looked up by name in the directory of the increment, and must have
+ * this image_id, this END image_sum and this size: the stored values are
+ * compared, the parent is not read again to compute them.
+ */
+#define MTCP_MAX_CHAIN 64          /* images in a chain, the full one included */
+#define MTCP_MAX_PREV_NAME 255
+struct mtcp_rec_prev {
+	uint8_t image_id[MTCP_ID_LEN]; /* the parent's header image_id */
+	uint64_t image_sum;   /* the parent's END image_sum */
+	uint64_t file_size;   /* the parent's size in bytes */
+	uint32_t depth;       /* this image's place: 1 for the child of a full image,
+	                         n + 1 for the child of depth n; < MTCP_MAX_CHAIN */
+	uint32_t name_len;    /* bytes of the parent's file name that follow: 1 to
+	                         MTCP_MAX_PREV_NAME, no '/', no NUL, not "." or ".." */
+	uint64_t reserved;    /* must be zero */
+};
+_Static_assert(sizeof(struct mtcp_rec_prev) == 48, "prev record size");
+
+/*
+ * v5 INHERIT: pages of its region that were present (or swapped out) at
+ * the checkpoint and not written since the parent's: their contents are
+ * the parent's at the same address (which may itself inherit them).
+ * Every other page of the region is what the extents of this image hold,
+ * or, without one, zero (the file's contents in a private file mapping),
+ * as in a full image: a page the parent held but that was dropped since
+ * (MADV_DONTNEED, munmap and mmap) is in no INHERIT run and so reads as
+ * zero.  Runs are page aligned, ascending, disjoint, inside the region,
+ * and overlap no extent of this image; only in regions of kind ANON or
+ * FILE_PRIVATE.  A region may have several INHERIT records (each at most
+ * MTCP_MAX_META_PAYLOAD): the runs ascend across them.
+ */
+struct mtcp_inherit_run {
+	uint64_t start, end;
+};
+struct mtcp_rec_inherit {
+	uint64_t region_start; /* the REGION's start */
+	uint32_t nruns;        /* struct mtcp_inherit_run that follow, at least 1 */
+	uint32_t reserved;     /* must be zero */
+};
+_Static_assert(sizeof(struct mtcp_rec_inherit) == 16, "inherit record size");
 
 /* Extent encodings. */
 enum mtcp_extent_enc {

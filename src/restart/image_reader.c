@@ -186,7 +186,7 @@ static int check_region(const struct image *img, const struct mtcp_rec_region *r
 	if (r->flags & ~(MTCP_RGNF_STACK | MTCP_RGNF_HEAP | MTCP_RGNF_DELETED | MTCP_RGNF_FILE_COPY))
 		FAIL(-EINVAL, "corrupt: region %llx-%llx has unknown flags %#x", ULL(r->start),
 		     ULL(r->end), r->flags);
-	if (r->reserved)
+	if (r->ninherit)
 		FAIL(-EINVAL, "corrupt: region %llx-%llx: reserved field is not zero",
 		     ULL(r->start), ULL(r->end));
 	if ((file || r->kind == MTCP_RGN_SHARED_ANON) && r->file_offset & 4095)
