@@ -684,7 +684,7 @@ static void m_fd_reserved(struct img *m)
 }
 static void m_region_reserved(struct img *m)
 {
-	EDIT(m, MTCP_REC_REGION, 1, struct mtcp_rec_region, r, r.reserved = 1);
+	EDIT(m, MTCP_REC_REGION, 1, struct mtcp_rec_region, r, r.ninherit = 1);
 }
 static void m_pending_count(struct img *m)
 {
