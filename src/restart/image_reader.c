@@ -638,6 +638,7 @@ static int load_extent(struct image *img, const struct mtcp_rec *r, uint64_t off
 	if (!img->extents)
 		FAIL(-ENOMEM, "out of memory");
 	e = &img->extents[img->nextents++];
+	memset(e, 0, sizeof(*e)); /* whole, image 0: chain.c sets these for parents' */
 	e->addr = x.addr;
 	e->len = x.len;
 	e->file_off = off + sizeof(x) + x.pad;
