@@ -152,6 +152,8 @@ int chain_load(const char *path, struct chain *c, char *err, size_t errlen)
 	int rc = chain_load_newest(path, c, err, errlen);
 	if (!rc)
 		rc = chain_load_parents(c, err, errlen);
+	if (rc && c->img)
+		chain_free(c);
 	return rc;
 }
 

@@ -32,13 +32,15 @@ struct chain {
 /* The newest image alone, with the full validator (image_load): 0, or
  * -errno with the reason in err (without the path, as image_load). */
 int chain_load_newest(const char *path, struct chain *c, char *err, size_t errlen);
+/* (on failure c is freed) */
 /* Its ancestors, while the last one loaded is an increment: each one
  * validated and checked against its child's PREV record.  0, or -errno
  * with one line in err naming the parent and its child ("parent image P
  * of C is missing" ...).  Run after the restart took the writer's file
  * system ids (privilege.h): the parents are opened with them. */
 int chain_load_parents(struct chain *c, char *err, size_t errlen);
-/* Both of the above. */
+/* Both of the above; on failure c is freed (chain_load_parents leaves it
+ * to the caller's chain_free). */
 int chain_load(const char *path, struct chain *c, char *err, size_t errlen);
 /* Fills c->reads (see struct chain).  An inherited page must lie, in the
  * ancestor that holds it, in a region of kind ANON or FILE_PRIVATE. */
