@@ -30,9 +30,9 @@ struct chain {
 };
 
 /* The newest image alone, with the full validator (image_load): 0, or
- * -errno with the reason in err (without the path, as image_load). */
+ * -errno with the reason in err (without the path, as image_load), and c
+ * freed. */
 int chain_load_newest(const char *path, struct chain *c, char *err, size_t errlen);
-/* (on failure c is freed) */
 /* Its ancestors, while the last one loaded is an increment: each one
  * validated and checked against its child's PREV record.  0, or -errno
  * with one line in err naming the parent and its child ("parent image P
