@@ -417,6 +417,13 @@ restart() {
 		[[ $MSG_A == "$PID" ]] || failed "restored pid $MSG_A, was $PID, and mtcp_restart gave no warning"
 	fi
 	PID=$MSG_A
+	# the restorer read the images of the chain: none is left open in
+	# the restored program
+	if ((SPLIT)); then
+		local held
+		held=$(ls -l "/proc/$PID_OUT/fd/" 2>/dev/null | grep -F "$IMGDIR/")
+		[[ -z $held ]] || failed "the restored program holds an image open: $held"
+	fi
 }
 
 # finish PID WAITFOR: SIGUSR1 to PID (unless empty), waits for WAITFOR and
