@@ -22,6 +22,8 @@
 #include "memory.h"
 #include "commit.h"
 #include "cow.h"
+#include "chain.h"
+#include "track.h"
 #include "fd_save.h"
 #include "chunk.h"
 #include "identity.h"
@@ -121,6 +123,9 @@ int checkpoint_init(void)
 	if (cow_init())
 		util_log("cannot map the snapshot memory; checkpoints stop the program until "
 			 "their image is written");
+	if (track_init())
+		util_log("cannot map the lists of written pages; every image will be full");
+	chain_reset();
 	/* a compressible page and an incompressible one: lz4's two ways out
 	 * (its memcpy and memset calls go through its own lazy PLT) */
 	j = &wk_mem.jobs[0];
@@ -268,6 +273,12 @@ static int after_restart(void)
 	if (cow_after_restart())
 		util_log("cannot map the snapshot memory after restart; checkpoints stop the "
 			 "program until their image is written");
+	/* the tracking of the checkpointed process stayed there: the first
+	 * image of this lineage is full */
+	if (track_after_restart())
+		util_log("cannot map the lists of written pages after restart; every image "
+			 "will be full");
+	chain_reset();
 	return MTCP_RESTARTED;
 }
 
@@ -300,6 +311,13 @@ static uint64_t resident_bytes(void)
 	return pages * 4096;
 }
 
+/* This checkpoint's image is an increment (chain.h), and its scan ran. */
+static int cur_incremental, cur_tracked;
+static struct chain_prev cur_prev;
+static struct trk_view trk;
+static const char *full_why;
+static uint8_t kept_full[1000]; /* beside engine.kept: 1 for a full image */
+
 static uint64_t header_flags(const struct mtcp_config *c, int backend)
 {
 	uint64_t f = MTCP_IMGF_ZERO;
@@ -317,6 +335,8 @@ static uint64_t header_flags(const struct mtcp_config *c, int backend)
 		f |= MTCP_IMGF_FILE_PAGES;
 	if (c->fsync_async)
 		f |= MTCP_IMGF_FSYNC_ASYNC;
+	if (cur_incremental)
+		f |= MTCP_IMGF_INCREMENTAL;
 	return f;
 }
 
@@ -460,16 +480,28 @@ static int write_rest(struct img_writer *w, struct mem_ctx *m, struct mtcp_rec_p
 	return 0;
 }
 
-/* The newest image is final: remember it, prune what is beyond keep. */
-static void kept_add(const char *final)
+/* The newest image is final: remember it (the caller prunes what is
+ * beyond keep), and make it the parent of the next increment. */
+static void kept_add(const char *final, uint64_t image_sum, uint64_t size)
 {
 	struct engine *e = &mtcp_engine;
 
 	snprintf(e->last_image, sizeof(e->last_image), "%s", final);
-	/* this lineage's own images, the oldest first */
-	if (e->nkept == 1000)
+	/* this lineage's own images, the oldest first; full: the list holds
+	 * whole chains, the oldest goes when it is full */
+	if (e->nkept == 1000) {
+		int fulls = 0;
+		for (int i = 0; i < e->nkept; i++)
+			fulls += kept_full[i];
+		chain_prune(e->kept, kept_full, &e->nkept, fulls - 1); /* the oldest chain */
+	}
+	if (e->nkept == 1000) {
 		commit_prune(e->kept, &e->nkept, 999);
+		memmove(kept_full, kept_full + 1, 999);
+	}
+	kept_full[e->nkept] = !cur_incremental;
 	snprintf(e->kept[e->nkept++], MTCP_MAX_PATH, "%s", final);
+	chain_committed(final, ident.image_id, image_sum, size, cur_incremental, cur_tracked);
 }
 
 static void log_checkpoint(const char *final, const struct mem_stats *st, uint64_t hflags,
@@ -502,6 +534,60 @@ static struct mem_range ex[MAX_EXCLUDED + 4];
 static int nex;
 static uint64_t proc_off, resident;
 static struct cow_snapshot snap;
+
+/*
+ * Parked, last before the memory is saved (nothing the control thread
+ * does from here writes the program's memory): which pages were written
+ * since the last checkpoint, and tracking from now on (track.h).  An
+ * increment gets the lists; a full image only starts the tracking.
+ */
+static void take_tracking(struct mem_ctx *mc, const struct mem_range *exr, int nexr)
+{
+	struct engine *e = &mtcp_engine;
+	static int warned;
+	const char *why = NULL;
+	char *maps = e->scratch + SCRATCH_MAPS_OFF;
+	long len = util_read_file("/proc/self/maps", maps, SCRATCH_MAPS_LEN);
+	int rc;
+
+	rc = len < 0 ? (int)len
+		     : track_take(maps, (size_t)len, exr, nexr,
+				  (const struct mem_range *)(const void *)e->volatile_r, e->nvolatile,
+				  mc->flags, &trk, &why);
+	if (rc) {
+		if (e->verbose && !warned++)
+			util_log("incremental images not used: %s; every image is full",
+				 why ? why : strerror(-rc));
+		return;
+	}
+	cur_tracked = 1;
+	if (!cur_incremental)
+		return;
+	mc->tracked = trk.tracked;
+	mc->ntracked = trk.ntracked;
+	mc->written = trk.written;
+	mc->nwritten = trk.nwritten;
+	mc->inherit_buf = trk.spare;
+	mc->inherit_max = trk.nspare;
+}
+
+static void log_tracking(const char *path, const struct mem_stats *st)
+{
+	if (cur_incremental)
+		util_log("incremental %s: depth %u after %s; written %llu KiB in %u runs of %llu MiB "
+			 "tracked, %llu KiB inherited; scan %.3f ms, protect %.3f ms (%u new "
+			 "mappings, %llu MiB)", path, cur_prev.rec.depth, cur_prev.name,
+			 (unsigned long long)(trk.written_bytes >> 10), trk.nwritten,
+			 (unsigned long long)(trk.tracked_bytes >> 20),
+			 (unsigned long long)(st->inherited_bytes >> 10), trk.scan_ns / 1e6,
+			 trk.protect_ns / 1e6, trk.nadded, (unsigned long long)(trk.added_bytes >> 20));
+	else if (cur_tracked)
+		util_log("full %s%s%s; tracking %llu MiB from now on: scan %.3f ms, protect %.3f ms "
+			 "(%u new mappings, %llu MiB)", path, full_why ? ": " : "",
+			 full_why ? full_why : "", (unsigned long long)(trk.tracked_bytes >> 20),
+			 trk.scan_ns / 1e6, trk.protect_ns / 1e6, trk.nadded,
+			 (unsigned long long)(trk.added_bytes >> 20));
+}
 
 /*
  * The writer process of a copy-on-write checkpoint: its memory is the
@@ -582,6 +668,8 @@ static __attribute__((noreturn)) void writer_main(pid_t parent)
 	r->write_ns = t[4] - t[2];
 	r->commit_ns = util_now_ns() - t[4];
 	r->hflags = hflags;
+	r->image_sum = w.image_sum;
+	r->image_size = w.off;
 	r->st = m.st;
 	if (e->verbose)
 		r->extra_kib = cow_extra_kib(e->scratch + SCRATCH_MAPS_OFF, SCRATCH_MAPS_LEN);
@@ -662,13 +750,14 @@ static int run_cow(uint64_t t[6], char *err, size_t errlen, int *retry)
 	if (strcmp(final, r->final))
 		util_log("warning: %s is someone else's file (left as it is); this image is %s",
 			 final, r->final);
-	kept_add(r->final);
-	commit_prune(e->kept, &e->nkept, e->cfg.keep);
+	kept_add(r->final, r->image_sum, r->image_size);
+	chain_prune(e->kept, kept_full, &e->nkept, e->cfg.keep);
 	if (e->verbose) {
 		/* the writer's memory time includes its finish */
 		uint64_t tw[6] = { t[0], t[1], ts, ts + r->write_ns, ts + r->write_ns,
 				   ts + r->write_ns + r->commit_ns };
 		log_checkpoint(r->final, &r->st, r->hflags, r->nhelpers, tw);
+		log_tracking(r->final, &r->st);
 		util_log("copy-on-write %s: pause %.3f ms, durable %.3f ms, extra memory %llu KiB, "
 			 "copied %llu KiB, writer %d", r->final, e->last_pause_ns / 1e6,
 			 (t[5] - t[0]) / 1e6, (unsigned long long)r->extra_kib,
@@ -760,7 +849,15 @@ again:
 
 	created = (uint64_t)time(NULL) * 1000000000ull;
 	iw_init(&w, fd, e->scratch + SCRATCH_WBUF_OFF, SCRATCH_WBUF_LEN);
+	/* an increment names its parent right after GROUPS (docs/format.md);
+	 * tracking that fails later only leaves it nothing to inherit */
+	cur_tracked = 0;
+	cur_incremental = chain_decide(track_active(), c->full_every, resident, &cur_prev,
+				       &full_why);
 	rc = iw_header(&w, (uint32_t)e->pid, 0, created, NULL, &ident);
+	if (!rc && cur_incremental)
+		rc = iw_record(&w, MTCP_REC_PREV, &cur_prev.rec, sizeof(cur_prev.rec), cur_prev.name,
+			       cur_prev.rec.name_len);
 	if (!rc)
 		rc = procstate_capture(&proc, cwd, exe, sigact, err, errlen);
 	if (!rc)
@@ -822,6 +919,9 @@ again:
 	m.sink = &sink;
 	m.off = w.off;
 
+	if (c->full_every > 1)
+		take_tracking(&m, ex, nex);
+
 	/* Everything the restarted control thread needs is in memory now;
 	 * from here the memory is saved.  A restarted process returns here
 	 * with 1: it touches only globals from then on. */
@@ -832,6 +932,8 @@ again:
 		int retry;
 		rc = run_cow(t, err, errlen, &retry);
 		if (rc <= 0) {
+			if (retry || rc)
+				chain_broken(); /* the scan's writes went with the lost image */
 			if (retry && retries++ < 2)
 				goto again; /* a region the clone does not carry: copy it too */
 			if (retry) {
@@ -850,9 +952,12 @@ again:
 
 	rc = write_rest(&w, &m, &proc, proc_off, cwd, exe, final, sizeof(final), &hflags, t, err,
 			errlen);
-	if (rc)
+	if (rc) {
+		if (cur_tracked)
+			chain_broken();
 		goto out_release; /* write_rest stopped the writer and dropped the file */
-	kept_add(final);
+	}
+	kept_add(final, w.image_sum, w.off);
 	e->last_pause_ns = util_now_ns() - t[0];
 	suspend_release_all();
 	degraded_warn();
@@ -864,15 +969,18 @@ again:
 			util_log("fsync of %s failed: %s", final, strerror(-rc));
 	}
 	forget_closed_image();
-	commit_prune(e->kept, &e->nkept, c->keep);
+	chain_prune(e->kept, kept_full, &e->nkept, c->keep);
 	if (e->verbose) {
 		log_checkpoint(final, &m.st, hflags, nhelpers, t);
+		log_tracking(final, &m.st);
 		util_log("stop-the-world %s: pause %.3f ms, durable %.3f ms", final,
 			 e->last_pause_ns / 1e6, (util_now_ns() - t[0]) / 1e6);
 	}
 	return MTCP_CHECKPOINTED;
 
 out_abort:
+	if (cur_tracked)
+		chain_broken();
 	stop_writer();
 	if (!err[0])
 		snprintf(err, errlen, "cannot write %s: %s", final, strerror(-rc));

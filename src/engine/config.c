@@ -107,6 +107,7 @@ static int writer_from_env(struct mtcp_config *cfg, char *err, size_t errlen)
 	cfg->direct = CFG_DIRECT_AUTO;
 	cfg->strict = 0;
 	cfg->cow = 0;
+	cfg->full_every = MTCP_DEFAULT_FULL_EVERY;
 	snprintf(cfg->writer_gate, sizeof(cfg->writer_gate), "%s", gate ? gate : "");
 	if ((rc = env_word("MTCP_STRICT", bool_w, &cfg->strict, "0 or 1", err, errlen)) ||
 	    (rc = env_word("MTCP_WRITE", write_w, &cfg->write_mode, "auto, uring or plain", err,
@@ -122,7 +123,8 @@ static int writer_from_env(struct mtcp_config *cfg, char *err, size_t errlen)
 	    (rc = env_word("MTCP_DIRECT", direct_w, &cfg->direct, "auto, always or never", err,
 			   errlen)) ||
 	    (rc = env_int("MTCP_LZ4_ACCEL", 1, 65537, &cfg->lz4_accel, err, errlen)) ||
-	    (rc = env_int("MTCP_HELPERS", 0, 8, &cfg->helpers, err, errlen)))
+	    (rc = env_int("MTCP_HELPERS", 0, 8, &cfg->helpers, err, errlen)) ||
+	    (rc = env_int("MTCP_FULL_EVERY", 1, MTCP_MAX_CHAIN, &cfg->full_every, err, errlen)))
 		return rc;
 	return 0;
 }

@@ -65,6 +65,7 @@ struct cow_result {
 	uint64_t write_ns, commit_ns; /* memory + records; fsync + link */
 	uint64_t extra_kib;           /* memory the writer held alone at its end */
 	uint64_t hflags;
+	uint64_t image_sum, image_size; /* the END record's image_sum; the file's size */
 	int32_t nhelpers;
 	uint32_t nmissed;             /* COW_RETRY: regions the snapshot lacked */
 	struct mem_range missed[COW_MAX_KNOWN];

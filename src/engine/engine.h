@@ -16,6 +16,8 @@
 
 #define LOG_PREFIX_ENGINE "mtcp: "
 
+#define MTCP_DEFAULT_FULL_EVERY 8
+
 struct mtcp_config {
 	char dir[MTCP_MAX_PATH]; /* absolute image directory ("" until given, under AT_SECURE) */
 	int dir_tmpfile;         /* 1: O_TMPFILE works in dir (probed by config_check_dir) */
@@ -33,6 +35,8 @@ struct mtcp_config {
 	int direct;              /* CFG_DIRECT_*: MTCP_DIRECT */
 	int strict;              /* 1: a degraded checkpoint fails (MTCP_STRICT) */
 	int cow;                 /* enum cow_mode (cow.h): MTCP_COW */
+	int full_every;          /* MTCP_FULL_EVERY: a full image at least every N
+	                            checkpoints (1: never incremental) */
 	char writer_gate[256];   /* MTCP_TEST_WRITER_GATE (a test hook, cow.h) */
 	char save_files[MTCP_MAX_PATH]; /* MTCP_SAVE_FILES: patterns separated by ':'
 	                                   ("": none), fd_filedata.c */

@@ -9,6 +9,12 @@
  * Also inotify_add_watch/inotify_rm_watch: the kernel tells a checkpoint
  * which inode a watch is on, not by which path; the path is recorded here
  * (fd_inotify.c).  Watches added by raw system calls are not seen.
+ *
+ * And ioctl(UFFDIO_REGISTER): a range the library tracks for incremental
+ * images is registered with the library's own userfaultfd, and the
+ * program's registration of it would fail with EBUSY.  Where it does, the
+ * library gives the range up (saved whole from then on, track.h) and the
+ * call is made again.  A registration by a raw system call still fails.
  */
 #define MTCP_BUILDING_LIBRARY 1
 #include "engine.h"
@@ -21,7 +27,10 @@
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <stdarg.h>
 #include <sys/syscall.h>
+
+#include "track.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -165,4 +174,29 @@ EXPORT int inotify_rm_watch(int fd, int wd)
 	}
 	inotify_note_rm(fd, wd);
 	return 0;
+}
+
+/* _IOWR(0xAA, 0x00, struct uffdio_register): 32 bytes (linux/userfaultfd.h) */
+#define UFFDIO_REGISTER_REQ 0xc020aa00ul
+
+EXPORT int ioctl(int fd, unsigned long req, ...)
+{
+	va_list ap;
+	void *arg;
+	long rc;
+
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	rc = raw_syscall3(SYS_ioctl, fd, (long)req, (long)arg);
+	if (rc == -EBUSY && (unsigned int)req == UFFDIO_REGISTER_REQ && arg) {
+		const uint64_t *range = arg; /* struct uffdio_range first: start, len */
+		track_release(range[0], range[1]);
+		rc = raw_syscall3(SYS_ioctl, fd, (long)req, (long)arg);
+	}
+	if (rc < 0) {
+		errno = (int)-rc;
+		return -1;
+	}
+	return (int)rc;
 }

@@ -324,6 +324,7 @@ int iw_finish(struct img_writer *w)
 	end.file_size = w->off + sizeof(struct mtcp_rec) + sizeof(end);
 	/* END's own term is not part of the sum it carries */
 	end.image_sum = mtcp_sum_term(0, w->hdr.header_crc) + w->sum;
+	w->image_sum = end.image_sum;
 	int rc = iw_record(w, MTCP_REC_END, &end, sizeof(end), NULL, 0);
 	if (!rc)
 		rc = iw_flush(w);

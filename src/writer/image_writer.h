@@ -29,6 +29,7 @@ struct img_writer {
 	 * written so far (END adds the header's term) */
 	struct mtcp_img_header_v3 hdr;
 	uint64_t sum;
+	uint64_t image_sum;   /* after iw_finish: the END record's image_sum */
 };
 
 void iw_init(struct img_writer *w, int fd, char *buf, size_t cap);

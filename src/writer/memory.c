@@ -82,6 +82,7 @@ struct region_job {
 	uint64_t all_end;   /* SAVE_ALL: pages up to here (file pages: the file's end) */
 	int unreadable;     /* must be made readable to be read */
 	int is_volatile;    /* overlaps memory that changes while written */
+	int inherits;       /* an increment's tracked mapping: unwritten pages are the parent's */
 };
 
 /* The state of one mem_write_regions call. */
@@ -97,6 +98,8 @@ struct stream {
 	uint32_t npend;
 	uint64_t pend_bytes;
 	int32_t slot_inflight[WK_NSLOTS];
+	uint32_t wi;                /* inherits: the first written run not behind us */
+	uint32_t ninh;              /* inherits: runs in m->inherit_buf */
 };
 
 static const char zero_pad[FILE_ALIGN] __attribute__((aligned(FILE_ALIGN)));
@@ -304,21 +307,131 @@ int mem_page_wanted(int rule, uint32_t f)
 	return (f & (PS_PRESENT | PS_SWAPPED)) != 0;
 }
 
-/* page_scan callback: adjacent wanted runs are joined before cutting. */
+/* Pages whose data go into the image: adjacent runs are joined before
+ * cutting. */
+static int want_data(struct stream *st, uint64_t start, uint64_t end)
+{
+	if (start == st->run_end) {
+		st->run_end = end;
+		return 0;
+	}
+	int rc = queue_range(st, st->run_start, st->run_end);
+	st->run_start = start;
+	st->run_end = end;
+	return rc;
+}
+
+/* Present pages of an increment's tracked mapping that were not written
+ * since the parent: an INHERIT run (or, with no room left for runs, data:
+ * bigger, never wrong). */
+static int want_inherit(struct stream *st, uint64_t start, uint64_t end)
+{
+	struct mem_ctx *m = st->m;
+	struct mem_range *last = st->ninh ? &m->inherit_buf[st->ninh - 1] : NULL;
+
+	if (last && last->end == start) {
+		last->end = end;
+		return 0;
+	}
+	if (st->ninh == m->inherit_max)
+		return want_data(st, start, end);
+	m->inherit_buf[st->ninh].start = start;
+	m->inherit_buf[st->ninh++].end = end;
+	return 0;
+}
+
+/* Splits a present run of an increment's tracked mapping into the pages
+ * written since the parent (data) and the rest (inherited). */
+static int split_written(struct stream *st, uint64_t s, uint64_t e)
+{
+	const struct mem_range *w = st->m->written;
+	uint32_t n = st->m->nwritten;
+	int rc = 0;
+
+	while (!rc && s < e) {
+		while (st->wi < n && w[st->wi].end <= s)
+			st->wi++;
+		if (st->wi < n && w[st->wi].start <= s) {
+			uint64_t x = w[st->wi].end < e ? w[st->wi].end : e;
+			rc = want_data(st, s, x);
+			s = x;
+		} else {
+			uint64_t x = st->wi < n && w[st->wi].start < e ? w[st->wi].start : e;
+			rc = want_inherit(st, s, x);
+			s = x;
+		}
+	}
+	return rc;
+}
+
+/* page_scan callback. */
 static int on_run(void *arg, const struct ps_run *r)
 {
 	struct stream *st = arg;
 
 	if (!mem_page_wanted((int)st->rj->rule, r->flags))
 		return 0;
-	if (r->start == st->run_end) {
-		st->run_end = r->end;
-		return 0;
+	if (st->rj->inherits)
+		return split_written(st, r->start, r->end);
+	return want_data(st, r->start, r->end);
+}
+
+/* The first of the ascending ranges r[0..n) that ends after addr (n: none). */
+static uint32_t first_after(const struct mem_range *r, uint32_t n, uint64_t addr)
+{
+	uint32_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (r[mid].end <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	int rc = queue_range(st, st->run_start, st->run_end);
-	st->run_start = r->start;
-	st->run_end = r->end;
-	return rc;
+	return lo;
+}
+
+/* An increment leaves [start, end) to the parent where its pages were not
+ * written: only in a tracked mapping, of a kind the restorer fills from
+ * data, saved by touched or copied pages. */
+static int region_inherits(const struct mem_ctx *m, const struct region_job *j)
+{
+	uint32_t i;
+
+	if (!m->tracked || !m->inherit_max || j->is_volatile ||
+	    (j->rule != SAVE_TOUCHED && j->rule != SAVE_COW) ||
+	    (j->rec.kind != MTCP_RGN_ANON && j->rec.kind != MTCP_RGN_FILE_PRIVATE))
+		return 0;
+	i = first_after(m->tracked, m->ntracked, j->rec.start);
+	return i < m->ntracked && m->tracked[i].start <= j->rec.start &&
+	       m->tracked[i].end >= j->rec.end;
+}
+
+/* The region's INHERIT records, after its extents. */
+static int write_inherit(struct stream *st)
+{
+	struct mem_ctx *m = st->m;
+	const uint32_t per = (MTCP_MAX_META_PAYLOAD - sizeof(struct mtcp_rec_inherit)) /
+			     sizeof(struct mtcp_inherit_run);
+
+	for (uint32_t i = 0; i < st->ninh;) {
+		uint32_t n = st->ninh - i < per ? st->ninh - i : per;
+		struct mtcp_rec_inherit h = { .region_start = st->rj->rec.start, .nruns = n };
+		int rc;
+
+		rc = iw_pwrite_record(m->sink->fd, m->off, MTCP_REC_INHERIT, &h, sizeof(h),
+				      &m->inherit_buf[i], n * sizeof(struct mtcp_inherit_run), &m->sum);
+		if (rc)
+			return rc;
+		for (uint32_t k = i; k < i + n; k++)
+			m->st.inherited_bytes += m->inherit_buf[k].end - m->inherit_buf[k].start;
+		m->off += sizeof(struct mtcp_rec) + sizeof(h) + n * sizeof(struct mtcp_inherit_run);
+		m->nrecords++;
+		m->st.inherit_records++;
+		st->rj->rec.ninherit++;
+		i += n;
+	}
+	return 0;
 }
 
 static int write_region_data(struct stream *st, struct page_scan *ps, char *err, size_t errlen)
@@ -332,6 +445,9 @@ static int write_region_data(struct stream *st, struct page_scan *ps, char *err,
 	st->run_start = st->run_end = 0;
 	st->npend = 0;
 	st->pend_bytes = 0;
+	st->ninh = 0;
+	if (j->inherits)
+		st->wi = first_after(st->m->written, st->m->nwritten, j->rec.start);
 	if (j->rule == SAVE_ALL) {
 		rc = queue_range(st, j->rec.start, j->all_end < j->rec.end ? j->all_end : j->rec.end);
 	} else {
@@ -348,6 +464,8 @@ static int write_region_data(struct stream *st, struct page_scan *ps, char *err,
 		rc = queue_pending(st);
 	if (!rc)
 		rc = write_ready(st, 1);
+	if (!rc && st->ninh)
+		rc = write_inherit(st);
 	if (j->unreadable) {
 		/* copies only (CHUNK_F_COPY): nothing in flight reads it */
 		raw_syscall3(SYS_mprotect, (long)j->rec.start, (long)(j->rec.end - j->rec.start),
@@ -537,6 +655,7 @@ int mem_write_regions(struct mem_ctx *m, char *err, size_t errlen)
 			classify(&e, &j, m->flags);
 			j.unreadable = !(e.prot & PROT_READ) && j.rule != SAVE_NONE;
 			j.is_volatile = overlaps_volatile(m, j.rec.start, j.rec.end);
+			j.inherits = region_inherits(m, &j);
 			st.rj = &j;
 			/* the REGION record goes before its extents, written once
 			 * their count is known */

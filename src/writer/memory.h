@@ -29,6 +29,8 @@ struct mem_range {
                                          (/proc/self/mem): chunk.h, CHUNK_F_STAGED */
 
 struct mem_stats {
+	uint64_t inherited_bytes; /* an increment: memory left to the parent (INHERIT) */
+	uint64_t inherit_records;
 	uint64_t mem_bytes;    /* memory covered by extents */
 	uint64_t stored_bytes; /* bytes of extent data in the image */
 	uint64_t zero_bytes;   /* resident all-zero memory dropped */
@@ -57,6 +59,14 @@ struct mem_ctx {
 	int stage_fd;                     /* MEM_F_STAGE: /proc/self/mem, read-only */
 	uint64_t resident;                /* resident bytes of the process: the
 	                                     image is preallocated to this */
+	/* An increment (NULL: a full image): in `tracked` mappings, the pages
+	 * outside the `written` runs are the parent's and become INHERIT runs
+	 * (docs/format.md, "Incremental images"); both lists ascend.
+	 * inherit_buf (inherit_max runs) holds one region's runs. */
+	const struct mem_range *tracked, *written;
+	uint32_t ntracked, nwritten;
+	struct mem_range *inherit_buf;
+	uint32_t inherit_max;
 	struct workers *wk;               /* started by the caller */
 	struct sink *sink;                /* opened by the caller */
 	/* in: file offset of the first REGION record; out: end of the last */

@@ -240,6 +240,44 @@ int wp_scan(struct wp_track *t, uint64_t start, uint64_t end, wp_run_cb cb, void
 	return 0;
 }
 
+#define K_PAGE_IS_PRESENT (1ull << 3)
+#define K_PAGE_IS_SWAPPED (1ull << 4)
+
+long wp_present_bytes(struct wp_track *t, uint64_t start, uint64_t end)
+{
+	struct k_pm_scan_arg a;
+	uint64_t pos = start, bytes = 0;
+	long n, i;
+
+	if (bad_range(t, start, end) || t->pagemap_fd < 0)
+		return -EINVAL;
+	while (pos < end) {
+		uint64_t next;
+
+		a = (struct k_pm_scan_arg){ 0 };
+		a.size = sizeof(a);
+		a.start = pos;
+		a.end = end;
+		a.vec = (uint64_t)(uintptr_t)t->vec;
+		a.vec_len = WP_VEC_RUNS;
+		a.category_anyof_mask = K_PAGE_IS_PRESENT | K_PAGE_IS_SWAPPED;
+		a.return_mask = K_PAGE_IS_PRESENT | K_PAGE_IS_SWAPPED;
+		n = xioctl(t->pagemap_fd, K_PAGEMAP_SCAN, &a);
+		if (n < 0)
+			return n;
+		next = a.walk_end;
+		for (i = 0; i < n; i++) {
+			bytes += t->vec[3 * i + 1] - t->vec[3 * i];
+			if (t->vec[3 * i + 1] > next)
+				next = t->vec[3 * i + 1];
+		}
+		if (next <= pos)
+			return -EIO;
+		pos = next;
+	}
+	return (long)bytes;
+}
+
 int wp_del(struct wp_track *t, uint64_t start, uint64_t end)
 {
 	struct k_uffdio_range rng = { start, end - start };

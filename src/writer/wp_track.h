@@ -4,8 +4,7 @@
  * written since the last look: userfaultfd asynchronous write-protection
  * (UFFD_FEATURE_WP_ASYNC, Linux 6.7+) plus the PAGEMAP_SCAN ioctl.
  *
- * Groundwork for incremental images (issue 11); checkpoints do not use it
- * yet.
+ * Incremental images (src/engine/track.c) are built on it.
  *
  * How it works.  wp_add registers a range with the tracker's own
  * userfaultfd in write-protect mode and protects every page of it,
@@ -104,6 +103,10 @@ int wp_scan(struct wp_track *t, uint64_t start, uint64_t end, wp_run_cb cb, void
  * protection.  Scanning it afterwards gives -EPERM.  Returns 0 or -errno.
  */
 int wp_del(struct wp_track *t, uint64_t start, uint64_t end);
+
+/* Bytes of [start, end) that are present or swapped out (one
+ * PAGEMAP_SCAN walk, no protection changed), or -errno. */
+long wp_present_bytes(struct wp_track *t, uint64_t start, uint64_t end);
 
 /* Closes both fds; every range still tracked is released by the kernel. */
 void wp_close(struct wp_track *t);
