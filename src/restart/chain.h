@@ -9,8 +9,8 @@
  * pages it inherits, the extents of the nearest ancestor that holds them,
  * whole or in part.
  */
-#ifndef MTCP_CHAIN_H
-#define MTCP_CHAIN_H
+#ifndef MTCP_RST_CHAIN_H
+#define MTCP_RST_CHAIN_H
 
 #include <stddef.h>
 #include <stdint.h>
