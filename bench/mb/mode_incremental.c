@@ -594,6 +594,7 @@ static int run_scan(struct mb_ctx *c)
 		set_where(c, label, side, run);
 		for (int w = 0; w < 2; w++) {
 			mb_incr_run_init(&runs[w][run - 1], run);
+			runs[w][run - 1].policy_fulls = 0;
 			snprintf(runs[w][run - 1].order, sizeof runs[w][run - 1].order, "%s",
 				 first ? "window-random" : "random-window");
 		}
