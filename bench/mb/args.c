@@ -497,7 +497,8 @@ static const char usage_memory[] =
 	"  pause (stall meter; at 1%: <= 20 ms copy-on-write, <= 60 ms stop-the-world),\n"
 	"  the library's scan time, durable; the full image's pause and first\n"
 	"  protection; the restart from the last increment (the chain, depth N) against\n"
-	"  the restart from the full image after it (<= 1.3 x). Then --scan-mb M MiB\n"
+	"  the restart from the full image after it (<= 1.3 x), and (info) mtcp_restart\n"
+	"  --flatten of the chain and the restart from its output. Then --scan-mb M MiB\n"
 	"  (default 4096; 0: none) with 1% rewritten, random pages and one contiguous\n"
 	"  window: the scan and re-protect (<= 15 ms). One table with PASS/MISS; its\n"
 	"  own CSV columns (bench/mb/README.md).\n";

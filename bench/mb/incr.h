@@ -50,6 +50,8 @@ struct mb_incr_run {
 	/* random: restart (cache dropped) from the last increment and from the full image after it */
 	long long depth; /* the last increment's depth (its chain: depth + 1 images) */
 	double restart_s, restart_full_s;
+	/* mtcp_restart --flatten of the last increment (timed), and the restart from its output */
+	double flatten_s, restart_flat_s;
 	int ok; /* every verify passed, every checkpoint said what it was */
 };
 
@@ -61,7 +63,7 @@ struct mb_incr_point {
 	long long tracked_bytes, written_bytes, inherited_bytes;
 	struct mb_stat full_pause, full_todisk, protect;
 	long long full_image_bytes, protected_bytes, depth;
-	struct mb_stat restart, restart_full;
+	struct mb_stat restart, restart_full, flatten, restart_flat;
 	double image_ratio, restart_ratio; /* image / rewritten; restart / restart_full (medians) */
 	int ok;
 };

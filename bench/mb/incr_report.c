@@ -35,13 +35,13 @@ const char mb_incr_point_header[] =
 	"full_pause_med_s,full_pause_min_s,full_pause_max_s,full_todisk_med_s,full_image_bytes,"
 	"protect_med_s,protect_min_s,protect_max_s,protected_bytes,depth,restart_med_s,"
 	"restart_min_s,restart_max_s,restart_full_med_s,restart_full_min_s,restart_full_max_s,"
-	"restart_ratio,ok";
+	"restart_ratio,flatten_med_s,restart_flat_med_s,restart_flat_min_s,restart_flat_max_s,ok";
 
 const char mb_incr_run_header[] =
 	"mode,kind,point,unit,cow,run,order,data_bytes,increments,policy_fulls,rewritten_bytes,"
 	"image_bytes,pause_s,reported_pause_s,todisk_s,scan_s,tracked_bytes,written_bytes,"
 	"inherited_bytes,full_pause_s,full_todisk_s,full_image_bytes,protect_s,protected_bytes,"
-	"depth,restart_s,restart_full_s,ok";
+	"depth,restart_s,restart_full_s,flatten_s,restart_flat_s,ok";
 
 void mb_incr_run_init(struct mb_incr_run *r, unsigned run)
 {
@@ -52,7 +52,7 @@ void mb_incr_run_init(struct mb_incr_run *r, unsigned run)
 	r->full_image_bytes = r->protected_bytes = r->depth = -1;
 	r->pause_s = r->reported_pause_s = r->todisk_s = r->scan_s = NAN;
 	r->full_pause_s = r->full_todisk_s = r->protect_s = NAN;
-	r->restart_s = r->restart_full_s = NAN;
+	r->restart_s = r->restart_full_s = r->flatten_s = r->restart_flat_s = NAN;
 	r->ok = 1;
 }
 
@@ -120,6 +120,8 @@ void mb_incr_point_of(const struct mb_incr_run *runs, size_t n, struct mb_incr_p
 	p->depth = L(depth, NULL);
 	D(restart_s, &p->restart);
 	D(restart_full_s, &p->restart_full);
+	D(flatten_s, &p->flatten);
+	D(restart_flat_s, &p->restart_flat);
 	p->image_ratio = p->image.n ? mb_ratio(p->image.med, (double)p->rewritten_bytes) : NAN;
 	p->restart_ratio = mb_ratio(p->restart.med, p->restart_full.med);
 	p->ok = 1;
@@ -185,6 +187,8 @@ int mb_incr_csv_run(FILE *f, const struct mb_incr_key *k, const struct mb_incr_r
 	i_(f, r->depth);
 	t_(f, r->restart_s);
 	t_(f, r->restart_full_s);
+	t_(f, r->flatten_s);
+	t_(f, r->restart_flat_s);
 	i_(f, r->ok);
 	fputc('\n', f);
 	return ferror(f) ? -EIO : 0;
@@ -233,6 +237,10 @@ int mb_incr_csv_point(FILE *f, const struct mb_incr_key *k, const struct mb_incr
 	t_(f, p->restart_full.min);
 	t_(f, p->restart_full.max);
 	r_(f, p->restart_ratio);
+	t_(f, p->flatten.med);
+	t_(f, p->restart_flat.med);
+	t_(f, p->restart_flat.min);
+	t_(f, p->restart_flat.max);
 	i_(f, p->ok);
 	fputc('\n', f);
 	return ferror(f) ? -EIO : 0;
@@ -338,6 +346,16 @@ static void point_rows(const struct mb_incr_point *p, double pct, enum mb_side s
 		judged = judged && p->depth == (long long)increments;
 		tg_trow(l, &p->restart, "full image", p->restart_full.med,
 			judged ? TG_L_REL : TG_L_INFO, 1.30, judged ? "<= 1.30 x full" : "-", NAN);
+		if (p->restart_flat.n) {
+			snprintf(what, sizeof what, "restart, depth %lld", p->depth);
+			label(l, sizeof l, pct, s, what);
+			tg_trow(l, &p->restart, "flattened", p->restart_flat.med, TG_L_INFO, 0, "-",
+				NAN);
+		}
+		if (p->flatten.n) {
+			label(l, sizeof l, pct, s, "mtcp_restart --flatten");
+			trow_text(l, &p->flatten, "the chain, offline", TG_L_INFO, 0, "-", NAN);
+		}
 	}
 	if (p->policy_fulls > 0)
 		mb_say("  note: %g%% [%s]: %lld checkpoint(s) meant as increments came out full (the"
@@ -404,7 +422,8 @@ void mb_incr_table_print(const struct mb_incr_results *t, const struct mb_opts *
 	       " rewritten + 256 KiB); pause: the stall meter's longest gap; paused (tool): what"
 	       " mtcp_checkpoint --wait printed; scan: the library's own (MTCP_VERBOSE=1); restart:"
 	       " cache dropped, until the program answers, from the last increment (its whole"
-	       " chain) against the full image of the same memory taken right after it");
+	       " chain) against the full image of the same memory taken right after it (and, info,"
+	       " the chain flattened by mtcp_restart --flatten)");
 	mb_say("medians over the runs of each run's median over its %u increment(s); the pause"
 	       " and restart limits are the issue's at 1%% (other points: info)", o->increments);
 	if (o->size_mb != MB_INCR_SIZE || (o->scan_mb && o->scan_mb != MB_INCR_SCAN_MB) ||

@@ -7,7 +7,8 @@
  * directory of its own, --keep 2), takes a full checkpoint, then N
  * incremental ones, each after `rewrite PCT`, then one more (full: the
  * same memory in one image); later it restarts from the last increment
- * (its chain) and from that full image, the cache dropped each time. Then
+ * (its chain), from that full image and from the chain flattened by
+ * mtcp_restart --flatten, the cache dropped each time. Then
  * the scan rows: --scan-mb M MiB, 1% rewritten as random pages and as one
  * window, the library's scan figure. What is measured: incr.h; the
  * library's lines: incrout.h.
@@ -417,19 +418,59 @@ static int restart_one(struct mb_ctx *c, const char *dir, const char *img, const
 	return rc;
 }
 
+/*
+ * mtcp_restart --flatten LAST DIR/flat.mtcp, timed (the chain's files
+ * dropped from the page cache first); a failure is a failed check. The
+ * output's path in out ("" if none).
+ */
+static int flatten(struct mb_ctx *c, const struct chain *ch, double *secs, int *ok, char *out,
+		   size_t n)
+{
+	char *argv[] = { c->tools.path[T_RESTART], "--flatten", (char *)ch->last, out, NULL };
+	char text[256], tail[512];
+	int rc, st;
+
+	if (snprintf(out, n, "%s/flat.mtcp", ch->dir) >= (int)n) {
+		*out = 0;
+		return 0;
+	}
+	if ((rc = drop_dir(c, ch->dir)))
+		return rc;
+	rc = proc_capture(argv, BPROG_TIMEOUT, text, sizeof text, &st, secs);
+	if (rc == -EINTR)
+		return rc;
+	if (rc || proc_code(st)) {
+		proc_errtail(tail, sizeof tail);
+		mb_fail_check(c, "%s: mtcp_restart --flatten %s failed (stderr: %s)", c->where,
+			      ch->last, tail);
+		*secs = NAN;
+		*ok = 0;
+		*out = 0;
+	}
+	return 0;
+}
+
 /* the second half of a unit: the restarts, in the run's order, then the images go */
 static int restart_unit(struct mb_ctx *c, const struct chain *ch, unsigned run,
 			struct mb_incr_run *r)
 {
+	char flat[PATH_MAX] = "";
 	int rc = 0;
 
-	/* odd runs: the chain first */
-	for (int i = 0; i < 2 && !rc && ch->last[0] && ch->full[0]; i++) {
-		if ((i == 0) == (run % 2 == 1))
+	if (ch->last[0] && ch->full[0])
+		rc = flatten(c, ch, &r->flatten_s, &r->ok, flat, sizeof flat);
+	/* odd runs: the chain, the full image, the flattened one; even runs the other way */
+	for (int i = 0; i < 3 && !rc && ch->last[0] && ch->full[0]; i++) {
+		int which = run % 2 ? i : 2 - i;
+
+		if (which == 0)
 			rc = restart_one(c, ch->dir, ch->last, "the last increment", &r->restart_s,
 					 &r->ok);
-		else
+		else if (which == 1)
 			rc = restart_one(c, ch->dir, ch->full, "the full image", &r->restart_full_s,
+					 &r->ok);
+		else if (flat[0])
+			rc = restart_one(c, ch->dir, flat, "the flattened chain", &r->restart_flat_s,
 					 &r->ok);
 	}
 	if (ch->dir[0])
@@ -448,7 +489,7 @@ static void run_line(struct mb_ctx *c, const char *what, unsigned idx, unsigned 
 		     enum mb_side s, const struct mb_incr_run *r)
 {
 	char a[32], b[32], d[32], e[32], f[32], g[32], h[32], img[32], rw[32], left[64];
-	char rst[96] = "";
+	char rst[160] = "";
 
 	mb_fmt_secs(r->full_pause_s, a, sizeof a);
 	mb_fmt_secs(r->protect_s, b, sizeof b);
@@ -462,6 +503,13 @@ static void run_line(struct mb_ctx *c, const char *what, unsigned idx, unsigned 
 		mb_fmt_secs(r->restart_s, h, sizeof h);
 		mb_fmt_secs(r->restart_full_s, b, sizeof b);
 		snprintf(rst, sizeof rst, "; restart depth %lld %s, full %s", r->depth, h, b);
+		if (!isnan(r->restart_flat_s)) {
+			size_t at = strlen(rst);
+
+			mb_fmt_secs(r->restart_flat_s, h, sizeof h);
+			mb_fmt_secs(r->flatten_s, b, sizeof b);
+			snprintf(rst + at, sizeof rst - at, ", flattened %s (flatten %s)", h, b);
+		}
 		mb_fmt_secs(r->protect_s, b, sizeof b);
 	}
 	mb_progress_left(&c->progress, left, sizeof left);
@@ -477,9 +525,9 @@ static size_t nfull[MB_SIDES_MAX];
 
 static double point_units(const struct mb_opts *o, double pct)
 {
-	/* the first full image, the increments (rewrite, checksum, image), the full one and
-	 * the two restarts */
-	return (double)o->size_mb * (4.0 + o->increments * (pct / 50.0 + 0.3)) + RUN_OVERHEAD_MIB;
+	/* the first full image, the increments (rewrite, checksum, image), the full one, the
+	 * flatten and the three restarts */
+	return (double)o->size_mb * (6.0 + o->increments * (pct / 50.0 + 0.3)) + RUN_OVERHEAD_MIB;
 }
 
 static int run_point(struct mb_ctx *c, size_t i)
@@ -691,8 +739,9 @@ static void say_plan(struct mb_ctx *c)
 	       " whole pages, new random bytes) before each of %u increment(s) after a full"
 	       " image; %u run(s) each", pts, o->size_mb, o->increments, o->runs);
 	mb_say("each program: mtcp_launch --keep 2, MTCP_VERBOSE=1, MTCP_FULL_EVERY=%u (a chain of"
-	       " %u images, then a full one of the same memory); restarts (cache dropped) from the"
-	       " last increment and from that full image, alternating which goes first",
+	       " %u images, then a full one of the same memory); mtcp_restart --flatten of the"
+	       " chain, then restarts (cache dropped) from the last increment, that full image and"
+	       " the flattened chain, the order alternating run by run",
 	       o->increments + 1, o->increments + 1);
 	if (res.nsides == 2)
 		mb_say("sides (--cow both): stw (MTCP_COW=0) and cow (MTCP_COW=1); odd runs stw"

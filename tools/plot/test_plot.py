@@ -68,7 +68,7 @@ HEADER_INCR = ("mode,kind,point,unit,cow,runs,data_bytes,increments,policy_fulls
                "full_pause_med_s,full_pause_min_s,full_pause_max_s,full_todisk_med_s,full_image_bytes,"
                "protect_med_s,protect_min_s,protect_max_s,protected_bytes,depth,restart_med_s,"
                "restart_min_s,restart_max_s,restart_full_med_s,restart_full_min_s,restart_full_max_s,"
-               "restart_ratio,ok").split(",")
+               "restart_ratio,flatten_med_s,restart_flat_med_s,restart_flat_min_s,restart_flat_max_s,ok").split(",")
 
 
 def _row(**kw):
