@@ -349,9 +349,10 @@ static int chain_unit(struct mb_ctx *c, double pct, enum mb_side side, unsigned 
 			add_sample(&s, &k, bytes);
 			r->depth = k.lib.depth;
 			snprintf(ch->last, sizeof ch->last, "%s", k.img);
-		} else {
+		} else { /* a new chain: the older increment may go with --keep 2 */
 			r->policy_fulls++;
 			r->depth = -1;
+			ch->last[0] = 0;
 		}
 	}
 	fill_run(&s, r);
@@ -362,8 +363,8 @@ static int chain_unit(struct mb_ctx *c, double pct, enum mb_side side, unsigned 
 			snprintf(ch->full, sizeof ch->full, "%s", k.img);
 		else
 			mb_say("  note: %s: the checkpoint after the last increment was not full (depth"
-			       " %u): no restart against a full image in this run", c->where,
-			       k.lib.depth);
+			       " %u): the chain's restart is compared with its flattened image only",
+			       c->where, k.lib.depth);
 	}
 out:
 	{
@@ -457,16 +458,16 @@ static int restart_unit(struct mb_ctx *c, const struct chain *ch, unsigned run,
 	char flat[PATH_MAX] = "";
 	int rc = 0;
 
-	if (ch->last[0] && ch->full[0])
+	if (ch->last[0])
 		rc = flatten(c, ch, &r->flatten_s, &r->ok, flat, sizeof flat);
 	/* odd runs: the chain, the full image, the flattened one; even runs the other way */
-	for (int i = 0; i < 3 && !rc && ch->last[0] && ch->full[0]; i++) {
+	for (int i = 0; i < 3 && !rc && ch->last[0]; i++) {
 		int which = run % 2 ? i : 2 - i;
 
 		if (which == 0)
 			rc = restart_one(c, ch->dir, ch->last, "the last increment", &r->restart_s,
 					 &r->ok);
-		else if (which == 1)
+		else if (which == 1 && ch->full[0])
 			rc = restart_one(c, ch->dir, ch->full, "the full image", &r->restart_full_s,
 					 &r->ok);
 		else if (flat[0])
