@@ -88,7 +88,7 @@ static double ms(double v)
 
 /* bench_prog random MIB under mtcp_launch in c->work/NAME; "ready" read */
 static int prog_start(struct mb_ctx *c, struct prog *p, const char *name, enum mb_side side,
-		      long mib, long long *data_bytes)
+		      long mib, unsigned chain, long long *data_bytes)
 {
 	char full_every[40], mibs[24], line[512];
 	const char *force[3];
@@ -104,9 +104,9 @@ static int prog_start(struct mb_ctx *c, struct prog *p, const char *name, enum m
 		mb_err("%s: cannot make a directory in %s: %s", c->where, c->work, strerror(errno));
 		return -EIO;
 	}
-	/* every increment of the chain, then a full image (issue 11's policy: a
-	 * full image every MTCP_FULL_EVERY) */
-	snprintf(full_every, sizeof full_every, "MTCP_FULL_EVERY=%u", c->o->increments + 1);
+	/* chain images (a full one and its increments), then a full image again
+	 * (issue 11's policy: a full image every MTCP_FULL_EVERY) */
+	snprintf(full_every, sizeof full_every, "MTCP_FULL_EVERY=%u", chain);
 	if (cow_value(side))
 		force[nforce++] = cow_value(side);
 	force[nforce++] = "MTCP_VERBOSE=1";
@@ -332,7 +332,7 @@ static int chain_unit(struct mb_ctx *c, double pct, enum mb_side side, unsigned 
 
 	memset(ch, 0, sizeof *ch);
 	snprintf(name, sizeof name, "incr-%g-%s-%u", pct, side_text(side), run);
-	rc = prog_start(c, &p, name, side, c->o->size_mb, &r->data_bytes);
+	rc = prog_start(c, &p, name, side, c->o->size_mb, c->o->increments + 1, &r->data_bytes);
 	snprintf(ch->dir, sizeof ch->dir, "%s", p.dir);
 	if (rc || (rc = prog_ckpt(c, &p, &k)))
 		goto out;
@@ -647,7 +647,8 @@ static int run_scan(struct mb_ctx *c)
 			snprintf(runs[w][run - 1].order, sizeof runs[w][run - 1].order, "%s",
 				 first ? "window-random" : "random-window");
 		}
-		rc = prog_start(c, &p, name, side, o->scan_mb, &runs[0][run - 1].data_bytes);
+		/* a full image and two increments, whatever --increments says */
+		rc = prog_start(c, &p, name, side, o->scan_mb, 3, &runs[0][run - 1].data_bytes);
 		runs[1][run - 1].data_bytes = runs[0][run - 1].data_bytes;
 		if (!rc && !(rc = prog_ckpt(c, &p, &k))) {
 			take_full(c, &k, &runs[0][run - 1]);
