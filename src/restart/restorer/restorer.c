@@ -208,13 +208,19 @@ check:
 /*
  * Raw extents are read straight into place; lz4 ones into lz4_buf, checked,
  * and decoded into place.  An ancestor's extent of which only some pages
- * are inherited (part_end set) is read and checked whole in scratch, and
- * only that part copied into place.  Memory with no extent is left alone:
+ * are inherited (part_end set) is read and checked whole in scratch, once
+ * for all its parts, and only those parts copied into place.  Memory with no extent is left alone:
  * it was never touched or all zero, and is mapped anonymous, so it costs
  * nothing until the program touches it.
  */
 static void fill_extents(struct rst_args *a)
 {
+	/* the extent now in scratch: the parts of one extent come one after
+	 * another (mtcp_restart sorts the reads by image and file offset),
+	 * and a 1 MiB extent may hold dozens of inherited parts */
+	int64_t in_scratch = -1;
+	uint32_t scratch_img = 0;
+
 	rst_uring_fill(a);
 	for (uint32_t i = 0; i < a->nextents; i++) {
 		struct rst_extent *x = &a->extents[i];
@@ -230,7 +236,11 @@ static void fill_extents(struct rst_args *a)
 		if (x->len > a->scratch_len || x->part_start < x->addr ||
 		    x->part_end > x->addr + x->len || x->part_start >= x->part_end)
 			rst_die(a, "bad part of an extent", x->addr, 0);
-		read_extent(a, x, a->scratch);
+		if (in_scratch != (int64_t)x->file_off || scratch_img != x->img) {
+			read_extent(a, x, a->scratch);
+			in_scratch = (int64_t)x->file_off;
+			scratch_img = x->img;
+		}
 		memcpy((void *)x->part_start, a->scratch + (x->part_start - x->addr),
 		       x->part_end - x->part_start);
 	}
