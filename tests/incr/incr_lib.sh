@@ -1,0 +1,228 @@
+# SPDX-License-Identifier: MIT
+# shellcheck shell=bash
+# incr_lib.sh - shared by the drivers in tests/incr: incr_prog (its
+# commands are in incr_prog.c) on a pair of pipes, its checkpoints, digests
+# and restarts, and what an image's header and the verbose lines say about
+# the chain.  Sourced, never run.  Built on ../cow/cow_lib.sh (the program's
+# pipes, expect, the writer gate, failed/check_failed/finish) and
+# ../integ/proc_lib.sh (everything started is killed on exit; watchdogs).
+# Every wait is bounded and waits for something a process says or does.
+#
+# From the environment (tests/incr/meson.build): MTCP_CHECKPOINT,
+# MTCP_RESTART, INCR_PROG, INCR_NOUFFD.
+set -u
+
+for v in INCR_PROG INCR_NOUFFD; do
+	[[ -n ${!v-} && -x ${!v} ]] || { echo "$(basename "$0" .sh): $v is not set to an executable" >&2; exit 99; }
+done
+INCR_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=../cow/cow_lib.sh
+. "$INCR_DIR/../cow/cow_lib.sh"
+
+RUNAS=()  # a prefix for the programs, mtcp_restart (as_user)
+AS_UID=
+WORK=$TMP/work # the program's directory (its private file mapping's file)
+mkdir "$WORK" || exit 99
+
+skip() {
+	say "SKIP: $*"
+	exit 77
+}
+
+# re_quote TEXT: TEXT as an extended regular expression matching itself.
+re_quote() { sed 's/[][\.*^$+?(){}|/]/\\&/g' <<<"$1"; }
+
+# as_user UID: the programs and mtcp_restart run as UID from now on (root
+# only; setpriv).
+as_user() {
+	((EUID == 0)) || skip "needs root, to run as uid $1"
+	command -v setpriv >/dev/null || skip "setpriv not found"
+	AS_UID=$1
+	RUNAS=(setpriv "--reuid=$1" "--regid=$1" --clear-groups)
+	chown "$1:$1" "$TMP" "$IMGDIR" "$WORK" "$GATE" || exit 99
+	chmod 0700 "$TMP"
+}
+
+# user_dir DIR: a new directory the run's user owns.
+user_dir() {
+	mkdir -m 0700 "$1" || exit 99
+	[[ -n $AS_UID ]] && chown "$AS_UID:$AS_UID" "$1"
+	return 0
+}
+
+# ---- the program ---------------------------------------------------------
+
+# incr_start LABEL MIB [VAR=VALUE...]: incr_prog with MIB MiB in $WORK,
+# the variables in its environment, PREFIX (an array, may be unset) before
+# it; waits for "ready".  Sets PID (its pid), PID_OUT (the same: as kill and
+# /proc see it), WAITPID (our child whose end is the program's), NPAGES.
+incr_start() {
+	local label=$1 mib=$2
+	shift 2
+	prog_start "$label" ${RUNAS[@]+"${RUNAS[@]}"} env "$@" ${PREFIX[@]+"${PREFIX[@]}"} \
+		"$INCR_PROG" "$WORK" "$mib"
+	expect ready
+	read -r _ PID _ _ NPAGES _ r0 <<<"$LINE"
+	[[ $r0 == 0 ]] || check_failed "mtcp_restart_count() is '$r0' in a launched program, not 0"
+	PID_OUT=$PID
+	WAITPID=$P_PID
+}
+
+# step K: the program's step K (1% rewritten; drops, moves, grows).
+step() {
+	send "step $1"
+	expect stepped
+}
+
+# ckpt [WHAT]: mtcp_checkpoint() in the program; it must succeed.  Sets
+# IMG (the image path, in $IMGDIR or the program's MTCP_DIR).
+ckpt() {
+	ckpt_try
+	[[ $LINE == "ckpt /"* ]] || failed "${1:-a checkpoint}: the program says '$LINE'$(lib_says)"
+	IMG=${LINE#ckpt }
+	[[ -f $IMG ]] || failed "${1:-a checkpoint}: the image $IMG is not there"
+}
+
+# ckpt_try: mtcp_checkpoint() in the program; LINE is its answer ("ckpt
+# PATH" or "ckpt-fail RC WHY").
+ckpt_try() {
+	send ckpt
+	expect ckpt
+}
+
+# gated_ckpt WHAT: a checkpoint whose writer process is let through the gate
+# as soon as it gets there (MTCP_COW=1, MTCP_TEST_WRITER_GATE=$GATE).  Sets
+# IMG.
+gated_ckpt() {
+	gate_hold
+	send ckpt
+	gate_wait_open "$1" ""
+	gate_release
+	expect ckpt
+	[[ $LINE == "ckpt /"* ]] || failed "$1: the program says '$LINE'$(lib_says)"
+	IMG=${LINE#ckpt }
+}
+
+# digest WHAT: the program's digest; sets DIGEST (all after "digest ").
+# The program's own checks (pages as its model says, dropped pages zero)
+# must hold.
+digest() {
+	send digest
+	expect digest
+	DIGEST=${LINE#digest }
+	[[ $DIGEST =~ zerobad\ 0\ bad\ 0$ ]] ||
+		check_failed "$1: the program's memory is not what it wrote: $LINE"
+}
+
+# kill_current: SIGKILL to the program now running (launched or restored),
+# reaped.
+kill_current() {
+	kill -KILL "$PID_OUT" 2>/dev/null
+	wait_exit "$WAITPID" "$WAIT_S"
+}
+
+# restart_img LABEL IMG [RESTARTS]: mtcp_restart IMG (the program now
+# running must be gone), until the restored program says "restarted";
+# mtcp_restart_count() there must be RESTARTS (default 1).  Sets RST,
+# PID_OUT, WAITPID.
+restart_img() {
+	local label=$1 img=$2 want=${3:-1} rpid rcount
+	prog_start "$label" ${RUNAS[@]+"${RUNAS[@]}"} "$MTCP_RESTART" "$img"
+	RST=$P_PID
+	WAITPID=$RST
+	expect restarted "$RST"
+	read -r _ rpid _ rcount <<<"$LINE"
+	[[ $rcount == "$want" ]] ||
+		check_failed "$label: mtcp_restart_count() is '$rcount' in the restored program, not $want"
+	PID_OUT=$(outside_pid "$RST" "$rpid")
+}
+
+# outside_pid RST PID: the restored program's pid as we see it (as root it
+# is PID, a child of mtcp_restart RST; without root it is in a pid
+# namespace under RST).
+outside_pid() {
+	local p k v
+	if [[ $(parent_of_pid "$2") == "$1" ]]; then
+		echo "$2"
+		return
+	fi
+	for p in $(descendants "$1"); do
+		while read -r k v; do
+			[[ $k == NSpid: && ${v##*[[:space:]]} == "$2" && $p != "$2" ]] && { echo "$p"; return; }
+		done 2>/dev/null <"/proc/$p/status"
+	done
+	echo "$1"
+}
+parent_of_pid() {
+	local k v
+	while read -r k v; do
+		[[ $k == PPid: ]] && { echo "$v"; return; }
+	done 2>/dev/null <"/proc/$1/status"
+}
+
+# quit_current WHAT: "quit" to the program now running; it says "bye", and
+# it (or the mtcp_restart it runs under) exits 0.
+quit_current() {
+	send quit
+	expect bye "$WAITPID"
+	wait_exit "$WAITPID" "$WAIT_S"
+	((EXIT_RC == 0)) || check_failed "$1: exit status $EXIT_RC after 'quit', not 0"
+}
+
+# ---- images -------------------------------------------------------------
+
+# img_flags IMG: the header's flags (u64 at offset 24).
+img_flags() { od -An -t u8 -j 24 -N 8 "$1" | tr -d ' '; }
+
+# is_incr IMG: header flag 10 (an increment: it has a PREV record).
+is_incr() {
+	local f
+	f=$(img_flags "$1")
+	[[ -n $f ]] || failed "cannot read the header of $1"
+	(((f >> 10) & 1))
+}
+
+# check_full WHAT IMG: a full image: no flag 10, and (MTCP_VERBOSE=1,
+# unless NO_LINE is set) "mtcp: full IMG..." from the library.
+check_full() {
+	local q
+	is_incr "$2" && check_failed "$1: $(basename "$2") has flag 10 (an increment); it should be full"
+	[[ -n ${NO_LINE-} ]] && return 0
+	q=$(re_quote "$2")
+	wait_err_line "^mtcp: full $q(: [^;]*)?; tracking " "$1: the verbose line of a full image"
+	grep -qE "^mtcp: incremental $q: " "$TMP/prog.err" &&
+		check_failed "$1: the library calls $(basename "$2") incremental: $(grep -E "^mtcp: incremental $q: " "$TMP/prog.err")"
+	return 0
+}
+
+# check_incr WHAT IMG DEPTH PARENT: an increment of depth DEPTH whose parent
+# is PARENT: flag 10, and "mtcp: incremental IMG: depth DEPTH after
+# basename(PARENT); written ..." from the library.
+check_incr() {
+	local q
+	is_incr "$2" || check_failed "$1: $(basename "$2") has no flag 10; it should be an increment after $(basename "$4")"
+	q=$(re_quote "$2")
+	wait_err_line "^mtcp: incremental $q: depth $3 after $(re_quote "$(basename "$4")"); written [0-9]+ KiB" \
+		"$1: the verbose line of an increment of depth $3 after $(basename "$4")"
+}
+
+# run_bounded OUT ERR CMD...: CMD with stdin /dev/null, stdout to OUT and
+# stderr to ERR, at most 2 WAIT_S seconds; sets RC (137: killed by the
+# watchdog: then TIMED_OUT=1).
+run_bounded() {
+	local out=$1 err=$2 pid
+	shift 2
+	"$@" </dev/null >"$out" 2>"$err" 6>&- 7>&- 8>&- 20<&- 21>&- &
+	pid=$!
+	STARTED+=("$pid")
+	start_watchdog $((WAIT_S * 2)) "$pid"
+	wait "$pid" 2>/dev/null
+	RC=$?
+	stop_watchdog
+	TIMED_OUT=0
+	[[ -e $TMP/timeout.$pid ]] && TIMED_OUT=1
+	return 0
+}
+
+# images DIR: the names of the files there (also temporaries), sorted.
+dir_files() { (cd "$1" && LC_ALL=C ls -A); }
