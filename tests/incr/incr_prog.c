@@ -9,8 +9,10 @@
  * About MIB MiB of data (at least 16) in areas of several kinds, in this
  * order (the page numbers j of the 1% rewrites run over them all):
  *
- *   anon     MIB/2   mmap(MAP_PRIVATE | MAP_ANONYMOUS); its last 1/16 is
+ *   anon     7MIB/16 mmap(MAP_PRIVATE | MAP_ANONYMOUS); its last 1/16 is
  *                    left untouched at the start (pages never present)
+ *   huge     MIB/16  private anonymous, 2 MiB aligned, MADV_HUGEPAGE
+ *                    (transparent huge pages where the kernel has them)
  *   heap0..  MIB/8   malloc() from the brk heap, blocks of at most 16 MiB
  *   file     MIB/8   DIR/incr_prog.file mapped MAP_PRIVATE; every third
  *                    page written at the start (copied on write), the
@@ -89,7 +91,7 @@
 #define UFFD_USER_MODE_ONLY 1
 #endif
 
-enum kind { K_ANON, K_HEAP, K_FILE, K_ZAP, K_REMAP, K_MOVE, K_GROW };
+enum kind { K_ANON, K_HUGE, K_HEAP, K_FILE, K_ZAP, K_REMAP, K_MOVE, K_GROW };
 
 struct area {
 	char name[16];
@@ -224,7 +226,7 @@ static void in_heap_or_die(const void *p, size_t len)
 
 static void setup(const char *dir, unsigned long mib)
 {
-	size_t anon = (mib << 20) / 2, heap = (mib << 20) / 8, file = (mib << 20) / 8;
+	size_t anon = (mib << 20) / 16 * 7, heap = (mib << 20) / 8, file = (mib << 20) / 8;
 	size_t small = (mib << 20) / 16;
 	char path[4096];
 	unsigned char *buf;
@@ -239,6 +241,22 @@ static void setup(const char *dir, unsigned long mib)
 		     anon / PAGE, anon / PAGE);
 	for (size_t p = 0; p < areas[a].npages - areas[a].npages / 16; p++)
 		write_page(a, p, 1);
+
+	/* huge: 2 MiB aligned, in a reservation 2 MiB larger */
+	{
+		size_t hp = 2ul << 20;
+		unsigned char *res = map_or_die(NULL, small + hp, PROT_NONE,
+						MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
+						"huge's reservation");
+		unsigned char *at = (unsigned char *)(((uintptr_t)res + hp - 1) & ~(uintptr_t)(hp - 1));
+
+		at = map_or_die(at, small, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, "huge");
+		madvise(at, small, MADV_HUGEPAGE); /* a hint: EINVAL without THP */
+		a = add_area("huge", K_HUGE, at, small / PAGE, small / PAGE);
+		for (size_t p = 0; p < areas[a].npages; p++)
+			write_page(a, p, 1);
+	}
 
 	/* heap: malloc'd blocks from brk */
 	if (!mallopt(M_MMAP_THRESHOLD, 32 << 20))
