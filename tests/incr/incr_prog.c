@@ -59,6 +59,10 @@
  *                                 first half of "anon" with MODE_WP through
  *                                 glibc's ioctl()); nothing is ever
  *                                 write-protected, so no fault ever waits
+ *   dump P   -> "dumped P"          writes every area to the file P: the
+ *                                 number of areas (u64), then for each its
+ *                                 name (16 bytes), address and pages (u64),
+ *                                 and its bytes (for chain_check.py)
  *   quit     -> "bye"              exits 0
  * At start: "ready PID PPID npages N restarts R".
  */
@@ -573,6 +577,49 @@ static void own_uffd(void)
 	    (unsigned long long)reg.range.len, (unsigned long long)reg.ioctls);
 }
 
+/* ---- dump ---------------------------------------------------------------- */
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+
+	while (len) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+static void dump(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	uint64_t n = (uint64_t)nareas;
+	int rc;
+
+	if (fd < 0) {
+		out("dump-fail %s: %s", path, strerror(errno));
+		return;
+	}
+	rc = write_all(fd, &n, 8);
+	for (int a = 0; !rc && a < nareas; a++) {
+		char name[16] = { 0 };
+		uint64_t h[2] = { (uint64_t)(uintptr_t)areas[a].base, areas[a].npages };
+
+		memcpy(name, areas[a].name, strnlen(areas[a].name, sizeof(name)));
+		rc = write_all(fd, name, 16) || write_all(fd, h, 16) ||
+		     write_all(fd, areas[a].base, areas[a].npages * PAGE);
+	}
+	if (close(fd) || rc)
+		out("dump-fail %s: %s", path, strerror(errno));
+	else
+		out("dumped %s", path);
+}
+
 /* ---- commands -------------------------------------------------------- */
 
 static void command(const char *line)
@@ -598,6 +645,8 @@ static void command(const char *line)
 		}
 	} else if (!strcmp(line, "digest")) {
 		digest();
+	} else if (!strncmp(line, "dump ", 5)) {
+		dump(line + 5);
 	} else if (!strcmp(line, "uffd")) {
 		own_uffd();
 	} else if (!strcmp(line, "quit")) {
