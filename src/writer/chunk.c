@@ -135,6 +135,8 @@ void chunk_encode(struct chunk_job *j, void *lz4_state)
 	j->npieces = 0;
 	j->out_used = 0;
 	j->zero_bytes = j->lz4_in = j->lz4_out = 0;
+	if (j->flags & CHUNK_F_FAILED)
+		return; /* its copy could not be read: the writer fails it */
 	if (!j->nruns) {
 		encode_run(j, lz4_state, j->addr, j->len, st ? staged - j->addr : 0);
 		return;

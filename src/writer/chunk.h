@@ -40,6 +40,11 @@
 				    are written from there.  A copy-on-write
 				    writer reads the program's memory so
 				    (docs/architecture.md) */
+#define CHUNK_F_SRC (1u << 5)    /* with STAGED: each run is read at its src
+				    offset of stage_fd (a copy of the memory
+				    taken earlier), never from the memory
+				    itself; a failed read fails the job */
+#define CHUNK_F_FAILED (1u << 6) /* set by wk_stage: the staged read failed */
 
 struct chunk_piece {
 	uint64_t addr, len;  /* memory covered */
@@ -55,6 +60,7 @@ struct chunk_piece {
 
 struct chunk_run {
 	uint64_t addr, len;
+	uint64_t src;        /* CHUNK_F_SRC: where wk_stage reads it in stage_fd */
 };
 
 struct chunk_job {

@@ -98,6 +98,7 @@ struct stream {
 	uint32_t npend;
 	uint64_t pend_bytes;
 	int32_t slot_inflight[WK_NSLOTS];
+	uint64_t src_delta;         /* writing a plan: a run's copy is at addr + src_delta */
 	uint32_t wi;                /* inherits: the first written run not behind us */
 	uint32_t ninh;              /* inherits: runs in m->inherit_buf */
 };
@@ -145,6 +146,9 @@ static int write_job(struct stream *st)
 	struct mem_ctx *m = st->m;
 	uint64_t off = m->off, span_off = off;
 	uint32_t span_start = 0, span_len = 0;
+
+	if (j->flags & CHUNK_F_FAILED)
+		return -EIO; /* a copy of the memory that could not be read back */
 
 	for (uint32_t i = 0; i < j->npieces; i++) {
 		struct chunk_piece *p = &j->pieces[i];
@@ -259,6 +263,8 @@ static int queue_pending(struct stream *st)
 	j->stage_fd = m->stage_fd;
 	if (m->flags & MEM_F_STAGE)
 		j->flags |= CHUNK_F_STAGED;
+	if (m->plan)
+		j->flags |= CHUNK_F_SRC; /* from the plan's copies only */
 	if (m->flags & MEM_F_LZ4)
 		j->flags |= CHUNK_F_LZ4;
 	if (m->flags & MEM_F_ZERO)
@@ -271,20 +277,80 @@ static int queue_pending(struct stream *st)
 	return write_ready(st, 0);
 }
 
+size_t mem_plan_region_size(void)
+{
+	return sizeof(struct region_job);
+}
+
+/* A plan's next entry, joined with the one before where it continues it. */
+static int plan_add(struct mem_plan *p, uint32_t kind, uint64_t start, uint64_t end)
+{
+	struct mem_plan_ent *last = p->n ? &p->ent[p->n - 1] : NULL;
+
+	if (kind != MEM_PLAN_REGION && last && last->kind == kind && last->end == start) {
+		last->end = end;
+		return 0;
+	}
+	if (p->n == p->max)
+		return -E2BIG;
+	p->ent[p->n].start = start;
+	p->ent[p->n].end = end;
+	p->ent[p->n].src = kind == MEM_PLAN_DATA ? p->copied : 0;
+	p->ent[p->n].kind = kind;
+	p->ent[p->n++].reserved = 0;
+	return 0;
+}
+
+/* Taking a plan: the bytes of [start, end) into the copy file, after the
+ * ones before (the kernel copies: a page that cannot be read is an error,
+ * never a signal). */
+static int plan_data(struct stream *st, uint64_t start, uint64_t end)
+{
+	struct mem_plan *p = st->m->plan;
+	uint64_t at = start, off = p->copied;
+	int rc;
+
+	if (p->copied + (end - start) > p->limit)
+		return -E2BIG;
+	if (st->rj->rule != SAVE_ALL) {
+		/* pages the page map says are there: memcpy cannot fault on them */
+		memcpy(p->copy_map + off, (const void *)(uintptr_t)start, end - start);
+		at = end;
+	}
+	/* every page of a deleted file's mapping: one past the file's end
+	 * would raise SIGBUS; the kernel's copy says EFAULT instead */
+	while (at < end) {
+		long n = raw_syscall4(SYS_pwrite64, p->copy_fd, (long)at, (long)(end - at),
+				      (long)(off + (at - start)));
+		if (n == -EINTR)
+			continue;
+		if (n <= 0)
+			return n ? (int)n : -EIO;
+		at += (uint64_t)n;
+	}
+	rc = plan_add(p, MEM_PLAN_DATA, start, end); /* src: p->copied */
+	p->copied += end - start;
+	return rc;
+}
+
 /* Adds [start, end) to the job being gathered, queuing it each time it
  * holds CHUNK_MAX bytes or CHUNK_MAX_RUNS runs. */
 static int queue_range(struct stream *st, uint64_t start, uint64_t end)
 {
+	if (st->m->plan && st->m->plan->taking)
+		return start < end ? plan_data(st, start, end) : 0;
 	while (start < end) {
 		uint64_t room = CHUNK_MAX - st->pend_bytes;
 		uint64_t len = end - start > room ? room : end - start;
 		struct chunk_run *last = st->npend ? &st->pend[st->npend - 1] : NULL;
+		uint64_t src = start + st->src_delta;
 		int rc;
 
-		if (last && last->addr + last->len == start) {
+		if (last && last->addr + last->len == start && last->src + last->len == src) {
 			last->len += len;
 		} else {
 			st->pend[st->npend].addr = start;
+			st->pend[st->npend].src = src;
 			st->pend[st->npend++].len = len;
 		}
 		st->pend_bytes += len;
@@ -329,6 +395,19 @@ static int want_inherit(struct stream *st, uint64_t start, uint64_t end)
 	struct mem_ctx *m = st->m;
 	struct mem_range *last = st->ninh ? &m->inherit_buf[st->ninh - 1] : NULL;
 
+	if (m->plan && m->plan->taking) {
+		/* kept in the plan, counted here: the same room when written */
+		struct mem_plan *p = m->plan;
+		struct mem_plan_ent *pl = p->n ? &p->ent[p->n - 1] : NULL;
+		if (pl && pl->kind == MEM_PLAN_INHERIT && pl->end == start) {
+			pl->end = end;
+			return 0;
+		}
+		if (st->ninh == m->inherit_max)
+			return want_data(st, start, end);
+		st->ninh++;
+		return plan_add(p, MEM_PLAN_INHERIT, start, end);
+	}
 	if (last && last->end == start) {
 		last->end = end;
 		return 0;
@@ -452,12 +531,19 @@ static int write_region_data(struct stream *st, struct page_scan *ps, char *err,
 		rc = queue_range(st, j->rec.start, j->all_end < j->rec.end ? j->all_end : j->rec.end);
 	} else {
 		rc = ps_scan(ps, j->rec.start, j->rec.end, on_run, st);
-		if (rc < 0 && rc > -4096 && !st->s->err)
+		if (rc < 0 && rc > -4096 && rc != -E2BIG && (!st->s || !st->s->err))
 			snprintf(err, errlen, "cannot classify the pages of %llx-%llx: %s",
 				 (unsigned long long)j->rec.start, (unsigned long long)j->rec.end,
 				 strerror(-rc));
 		if (!rc)
 			rc = queue_range(st, st->run_start, st->run_end);
+	}
+	if (st->m->plan) {
+		/* taking a plan: nothing is written now */
+		if (j->unreadable)
+			raw_syscall3(SYS_mprotect, (long)j->rec.start,
+				     (long)(j->rec.end - j->rec.start), (long)j->rec.prot);
+		return rc;
 	}
 	/* a job never spans two regions: its extents belong to this one */
 	if (!rc)
@@ -596,6 +682,106 @@ static void preallocate(struct mem_ctx *m)
 		raw_syscall2(SYS_ftruncate, m->sink->fd, (long)(m->off + want));
 }
 
+/* Taking a plan: a region's entry, then its runs (copied). */
+static int take_region(struct stream *st, struct page_scan *ps, const struct maps_entry *e,
+		       const struct mem_range *piece, char *err, size_t errlen)
+{
+	struct mem_ctx *m = st->m;
+	struct mem_plan *p = m->plan;
+	struct region_job *j;
+	int rc;
+
+	if (p->nregions == p->max_regions)
+		return -E2BIG;
+	j = (struct region_job *)p->regions + p->nregions;
+	memset(j, 0, sizeof(*j));
+	j->rec.start = piece->start;
+	j->rec.end = piece->end;
+	j->rec.prot = e->prot;
+	j->rec.file_offset = e->offset + (piece->start - e->start);
+	j->all_end = j->rec.end;
+	classify(e, j, m->flags);
+	j->unreadable = !(e->prot & PROT_READ) && j->rule != SAVE_NONE;
+	j->is_volatile = overlaps_volatile(m, j->rec.start, j->rec.end);
+	j->inherits = region_inherits(m, j);
+	rc = plan_add(p, MEM_PLAN_REGION, p->nregions, 0);
+	if (rc)
+		return rc;
+	p->nregions++;
+	st->rj = j;
+	if (j->rule == SAVE_NONE)
+		return 0;
+	return write_region_data(st, ps, err, errlen);
+}
+
+/* Writing the image from a plan: what mem_write_regions does with the
+ * page map, from the plan's entries; the bytes are read from copy_fd
+ * (MEM_F_STAGE with stage_fd = copy_fd). */
+static int end_planned_region(struct stream *st, uint64_t reg_off)
+{
+	struct mem_ctx *m = st->m;
+	int rc = queue_pending(st);
+
+	if (!rc)
+		rc = write_ready(st, 1);
+	if (!rc && st->ninh)
+		rc = write_inherit(st);
+	if (!rc)
+		rc = write_region_record(m, reg_off, st->rj);
+	if (!rc)
+		m->nregions++;
+	return rc;
+}
+
+static int write_plan(struct mem_ctx *m, struct stream *st)
+{
+	struct mem_plan *p = m->plan;
+	uint64_t reg_off = 0;
+	int rc = 0;
+
+	st->rj = NULL;
+	for (uint32_t i = 0; i < p->n && !rc; i++) {
+		const struct mem_plan_ent *x = &p->ent[i];
+
+		switch (x->kind) {
+		case MEM_PLAN_REGION:
+			if (st->rj)
+				rc = end_planned_region(st, reg_off);
+			if (rc)
+				break;
+			st->rj = (struct region_job *)p->regions + x->start;
+			/* read from the copies, not from memory */
+			st->rj->unreadable = 0;
+			st->rj->is_volatile = 0;
+			st->rj->rec.nextents = 0;
+			st->rj->rec.ninherit = 0;
+			st->run_start = st->run_end = 0;
+			st->npend = 0;
+			st->pend_bytes = 0;
+			st->ninh = 0;
+			reg_off = m->off;
+			m->off += sizeof(struct mtcp_rec) + sizeof(st->rj->rec) + st->rj->rec.path_len;
+			break;
+		case MEM_PLAN_DATA:
+			/* each entry on its own: adjacent copies were joined when taken */
+			st->src_delta = x->src - x->start;
+			rc = queue_range(st, x->start, x->end);
+			break;
+		case MEM_PLAN_INHERIT:
+			if (st->ninh == m->inherit_max)
+				return -E2BIG; /* counted when taken: cannot happen */
+			m->inherit_buf[st->ninh].start = x->start;
+			m->inherit_buf[st->ninh++].end = x->end;
+			break;
+		default:
+			return -EINVAL;
+		}
+	}
+	if (!rc && st->rj)
+		rc = end_planned_region(st, reg_off);
+	return rc;
+}
+
 int mem_write_regions(struct mem_ctx *m, char *err, size_t errlen)
 {
 	long len = m->maps_text ? (long)m->maps_text_len :
@@ -603,12 +789,26 @@ int mem_write_regions(struct mem_ctx *m, char *err, size_t errlen)
 	const char *maps = m->maps_text ? m->maps_text : m->maps_buf;
 	static struct stream st;
 	struct page_scan ps;
+	int taking = m->plan && m->plan->taking;
 	int rc = 0;
 
 	m->nregions = 0;
 	m->nrecords = 0;
 	m->sum = 0;
 	memset(&m->st, 0, sizeof(m->st));
+	memset(&st, 0, sizeof(st));
+	st.m = m;
+	if (m->plan && !taking) {
+		/* the image from a plan taken while the program was parked */
+		m->st.backend = m->plan_backend;
+		preallocate(m);
+		st.wk = m->wk;
+		st.s = m->sink;
+		m->sink->slot_inflight = st.slot_inflight;
+		rc = write_plan(m, &st);
+		int drc = sink_drain(m->sink);
+		return rc ? rc : drc;
+	}
 	if (len < 0) {
 		snprintf(err, errlen, "cannot read /proc/self/maps: %s", strerror((int)-len));
 		return (int)len;
@@ -619,12 +819,16 @@ int mem_write_regions(struct mem_ctx *m, char *err, size_t errlen)
 		return rc;
 	}
 	m->st.backend = ps.backend;
-	preallocate(m);
-	memset(&st, 0, sizeof(st));
-	st.m = m;
-	st.wk = m->wk;
-	st.s = m->sink;
-	m->sink->slot_inflight = st.slot_inflight;
+	if (taking) {
+		m->plan_backend = ps.backend;
+		m->plan->n = m->plan->nregions = 0;
+		m->plan->copied = 0;
+	} else {
+		preallocate(m);
+		st.wk = m->wk;
+		st.s = m->sink;
+		m->sink->slot_inflight = st.slot_inflight;
+	}
 	const char *pos = maps, *line;
 	size_t ll;
 
@@ -646,6 +850,10 @@ int mem_write_regions(struct mem_ctx *m, char *err, size_t errlen)
 			struct region_job j;
 			uint64_t reg_off;
 
+			if (m->plan) {
+				rc = take_region(&st, &ps, &e, &pieces[p], err, errlen);
+				continue;
+			}
 			memset(&j, 0, sizeof(j));
 			j.rec.start = pieces[p].start;
 			j.rec.end = pieces[p].end;
@@ -670,6 +878,8 @@ int mem_write_regions(struct mem_ctx *m, char *err, size_t errlen)
 		}
 	}
 	ps_close(&ps);
+	if (taking)
+		return rc;
 	/* nothing may stay in flight: the buffers are the caller's */
 	{
 		int drc = sink_drain(m->sink);

@@ -39,6 +39,36 @@ struct mem_stats {
 	int backend;           /* enum ps_backend used */
 };
 
+/*
+ * A plan: the regions and runs of one image, taken while the program is
+ * parked, with the bytes of every data run copied into copy_fd (a memfd,
+ * one run after another), and written later from there while the
+ * program runs (a copy-on-write increment without a writer process: only
+ * the written pages are copied, no page table is).
+ */
+enum { MEM_PLAN_REGION = 1, MEM_PLAN_DATA = 2, MEM_PLAN_INHERIT = 3 };
+struct mem_plan_ent {
+	uint64_t start, end;     /* DATA, INHERIT: the run; REGION: start = its index */
+	uint64_t src;            /* DATA: the offset of its copy in copy_fd */
+	uint32_t kind;
+	uint32_t reserved;
+};
+struct mem_plan {
+	struct mem_plan_ent *ent;
+	uint32_t n, max;
+	void *regions;           /* mem_plan_region_size() bytes each */
+	uint32_t nregions, max_regions;
+	int copy_fd;
+	char *copy_map;          /* copy_fd mapped shared, limit bytes: the copies are
+	                            made with memcpy (a write() into a memfd costs
+	                            about 10 us a page here, memcpy under 1) */
+	int taking;              /* 1: mem_write_regions takes the plan (no sink, no
+	                            workers); 0: it writes the image from it */
+	uint64_t copied;         /* bytes copied into copy_fd, from offset 0 */
+	uint64_t limit;          /* taking fails with -E2BIG beyond this */
+};
+size_t mem_plan_region_size(void);
+
 struct mem_ctx {
 	/* in */
 	const struct mem_range *excluded; /* never saved (the library's own) */
@@ -67,6 +97,8 @@ struct mem_ctx {
 	uint32_t ntracked, nwritten;
 	struct mem_range *inherit_buf;
 	uint32_t inherit_max;
+	struct mem_plan *plan;            /* non-NULL: take or write a plan (above) */
+	int plan_backend;                 /* the page map's back end when it was taken */
 	struct workers *wk;               /* started by the caller */
 	struct sink *sink;                /* opened by the caller */
 	/* in: file offset of the first REGION record; out: end of the last */

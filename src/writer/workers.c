@@ -80,11 +80,17 @@ void wk_stage(struct chunk_job *j)
 	for (uint32_t i = 0; i < n; i++) {
 		uint64_t a = j->nruns ? j->runs[i].addr : j->addr;
 		uint64_t len = j->nruns ? j->runs[i].len : j->len;
+		if ((j->flags & CHUNK_F_SRC) && j->nruns)
+			a = j->runs[i].src;
 		while (len) {
 			long r = raw_syscall4(SYS_pread64, j->stage_fd, (long)to, (long)len, (long)a);
 			if (r == -EINTR)
 				continue;
 			if (r <= 0) {
+				/* a copy that cannot be read has no stand-in: the
+				 * memory has changed since */
+				if (j->flags & CHUNK_F_SRC)
+					j->flags |= CHUNK_F_FAILED;
 				j->flags &= ~CHUNK_F_STAGED;
 				return;
 			}
