@@ -18,6 +18,9 @@
 #     every other image k an increment of depth (k - 1) mod 8 after image
 #     k - 1 (flag 10, "mtcp: incremental ...: depth D after NAME").  All 20
 #     are kept; increments are smaller than a quarter of a full image.
+#     For images 5, 8 and 20 the program also dumps its memory, and
+#     chain_check.py (which reads the chain as docs/format.md says, not
+#     through mtcp_restart) must find every page there.
 #  2. mtcp_restart --verify and --list of image 20 succeed and name its
 #     parents (images 19, 18, 17).
 #  3. The program is killed; mtcp_restart image k for k = 1, 5, 8, 9, 20,
@@ -59,6 +62,29 @@ FULL=" 1 9 17 "
 incr_start chain "$MIB" MTCP_DIR="$IMGDIR" MTCP_COW="$COW" MTCP_VERBOSE=1 MTCP_KEEP=$N
 say "incr_prog: pid $PID, $NPAGES pages, MTCP_COW=$COW${AS_UID:+, uid $AS_UID}"
 
+# chain_check K IMG: the program's memory now (a dump) is what the chain
+# ending at IMG holds, page for page, as chain_check.py reads the images
+# (docs/format.md), whatever mtcp_restart does: a difference here is the
+# writer's.
+chain_check() {
+	local k=$1 img=$2
+	if ! command -v python3 >/dev/null; then
+		say "image $k: no python3, chain_check.py not run"
+		return 0
+	fi
+	send "dump $TMP/dump.$k"
+	expect dump
+	[[ $LINE == "dumped $TMP/dump.$k" ]] || { check_failed "image $k: $LINE"; return 0; }
+	run_bounded "$TMP/check.$k.out" "$TMP/check.$k.err" python3 "$INCR_DIR/chain_check.py" \
+		"$img" "$TMP/dump.$k"
+	if ((RC == 0)); then
+		say "image $k: $(tail -n 1 "$TMP/check.$k.out")"
+	else
+		check_failed "image $k: the chain does not hold the program's memory (chain_check.py, exit $RC, independent of mtcp_restart): $(tail -n 4 "$TMP/check.$k.out" | tr '\n' ' ')$(head -c 300 "$TMP/check.$k.err")"
+	fi
+	rm -f "$TMP/dump.$k"
+}
+
 # ---- 1. the chain ----------------------------------------------------------
 declare -A IMGS DIG
 for ((k = 1; k <= N; k++)); do
@@ -67,6 +93,7 @@ for ((k = 1; k <= N; k++)); do
 	IMGS[$k]=$IMG
 	digest "at checkpoint $k"
 	DIG[$k]=$DIGEST
+	((k == 5 || k == 8 || k == 20)) && chain_check "$k" "$IMG"
 	if [[ $FULL == *" $k "* ]]; then
 		check_full "image $k" "$IMG"
 	else

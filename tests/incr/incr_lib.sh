@@ -68,9 +68,10 @@ incr_start() {
 	WAITPID=$P_PID
 }
 
-# step K: the program's step K (1% rewritten; drops, moves, grows).
+# step K [PCT]: the program's step K (PCT% rewritten, default 1; drops,
+# moves, grows...).
 step() {
-	send "step $1"
+	send "step $*"
 	expect stepped
 }
 
@@ -90,17 +91,65 @@ ckpt_try() {
 	expect ckpt
 }
 
-# gated_ckpt WHAT: a checkpoint whose writer process is let through the gate
-# as soon as it gets there (MTCP_COW=1, MTCP_TEST_WRITER_GATE=$GATE).  Sets
-# IMG.
-gated_ckpt() {
-	gate_hold
+# ---- the writer gate, held open here ------------------------------------
+# MTCP_TEST_WRITER_GATE=$GATE: the writer process of a copy-on-write
+# checkpoint opens the FIFO read-only and reads one byte before it writes
+# any memory.  gate_rw holds the FIFO open for reading and writing on fd 8
+# (cow_lib.sh's "go" FIFO, not used here: prog_start and run_bounded close
+# fd 8 for what they start), so the writer's open never blocks, and its
+# read waits for a byte.  Increments are mostly written without a writer
+# process (copies made while parked), so whether a checkpoint will have one
+# is not known in advance: a byte is given before each checkpoint not to
+# be held, and taken back after it if nobody read it.
+gate_rw() { exec 8<>"$GATE"; }
+
+# gate_drain: takes back the bytes nobody read; sets GATE_LEFT.
+gate_drain() {
+	local b
+	GATE_LEFT=0
+	while read -r -t 0 -u 8; do
+		IFS= read -r -N 1 -t 1 -u 8 b || break
+		GATE_LEFT=$((GATE_LEFT + 1))
+	done
+}
+
+# ckpt_through WHAT: a checkpoint that is not held; sets IMG and
+# WRITER_USED (1: a writer process took the byte).
+ckpt_through() {
+	printf g >&8
+	ckpt "$1"
+	gate_drain
+	WRITER_USED=$((GATE_LEFT == 0))
+}
+
+# ckpt_held WHAT: sends "ckpt" with no byte at the gate, and waits until a
+# child of the program holds the gate open: its writer process, held there.
+# Sets WRITER.  Fails if the program answers first (no writer process).
+ckpt_held() {
+	local what=$1 deadline=$((SECONDS + WAIT_S)) c f comm
+	gate_drain
 	send ckpt
-	gate_wait_open "$1" ""
-	gate_release
-	expect ckpt
-	[[ $LINE == "ckpt /"* ]] || failed "$1: the program says '$LINE'$(lib_says)"
-	IMG=${LINE#ckpt }
+	WRITER=
+	while :; do
+		for c in $(task_children "$PID_OUT"); do
+			for f in /proc/"$c"/fd/*; do
+				[[ $(readlink "$f" 2>/dev/null) == "$GATE" ]] && WRITER=$c
+			done
+		done
+		if [[ -n $WRITER ]]; then
+			read -r comm 2>/dev/null <"/proc/$WRITER/comm"
+			[[ $comm == mtcp-writer ]] ||
+				check_failed "$what: the process at the gate ($WRITER) is named '$comm', not mtcp-writer"
+			say "$what: writer process $WRITER held at the gate"
+			return 0
+		fi
+		read -r -t 0 -u 20 &&
+			failed "$what: the program answered before any writer process opened the gate (a checkpoint without a writer process?)$(lib_says)"
+		alive "$PID_OUT" || failed "$what: the program $PID_OUT ended"
+		((SECONDS < deadline)) ||
+			failed "$what: no writer process opened the gate $GATE within $WAIT_S s$(lib_says)"
+		pace
+	done
 }
 
 # digest WHAT: the program's digest; sets DIGEST (all after "digest ").

@@ -22,6 +22,8 @@
  *                    place
  *   move     MIB/16  private anonymous: mremap away and back, mremap to a
  *                    new place
+ *   prot     MIB/32  private anonymous: made PROT_NONE, or its first half
+ *                    PROT_READ, for one step, then read-write again
  *   grow     MIB/16  private anonymous, inside a PROT_NONE reservation of
  *                    MIB/8: grows by MIB/256 (mremap in place, or a new
  *                    mapping right after it), up to the reservation
@@ -36,11 +38,13 @@
  * so a restarted program checks itself against the model of its image.
  *
  * Commands on stdin (one a line), answers on stdout (one line each):
- *   step K   -> "stepped K ..."   rewrites 1% of the pages, whole pages, with
- *                                 generation K (a different known 1% each
- *                                 K; the first 4 with zeros); and by K mod
- *                                 5 and 10: drops, munmap + mmap, mremap
- *                                 away and back or to a new place, grows
+ *   step K [PCT] -> "stepped K ..." rewrites PCT% (default 1) of the pages,
+ *                                 whole pages, with generation K (a
+ *                                 different known set each K; the first 4
+ *                                 with zeros; pages not writable now are
+ *                                 left); and by K mod 10: drops, munmap +
+ *                                 mmap, mremap away and back or to a new
+ *                                 place, grows, mprotect
  *   ckpt     -> "ckpt PATH"        mtcp_checkpoint() returned
  *                                 MTCP_CHECKPOINTED; PATH: mtcp_last_image()
  *               "ckpt-fail RC"     it failed (RC: -errno)
@@ -95,7 +99,7 @@
 #define UFFD_USER_MODE_ONLY 1
 #endif
 
-enum kind { K_ANON, K_HUGE, K_HEAP, K_FILE, K_ZAP, K_REMAP, K_MOVE, K_GROW };
+enum kind { K_ANON, K_HUGE, K_HEAP, K_FILE, K_ZAP, K_REMAP, K_MOVE, K_PROT, K_GROW };
 
 struct area {
 	char name[16];
@@ -104,6 +108,9 @@ struct area {
 	size_t npages;
 	size_t cap;     /* pages the model has room for */
 	uint32_t *gen;  /* [cap] */
+	size_t locked;  /* its first pages are locked_prot (PROT_NONE or
+			   PROT_READ) now, not read-write */
+	int locked_prot;
 };
 
 static struct area areas[MAX_AREAS];
@@ -192,6 +199,7 @@ static int add_area(const char *name, enum kind kind, unsigned char *base, size_
 	ar->base = base;
 	ar->npages = npages;
 	ar->cap = cap;
+	ar->locked_prot = PROT_READ | PROT_WRITE;
 	ar->gen = map_or_die(NULL, (cap * sizeof(uint32_t) + PAGE - 1) & ~(PAGE - 1),
 			     PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, "a model");
 	for (size_t p = 0; p < cap; p++)
@@ -318,6 +326,11 @@ static void setup(const char *dir, unsigned long mib)
 	for (size_t p = 0; p < areas[a].npages; p++)
 		write_page(a, p, 1);
 
+	a = add_area("prot", K_PROT, map_guarded(small / 2, small / 2, "prot"), small / 2 / PAGE,
+		     small / 2 / PAGE);
+	for (size_t p = 0; p < areas[a].npages; p++)
+		write_page(a, p, 1);
+
 	/* grow: in a reservation twice its size; last, so that growing moves
 	 * no other page's number j */
 	grow_max = 2 * small / PAGE;
@@ -433,11 +446,24 @@ static void grow(int a, size_t n, int by_mremap, uint32_t g)
 		write_page(a, i, g);
 }
 
-static void step(unsigned long k)
+/* the first n pages of area a get prot (PROT_NONE, PROT_READ, or
+ * read-write again with n = 0) */
+static void lock_area(int a, size_t n, int prot)
+{
+	struct area *ar = &areas[a];
+	size_t len = (n ? n : ar->locked) * PAGE;
+
+	if (len && mprotect(ar->base, len, n ? prot : PROT_READ | PROT_WRITE))
+		die("mprotect(%s, %zu pages): %s", ar->name, len / PAGE, strerror(errno));
+	ar->locked = n;
+	ar->locked_prot = n ? prot : PROT_READ | PROT_WRITE;
+}
+
+static void step(unsigned long k, unsigned pct)
 {
 	uint32_t g = (uint32_t)k + 1; /* generation 1 is the setup's */
 	int zap = find_area(K_ZAP), rem = find_area(K_REMAP), mv = find_area(K_MOVE);
-	int gr = find_area(K_GROW);
+	int gr = find_area(K_GROW), pr = find_area(K_PROT);
 	int an = find_area(K_ANON), hp = find_area(K_HEAP), fl = find_area(K_FILE);
 	char what[200] = "";
 	size_t n, cnt, done = 0;
@@ -446,12 +472,10 @@ static void step(unsigned long k)
 		die("step %lu: no such generation", k);
 	switch (k % 10) {
 	case 1:
-	case 6: /* drops: zap (an eighth), anon and, every other time, the file */
+	case 6: /* drops: zap (an eighth), anon */
 		n = areas[zap].npages / 8;
 		drop(zap, (k / 5 % 8) * n, n);
 		drop(an, (k * 64) % (areas[an].npages - 64), 64);
-		if (k % 10 == 1)
-			drop(fl, (k * 16) % (areas[fl].npages - 16), 16);
 		snprintf(what, sizeof(what), " dropped");
 		break;
 	case 2:
@@ -473,23 +497,37 @@ static void step(unsigned long k)
 		grow(gr, areas[gr].cap / 32, k % 10 == 4, g); /* MIB/256 */
 		snprintf(what, sizeof(what), " grown %zu", areas[gr].npages);
 		break;
-	case 5: /* drops in the heap */
+	case 5: /* drops in the heap and the file */
 		drop(hp, (k * 32) % (areas[hp].npages - 32), 32);
-		snprintf(what, sizeof(what), " heap-dropped");
+		drop(fl, (k * 16) % (areas[fl].npages - 16), 16);
+		lock_area(pr, areas[pr].npages / 2, PROT_READ);
+		snprintf(what, sizeof(what), " heap-file-dropped half-read-only");
+		break;
+	case 0: /* drops in the file (its bytes again) */
+		drop(fl, (k * 16) % (areas[fl].npages - 16), 16);
+		lock_area(pr, areas[pr].npages, PROT_NONE);
+		snprintf(what, sizeof(what), " file-dropped prot-none");
 		break;
 	default:
 		break;
 	}
+	/* what was locked one step ago is read-write again */
+	if (k % 10 == 1 || k % 10 == 6) {
+		lock_area(pr, 0, 0);
+		snprintf(what + strlen(what), sizeof(what) - strlen(what), " unlocked");
+	}
 
-	/* 1% of the pages, whole pages: j = ((k * cnt + i) * 101) mod N, a
-	 * different run of i each k; the first 4 written with zeros */
+	/* pct% of the pages, whole pages: j = ((k * cnt + i) * 101) mod N,
+	 * a different run of i each k; the first 4 written with zeros */
 	n = total_pages();
-	cnt = n / 100;
+	cnt = n * pct / 100;
 	for (size_t i = 0; i < cnt; i++) {
 		size_t j = ((k * cnt + i) * 101) % n, p;
 		int a;
 
 		page_of(j, &a, &p);
+		if (p < areas[a].locked)
+			continue;
 		write_page(a, p, i < 4 ? GEN_ZERO : g);
 		done++;
 	}
@@ -513,13 +551,16 @@ static void digest(void)
 
 	for (int a = 0; a < nareas; a++) {
 		const struct area *ar = &areas[a];
-		uint64_t l[3] = { (uint64_t)a, (uint64_t)(uintptr_t)ar->base, ar->npages };
+		uint64_t l[5] = { (uint64_t)a, (uint64_t)(uintptr_t)ar->base, ar->npages, ar->locked,
+				  (uint64_t)ar->locked_prot };
 
-		layout = hash_words(layout, l, 3);
+		layout = hash_words(layout, l, 5);
 		for (size_t p = 0; p < ar->npages; p++) {
 			const unsigned char *pg = ar->base + p * PAGE;
 			uint32_t g = ar->gen[p];
 
+			if (p < ar->locked && ar->locked_prot == PROT_NONE)
+				continue; /* unreadable now: checked once read-write again */
 			data = hash_words(data, (const uint64_t *)(const void *)pg, WORDS);
 			fill_page(want, a, p, g);
 			if (g == GEN_ZERO)
@@ -611,8 +652,12 @@ static void dump(const char *path)
 		uint64_t h[2] = { (uint64_t)(uintptr_t)areas[a].base, areas[a].npages };
 
 		memcpy(name, areas[a].name, strnlen(areas[a].name, sizeof(name)));
+		if (areas[a].locked && areas[a].locked_prot == PROT_NONE)
+			mprotect(areas[a].base, areas[a].locked * PAGE, PROT_READ);
 		rc = write_all(fd, name, 16) || write_all(fd, h, 16) ||
 		     write_all(fd, areas[a].base, areas[a].npages * PAGE);
+		if (areas[a].locked && areas[a].locked_prot == PROT_NONE)
+			mprotect(areas[a].base, areas[a].locked * PAGE, PROT_NONE);
 	}
 	if (close(fd) || rc)
 		out("dump-fail %s: %s", path, strerror(errno));
@@ -625,9 +670,12 @@ static void dump(const char *path)
 static void command(const char *line)
 {
 	unsigned long v;
+	unsigned pct;
 
-	if (sscanf(line, "step %lu", &v) == 1) {
-		step(v);
+	if (sscanf(line, "step %lu %u", &v, &pct) == 2 && pct >= 1 && pct <= 100) {
+		step(v, pct);
+	} else if (sscanf(line, "step %lu", &v) == 1) {
+		step(v, 1);
 	} else if (!strcmp(line, "ckpt")) {
 		char path[4096];
 		int rc = mtcp_checkpoint();
