@@ -161,6 +161,9 @@ uint64_t procstate_sigset_from_status(const char *status, const char *key);
 /* fds.c */
 struct img_writer;
 /* image: the image's name, for messages */
+/* The program held an io_uring at the last fds_write_all (incremental
+ * images need a program without one: track.h). */
+int fds_saw_io_uring(void);
 int fds_write_all(struct img_writer *w, const char *image, uint32_t *nfds, char *err,
 		  size_t errlen);
 /* The library's own fds are never saved: owned_fd_is() (owned.h). */

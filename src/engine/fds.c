@@ -34,6 +34,14 @@ static int starts(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/* The last fds_write_all saw an io_uring of the program's (track.c). */
+static int saw_io_uring;
+
+int fds_saw_io_uring(void)
+{
+	return saw_io_uring;
+}
+
 static uint32_t kind_of(int fd, const struct stat *st, const char *link)
 {
 	static const char del[] = " (deleted)";
@@ -73,6 +81,8 @@ static uint32_t kind_of(int fd, const struct stat *st, const char *link)
 		return MTCP_FD_SIGNALFD;
 	if (!strcmp(link, "anon_inode:inotify"))
 		return MTCP_FD_INOTIFY;
+	if (!strcmp(link, "anon_inode:[io_uring]"))
+		saw_io_uring = 1;
 	return MTCP_FD_OTHER;
 }
 
@@ -431,6 +441,7 @@ int fds_write_all(struct img_writer *w, const char *image, uint32_t *nfds, char 
 	int rc;
 
 	*nfds = 0;
+	saw_io_uring = 0;
 	rc = list_fds(&t, err, errlen);
 	if (rc)
 		return rc;

@@ -7,7 +7,6 @@
 #include "syscall.h"
 #include "wp_track.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -137,47 +136,6 @@ static int overlaps_released(uint64_t s, uint64_t e)
 	return 0;
 }
 
-/* An io_uring of the program's writes into pages it pinned when they
- * were registered (fixed buffers), with no fault the tracking could see. */
-static int program_has_io_uring(void)
-{
-	char buf[2048], link[64], path[48];
-	long dfd = raw_syscall4(SYS_openat, AT_FDCWD, (long)"/proc/self/fd",
-				O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-	int found = 0;
-
-	if (dfd < 0)
-		return 0;
-	for (;;) {
-		long n = raw_syscall3(SYS_getdents64, dfd, (long)buf, sizeof(buf));
-		if (n <= 0)
-			break;
-		for (long off = 0; off < n && !found;) {
-			struct dirent64 *d = (struct dirent64 *)(void *)(buf + off);
-			int fd = 0;
-			const char *p = d->d_name;
-			off += d->d_reclen;
-			if (*p < '0' || *p > '9')
-				continue;
-			while (*p >= '0' && *p <= '9')
-				fd = fd * 10 + (*p++ - '0');
-			if (fd == dfd || owned_fd_is(fd))
-				continue;
-			snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-			long l = raw_syscall4(SYS_readlinkat, AT_FDCWD, (long)path, (long)link,
-					      sizeof(link) - 1);
-			if (l > 0) {
-				link[l] = '\0';
-				found = !strcmp(link, "anon_inode:[io_uring]");
-			}
-		}
-		if (found)
-			break;
-	}
-	raw_syscall1(SYS_close, dfd);
-	return found;
-}
-
 static int open_tracker(const char **why)
 {
 	int rc;
@@ -285,7 +243,9 @@ int track_take(const char *maps, size_t len, const struct mem_range *ex, int nex
 		close_tracker();
 		return *why = "the program registered more than 64 ranges with userfaultfd", -EBUSY;
 	}
-	if (program_has_io_uring()) {
+	/* its registered buffers are pinned: the kernel writes them with no
+	 * fault the tracking could see (fds.c saw the fds just before) */
+	if (fds_saw_io_uring()) {
 		close_tracker();
 		return *why = "the program holds an io_uring, whose registered buffers the kernel "
 			      "writes without a fault the tracking sees", -EOPNOTSUPP;
