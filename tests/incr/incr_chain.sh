@@ -7,7 +7,8 @@
 #
 # incr_prog (incr_prog.c) holds MIB MiB (default 256) of private anonymous
 # memory, heap, a private file mapping and areas that are dropped, remapped,
-# moved and grown.  MTCP_KEEP=20, MTCP_FULL_EVERY unset (8), MTCP_COW=0|1,
+# moved, protected and grown; its spinner thread rewrites 4 MiB more all the
+# time, also while checkpoints are taken.  MTCP_KEEP=20, MTCP_FULL_EVERY unset (8), MTCP_COW=0|1,
 # MTCP_VERBOSE=1.
 #
 #  1. 20 times: "step k" (1% of the pages rewritten with generation k, and
@@ -26,7 +27,8 @@
 #  3. The program is killed; mtcp_restart image k for k = 1, 5, 8, 9, 20,
 #     one after the other (each restored program killed before the next):
 #     the restored program's digest is D[k] (and its own model checks: the
-#     dropped pages read as zero).
+#     dropped pages read as zero), and the spinner's pages are as at the
+#     pause.
 #  4. The process restored from image 20 checkpoints on: its first image is
 #     full (chain.h: a restarted process starts with no parent), the next
 #     an increment after it; restarted from that increment, its digest.
@@ -61,6 +63,7 @@ N=20
 FULL=" 1 9 17 "
 incr_start chain "$MIB" MTCP_DIR="$IMGDIR" MTCP_COW="$COW" MTCP_VERBOSE=1 MTCP_KEEP=$N
 say "incr_prog: pid $PID, $NPAGES pages, MTCP_COW=$COW${AS_UID:+, uid $AS_UID}"
+spin_start
 
 # chain_check K IMG: the program's memory now (a dump) is what the chain
 # ending at IMG holds, page for page, as chain_check.py reads the images
@@ -142,6 +145,7 @@ for k in 1 5 8 9 20; do
 	((k == 1)) || kill_current
 	restart_img "restart $k" "${IMGS[$k]}"
 	digest "restarted from image $k"
+	spin_check "restarted from image $k"
 	[[ $DIGEST == "${DIG[$k]}" ]] ||
 		check_failed "restarted from image $k: digest '$DIGEST', at checkpoint $k it was '${DIG[$k]}'"
 	say "restart from image $k ($(is_incr "${IMGS[$k]}" && echo increment || echo full)): digest as at checkpoint $k"
@@ -163,6 +167,7 @@ check_incr "image 22" "$IMG" 1 "${IMGS[21]}"
 kill_current
 restart_img "restart 22" "${IMGS[22]}" 2
 digest "restarted from image 22"
+spin_check "restarted from image 22"
 [[ $DIGEST == "${DIG[22]}" ]] ||
 	check_failed "restarted from image 22: digest '$DIGEST', at checkpoint 22 it was '${DIG[22]}'"
 say "the restored program's images: 21 full, 22 an increment; restarted from 22: digest as at checkpoint 22"

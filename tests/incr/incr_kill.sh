@@ -8,7 +8,9 @@
 # increments are written without a writer process (their pages are copied
 # while the program is parked); an increment that rewrote more than
 # max(64 MiB, resident/8) has one, which the gate can hold: "step K 80"
-# rewrites 80% of the pages (77 MiB).
+# rewrites 80% of the pages (77 MiB).  The program's spinner thread
+# rewrites 4 MiB all the time; restarted, those pages must be as at the
+# pause.
 #
 #  A. The program killed.  Images 1 (full), 2 and 3 (increments); then the
 #     writer of increment 4 (after "step 4 80") is held at the gate and the
@@ -34,6 +36,7 @@ MIB=96
 
 # ---- A. the program killed -------------------------------------------------
 incr_start killprog "$MIB" MTCP_DIR="$IMGDIR" "${ENV[@]}"
+spin_start
 declare -A IMGS DIG
 used=
 for k in 1 2 3; do
@@ -67,6 +70,7 @@ run_bounded "$TMP/verify.A3.out" "$TMP/verify.A3.err" "$MTCP_RESTART" --verify "
 ((RC == 0)) || check_failed "A: mtcp_restart --verify image 3 (the last complete one, an increment) exited $RC: $(head -c 600 "$TMP/verify.A3.err")"
 restart_img "A: restart 3" "${IMGS[3]}"
 digest "A: restarted from image 3"
+spin_check "A: restarted from image 3"
 [[ $DIGEST == "${DIG[3]}" ]] ||
 	check_failed "A: restarted from image 3: digest '$DIGEST', at checkpoint 3 it was '${DIG[3]}'"
 quit_current "A: the program restored from image 3"
@@ -76,6 +80,7 @@ say "A: killed while increment 4 was written: no trace of it; increment 3 verifi
 IMGB=$TMP/imagesB
 user_dir "$IMGB"
 incr_start killwriter "$MIB" MTCP_DIR="$IMGB" "${ENV[@]}"
+spin_start
 unset IMGS DIG
 declare -A IMGS DIG
 for k in 1 2; do
@@ -114,6 +119,7 @@ for k in 5 4; do
 	((k == 5)) || kill_current
 	restart_img "B: restart $k" "${IMGS[$k]}"
 	digest "B: restarted from image $k"
+	spin_check "B: restarted from image $k"
 	[[ $DIGEST == "${DIG[$k]}" ]] ||
 		check_failed "B: restarted from image $k: digest '$DIGEST', at checkpoint $k it was '${DIG[$k]}'"
 done

@@ -163,6 +163,21 @@ digest() {
 		check_failed "$1: the program's memory is not what it wrote: $LINE"
 }
 
+# spin_start: the program's spinner thread starts rewriting its 4 MiB.
+spin_start() {
+	send spin
+	expect spin
+	[[ $LINE == "spin started "* ]] || failed "the spinner: $LINE"
+}
+
+# spin_check WHAT: in a restarted program, the spinner's pages are as at
+# the pause, though it wrote on through the checkpoint.
+spin_check() {
+	send spin
+	expect spin
+	[[ $LINE == "spin OK "* ]] || check_failed "$1: the spinner's pages: $LINE"
+}
+
 # kill_current: SIGKILL to the program now running (launched or restored),
 # reaped.
 kill_current() {

@@ -67,6 +67,19 @@
  *                                 number of areas (u64), then for each its
  *                                 name (16 bytes), address and pages (u64),
  *                                 and its bytes (for chain_check.py)
+ *   spin     -> "spin started N" | "spin running D P" | "spin OK D P" |
+ *               "spin FAIL ..."   the spinner: a thread that rewrites the N
+ *                                 pages of an area of its own (4 MiB, not
+ *                                 one of the areas above) page after page,
+ *                                 16 pages a millisecond, as cow_rewrite
+ *                                 does: after D pages written, page j holds
+ *                                 generation D > j ? (D - j - 1) / N + 1 : 0.
+ *                                 The first "spin" starts it.  In a restarted
+ *                                 process it finishes the page it was in
+ *                                 and stops; "spin" then checks every page
+ *                                 against its D (the memory of the pause,
+ *                                 though the thread wrote on through the
+ *                                 checkpoint): OK or FAIL, with P passes
  *   quit     -> "bye"              exits 0
  * At start: "ready PID PPID npages N restarts R".
  */
@@ -77,7 +90,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/userfaultfd.h>
+#include <linux/futex.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -87,6 +102,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PAGE 4096ul
@@ -665,6 +681,117 @@ static void dump(const char *path)
 		out("dumped %s", path);
 }
 
+/* ---- the spinner --------------------------------------------------------- */
+
+#define SPIN_PAGES 1024u
+#define SPIN_TAG 0x5f000000u
+static unsigned char *spin_base;
+static uint64_t spin_done;      /* pages written, published after each */
+static uint32_t spin_stopped;   /* futex word: 1 once it stopped after a restart */
+static int spin_on;
+
+static uint64_t spin_gen(uint64_t d, size_t j)
+{
+	return d > j ? (d - j - 1) / SPIN_PAGES + 1 : 0;
+}
+
+static void spin_fill(size_t j, uint64_t g)
+{
+	uint64_t *w = (uint64_t *)(void *)(spin_base + j * PAGE);
+	uint64_t s = splitmix(g << 32 ^ SPIN_TAG ^ j);
+
+	for (unsigned k = 0; k < WORDS; k++)
+		w[k] = s ^ mix[k];
+}
+
+static void *spinner(void *arg)
+{
+	unsigned long seen = mtcp_restart_count();
+	uint64_t d = 0;
+
+	(void)arg;
+	for (;;) {
+		for (int i = 0; i < 16; i++) {
+			if (mtcp_restart_count() != seen) {
+				/* restarted: the page in flight was finished; stop */
+				__atomic_store_n(&spin_stopped, 1, __ATOMIC_RELEASE);
+				syscall(SYS_futex, &spin_stopped, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL, NULL, 0);
+				for (;;)
+					pause();
+			}
+			spin_fill((size_t)(d % SPIN_PAGES), d / SPIN_PAGES + 1);
+			d++;
+			__atomic_store_n(&spin_done, d, __ATOMIC_RELEASE);
+		}
+		/* pacing only (not a synchronisation): a few % of a core */
+		struct timespec ts = { 0, 1000000 };
+		nanosleep(&ts, NULL);
+	}
+	return NULL;
+}
+
+static void spin(void)
+{
+	uint64_t d, bad = 0;
+
+	if (!spin_on) {
+		pthread_t t;
+		int rc;
+
+		spin_base = map_guarded(SPIN_PAGES * PAGE, SPIN_PAGES * PAGE, "spin");
+		for (size_t j = 0; j < SPIN_PAGES; j++)
+			spin_fill(j, 0);
+		if ((rc = pthread_create(&t, NULL, spinner, NULL))) {
+			out("spin FAIL pthread_create: %s", strerror(rc));
+			return;
+		}
+		spin_on = 1;
+		out("spin started %u", SPIN_PAGES);
+		return;
+	}
+	if (!__atomic_load_n(&spin_stopped, __ATOMIC_ACQUIRE)) {
+		if (mtcp_restart_count() == 0) {
+			d = __atomic_load_n(&spin_done, __ATOMIC_ACQUIRE);
+			out("spin running %llu %llu", (unsigned long long)d,
+			    (unsigned long long)(d / SPIN_PAGES));
+			return;
+		}
+		/* restarted: it stops at its next page (bounded wait) */
+		struct timespec ts = { 10, 0 };
+		syscall(SYS_futex, &spin_stopped, FUTEX_WAIT_PRIVATE, 0, &ts, NULL, 0);
+		if (!__atomic_load_n(&spin_stopped, __ATOMIC_ACQUIRE)) {
+			out("spin FAIL the spinner did not stop within 10 s of the restart");
+			return;
+		}
+	}
+	d = __atomic_load_n(&spin_done, __ATOMIC_ACQUIRE);
+	for (size_t j = 0; j < SPIN_PAGES; j++) {
+		uint64_t g = spin_gen(d, j), s = splitmix(g << 32 ^ SPIN_TAG ^ j);
+		const uint64_t *w = (const uint64_t *)(const void *)(spin_base + j * PAGE);
+		unsigned k;
+
+		for (k = 0; k < WORDS && w[k] == (s ^ mix[k]); k++)
+			;
+		if (k == WORDS)
+			continue;
+		if (bad++ < 4) {
+			/* which generation it holds, if any near */
+			long found = -1;
+			for (uint64_t h = g > 3 ? g - 3 : 0; h <= g + 3 && found < 0; h++)
+				if (w[0] == (splitmix(h << 32 ^ SPIN_TAG ^ j) ^ mix[0]))
+					found = (long)h;
+			out("FAIL spin page %zu: generation %llu expected (done %llu), it holds %s%ld", j,
+			    (unsigned long long)g, (unsigned long long)d,
+			    found < 0 ? "no generation near: " : "generation ", found);
+		}
+	}
+	if (bad)
+		out("spin FAIL %llu of %u pages differ from the pause, done %llu",
+		    (unsigned long long)bad, SPIN_PAGES, (unsigned long long)d);
+	else
+		out("spin OK %llu %llu", (unsigned long long)d, (unsigned long long)(d / SPIN_PAGES));
+}
+
 /* ---- commands -------------------------------------------------------- */
 
 static void command(const char *line)
@@ -695,6 +822,8 @@ static void command(const char *line)
 		digest();
 	} else if (!strncmp(line, "dump ", 5)) {
 		dump(line + 5);
+	} else if (!strcmp(line, "spin")) {
+		spin();
 	} else if (!strcmp(line, "uffd")) {
 		own_uffd();
 	} else if (!strcmp(line, "quit")) {
