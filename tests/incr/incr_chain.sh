@@ -65,29 +65,6 @@ incr_start chain "$MIB" MTCP_DIR="$IMGDIR" MTCP_COW="$COW" MTCP_VERBOSE=1 MTCP_K
 say "incr_prog: pid $PID, $NPAGES pages, MTCP_COW=$COW${AS_UID:+, uid $AS_UID}"
 spin_start
 
-# chain_check K IMG: the program's memory now (a dump) is what the chain
-# ending at IMG holds, page for page, as chain_check.py reads the images
-# (docs/format.md), whatever mtcp_restart does: a difference here is the
-# writer's.
-chain_check() {
-	local k=$1 img=$2
-	if ! command -v python3 >/dev/null; then
-		say "image $k: no python3, chain_check.py not run"
-		return 0
-	fi
-	send "dump $TMP/dump.$k"
-	expect dump
-	[[ $LINE == "dumped $TMP/dump.$k" ]] || { check_failed "image $k: $LINE"; return 0; }
-	run_bounded "$TMP/check.$k.out" "$TMP/check.$k.err" python3 "$INCR_DIR/chain_check.py" \
-		"$img" "$TMP/dump.$k"
-	if ((RC == 0)); then
-		say "image $k: $(tail -n 1 "$TMP/check.$k.out")"
-	else
-		check_failed "image $k: the chain does not hold the program's memory (chain_check.py, exit $RC, independent of mtcp_restart): $(tail -n 4 "$TMP/check.$k.out" | tr '\n' ' ')$(head -c 300 "$TMP/check.$k.err")"
-	fi
-	rm -f "$TMP/dump.$k"
-}
-
 # ---- 1. the chain ----------------------------------------------------------
 declare -A IMGS DIG
 for ((k = 1; k <= N; k++)); do

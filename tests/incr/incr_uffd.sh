@@ -14,7 +14,8 @@
 #      for a fault handler (a write that did would hang "step": a bounded
 #      wait fails the test);
 #   3. steps and checkpoints 3, 4, 5 succeed; they are increments (after 2,
-#      3, 4); the writes go on into the registered range;
+#      3, 4); the writes go on into the registered range; chain_check.py
+#      finds the program's memory in each of these chains;
 #   4. the program is killed; restarted from image 5 and from image 3, the
 #      digests are as at those checkpoints (the registered range's pages
 #      included: saved whole, they do not come from a parent).
@@ -39,6 +40,7 @@ for k in 1 2 3 4 5; do
 	IMGS[$k]=$IMG
 	digest "at checkpoint $k"
 	DIG[$k]=$DIGEST
+	((k >= 3)) && chain_check "$k" "$IMG"
 	if ((k == 1)); then
 		check_full "image 1" "$IMG"
 	else
