@@ -62,6 +62,7 @@ incr_start() {
 	prog_start "$label" ${RUNAS[@]+"${RUNAS[@]}"} env "$@" ${PREFIX[@]+"${PREFIX[@]}"} \
 		"$INCR_PROG" "$WORK" "$mib"
 	expect ready
+	# shellcheck disable=SC2034 # NPAGES: read by the drivers
 	read -r _ PID _ _ NPAGES _ r0 <<<"$LINE"
 	[[ $r0 == 0 ]] || check_failed "mtcp_restart_count() is '$r0' in a launched program, not 0"
 	PID_OUT=$PID
@@ -105,10 +106,9 @@ gate_rw() { exec 8<>"$GATE"; }
 
 # gate_drain: takes back the bytes nobody read; sets GATE_LEFT.
 gate_drain() {
-	local b
 	GATE_LEFT=0
 	while read -r -t 0 -u 8; do
-		IFS= read -r -N 1 -t 1 -u 8 b || break
+		IFS= read -r -N 1 -t 1 -u 8 _ || break
 		GATE_LEFT=$((GATE_LEFT + 1))
 	done
 }
@@ -119,6 +119,7 @@ ckpt_through() {
 	printf g >&8
 	ckpt "$1"
 	gate_drain
+	# shellcheck disable=SC2034 # read by the drivers
 	WRITER_USED=$((GATE_LEFT == 0))
 }
 
@@ -307,6 +308,7 @@ run_bounded() {
 	wait "$pid" 2>/dev/null
 	RC=$?
 	stop_watchdog
+	# shellcheck disable=SC2034 # read by the drivers
 	TIMED_OUT=0
 	[[ -e $TMP/timeout.$pid ]] && TIMED_OUT=1
 	return 0
