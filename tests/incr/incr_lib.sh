@@ -309,8 +309,7 @@ run_bounded() {
 	RC=$?
 	stop_watchdog
 	# shellcheck disable=SC2034 # read by the drivers
-	TIMED_OUT=0
-	[[ -e $TMP/timeout.$pid ]] && TIMED_OUT=1
+	TIMED_OUT=$([[ -e $TMP/timeout.$pid ]] && echo 1 || echo 0)
 	return 0
 }
 
