@@ -99,6 +99,8 @@ static const char *rec_name(uint32_t type)
 	case MTCP_REC_MEMFD: return "MEMFD";
 	case MTCP_REC_FILEDATA: return "FILEDATA";
 	case MTCP_REC_DEGRADED: return "DEGRADED";
+	case MTCP_REC_PREV: return "PREV";
+	case MTCP_REC_INHERIT: return "INHERIT";
 	case MTCP_REC_END: return "END";
 	default: return "unknown";
 	}
@@ -167,6 +169,11 @@ static int load_header(struct image *img, char *err, size_t errlen)
 		if (h3->dumpable > 2)
 			FAIL(-EINVAL, "corrupt: header dumpable is %u (0, 1 or 2)", h3->dumpable);
 	}
+	/* v5: an increment; the flag did not exist before */
+	if (h.flags & MTCP_IMGF_INCREMENTAL && h.version < 5)
+		FAIL(-EINVAL, "corrupt: header flag 10 (incremental) in a version %u image",
+		     h.version);
+	img->incremental = !!(h.flags & MTCP_IMGF_INCREMENTAL);
 	img->restartable = h.version >= MTCP_IMG_VERSION_RESTART;
 out:
 	return rc;
@@ -186,9 +193,16 @@ static int check_region(const struct image *img, const struct mtcp_rec_region *r
 	if (r->flags & ~(MTCP_RGNF_STACK | MTCP_RGNF_HEAP | MTCP_RGNF_DELETED | MTCP_RGNF_FILE_COPY))
 		FAIL(-EINVAL, "corrupt: region %llx-%llx has unknown flags %#x", ULL(r->start),
 		     ULL(r->end), r->flags);
-	if (r->ninherit)
+	if (r->ninherit && img->hdr.version < 5)
 		FAIL(-EINVAL, "corrupt: region %llx-%llx: reserved field is not zero",
 		     ULL(r->start), ULL(r->end));
+	if (r->ninherit && !img->incremental)
+		FAIL(-EINVAL, "corrupt: region %llx-%llx announces %u INHERIT records in a full "
+		     "image", ULL(r->start), ULL(r->end), r->ninherit);
+	/* only memory the restorer maps privately can take a parent's pages */
+	if (r->ninherit && r->kind != MTCP_RGN_ANON && r->kind != MTCP_RGN_FILE_PRIVATE)
+		FAIL(-EINVAL, "corrupt: region %llx-%llx of kind %u announces INHERIT records "
+		     "(only kinds 1 and 2 may)", ULL(r->start), ULL(r->end), r->kind);
 	if ((file || r->kind == MTCP_RGN_SHARED_ANON) && r->file_offset & 4095)
 		FAIL(-EINVAL, "corrupt: region %llx-%llx: file offset %#llx not page aligned",
 		     ULL(r->start), ULL(r->end), ULL(r->file_offset));
@@ -583,6 +597,7 @@ static int load_region(struct image *img, const struct mtcp_rec *r, const void *
 	if (!img->regions)
 		FAIL(-ENOMEM, "out of memory");
 	g = &img->regions[img->nregions++];
+	memset(g, 0, sizeof(*g));
 	g->rec = *rr;
 	g->path = dupn(path, rr->path_len);
 	g->first_extent = img->nextents;
@@ -623,6 +638,7 @@ static int load_extent(struct image *img, const struct mtcp_rec *r, uint64_t off
 	if (!img->extents)
 		FAIL(-ENOMEM, "out of memory");
 	e = &img->extents[img->nextents++];
+	memset(e, 0, sizeof(*e)); /* whole, image 0: chain.c sets these for parents' */
 	e->addr = x.addr;
 	e->len = x.len;
 	e->file_off = off + sizeof(x) + x.pad;
@@ -637,6 +653,122 @@ static int load_extent(struct image *img, const struct mtcp_rec *r, uint64_t off
 		if (x.data_len > img->lz4_max)
 			img->lz4_max = x.data_len;
 	}
+out:
+	return rc;
+}
+
+/* v5 PREV: the parent's id, sum, size, this image's depth, the parent's
+ * file name (a plain name: it is looked up in the increment's directory). */
+static int load_prev(struct image *img, const void *payload, uint64_t len, uint64_t off,
+		     char *err, size_t errlen)
+{
+	struct mtcp_rec_prev p;
+	const char *name = (const char *)payload + sizeof(p);
+	int rc = 0;
+
+	if (len < sizeof(p))
+		FAIL(-EINVAL, "corrupt: short PREV record at offset %llu", ULL(off));
+	memcpy(&p, payload, sizeof(p));
+	if (p.name_len < 1 || p.name_len > MTCP_MAX_PREV_NAME || len != sizeof(p) + p.name_len)
+		FAIL(-EINVAL, "corrupt: PREV record at offset %llu: name length %u (1 to %u, and "
+		     "the record's length)", ULL(off), p.name_len, MTCP_MAX_PREV_NAME);
+	if (memchr(name, '/', p.name_len) || memchr(name, '\0', p.name_len) ||
+	    (p.name_len == 1 && name[0] == '.') ||
+	    (p.name_len == 2 && name[0] == '.' && name[1] == '.'))
+		FAIL(-EINVAL, "corrupt: PREV record at offset %llu: the parent's name is not a "
+		     "plain file name", ULL(off));
+	if (p.depth < 1 || p.depth >= MTCP_MAX_CHAIN)
+		FAIL(-EINVAL, "corrupt: PREV record at offset %llu: depth %u (1 to %u)", ULL(off),
+		     p.depth, MTCP_MAX_CHAIN - 1);
+	if (p.reserved)
+		FAIL(-EINVAL, "corrupt: PREV record at offset %llu: reserved field is not zero",
+		     ULL(off));
+	img->prev = p;
+	img->prev_name = dupn(name, p.name_len);
+	if (!img->prev_name)
+		FAIL(-ENOMEM, "out of memory");
+out:
+	return rc;
+}
+
+/* The first extent of region g that ends after addr (g's extents ascend
+ * and are disjoint), or g's end of its extents. */
+static uint32_t extent_after(const struct image *img, const struct img_region *g,
+			     uint64_t addr)
+{
+	uint32_t lo = g->first_extent, hi = g->first_extent + g->rec.nextents;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (img->extents[mid].addr + img->extents[mid].len <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* v5 INHERIT, after its region's extents (check_order): page-aligned runs
+ * inside the region, ascending across its INHERIT records, none over one
+ * of its extents. */
+static int load_inherit(struct image *img, const void *payload, uint64_t len, uint64_t off,
+			char *err, size_t errlen)
+{
+	struct img_region *g = &img->regions[img->nregions - 1];
+	const unsigned char *p = (const unsigned char *)payload + sizeof(struct mtcp_rec_inherit);
+	struct mtcp_rec_inherit h;
+	int rc = 0;
+
+	if (len < sizeof(h))
+		FAIL(-EINVAL, "corrupt: short INHERIT record at offset %llu", ULL(off));
+	memcpy(&h, payload, sizeof(h));
+	if (h.region_start != g->rec.start)
+		FAIL(-EINVAL, "corrupt: INHERIT record at offset %llu names region %llx, not its "
+		     "own (%llx)", ULL(off), ULL(h.region_start), ULL(g->rec.start));
+	if (!h.nruns || len != sizeof(h) + (uint64_t)h.nruns * sizeof(struct mtcp_inherit_run))
+		FAIL(-EINVAL, "corrupt: INHERIT record at offset %llu: %u runs in %llu bytes",
+		     ULL(off), h.nruns, ULL(len));
+	if (h.reserved)
+		FAIL(-EINVAL, "corrupt: INHERIT record at offset %llu: reserved field is not zero",
+		     ULL(off));
+	if (img->nruns + (uint64_t)h.nruns > img->runs_cap) {
+		uint64_t cap = img->runs_cap ? img->runs_cap : 64;
+		while (cap < img->nruns + (uint64_t)h.nruns)
+			cap *= 2;
+		void *n = cap > UINT32_MAX ? NULL : realloc(img->runs, cap * sizeof(*img->runs));
+		if (!n)
+			FAIL(-ENOMEM, "out of memory");
+		img->runs = n;
+		img->runs_cap = (uint32_t)cap;
+	}
+	if (!g->ninherit_seen)
+		g->first_run = img->nruns;
+	for (uint32_t i = 0; i < h.nruns; i++) {
+		struct mtcp_inherit_run run;
+		uint64_t after = g->nruns ? img->runs[img->nruns - 1].end : g->rec.start;
+		uint32_t x;
+
+		memcpy(&run, p + (size_t)i * sizeof(run), sizeof(run));
+		if (run.start & 4095 || run.end & 4095 || run.end <= run.start)
+			FAIL(-EINVAL, "corrupt: INHERIT record at offset %llu: run %llx-%llx is empty "
+			     "or not page aligned", ULL(off), ULL(run.start), ULL(run.end));
+		if (run.start < g->rec.start || run.end > g->rec.end)
+			FAIL(-EINVAL, "corrupt: INHERIT record at offset %llu: run %llx-%llx lies "
+			     "outside its region %llx-%llx", ULL(off), ULL(run.start), ULL(run.end),
+			     ULL(g->rec.start), ULL(g->rec.end));
+		if (run.start < after)
+			FAIL(-EINVAL, "corrupt: INHERIT record at offset %llu: run %llx-%llx overlaps "
+			     "or precedes the run before it", ULL(off), ULL(run.start), ULL(run.end));
+		x = extent_after(img, g, run.start);
+		if (x < g->first_extent + g->rec.nextents && img->extents[x].addr < run.end)
+			FAIL(-EINVAL, "corrupt: INHERIT record at offset %llu: run %llx-%llx overlaps "
+			     "the extent at %llx", ULL(off), ULL(run.start), ULL(run.end),
+			     ULL(img->extents[x].addr));
+		img->runs[img->nruns++] = run;
+		g->nruns++;
+		img->inherit_bytes += run.end - run.start;
+	}
+	g->ninherit_seen++;
 out:
 	return rc;
 }
@@ -658,6 +790,9 @@ static int close_region(struct image *img, char *err, size_t errlen)
 		FAIL(-EINVAL, "corrupt: region %llx-%llx announces %u extents, %u follow",
 		     ULL(g->rec.start), ULL(g->rec.end), g->rec.nextents,
 		     img->nextents - g->first_extent);
+	if (g->ninherit_seen != g->rec.ninherit)
+		FAIL(-EINVAL, "corrupt: region %llx-%llx announces %u INHERIT records, %u follow",
+		     ULL(g->rec.start), ULL(g->rec.end), g->rec.ninherit, g->ninherit_seen);
 out:
 	return rc;
 }
@@ -672,6 +807,30 @@ static int check_order(struct image *img, struct walk *wk, uint32_t type, uint64
 		     ULL(off), rec_name(type));
 	if (type == MTCP_REC_GROUPS && (img->hdr.version < 3 || wk->nrec != 0))
 		FAIL(-EINVAL, "corrupt: misplaced GROUPS record at offset %llu", ULL(off));
+	/* v5: PREV right after GROUPS, exactly in an increment */
+	if (img->incremental && wk->nrec == 1 && type != MTCP_REC_PREV)
+		FAIL(-EINVAL, "corrupt: the header says increment (flag 10), but the record after "
+		     "GROUPS (offset %llu) is %s, not PREV", ULL(off), rec_name(type));
+	if (type == MTCP_REC_PREV && (!img->incremental || wk->nrec != 1))
+		FAIL(-EINVAL, "corrupt: misplaced PREV record at offset %llu%s", ULL(off),
+		     img->incremental ? "" : " (the header does not say increment)");
+	if (type == MTCP_REC_INHERIT) {
+		const struct img_region *g = img->nregions ? &img->regions[img->nregions - 1] : NULL;
+		if (wk->phase != PH_MEMORY || !g)
+			FAIL(-EINVAL, "corrupt: misplaced INHERIT record at offset %llu (no region "
+			     "before it)", ULL(off));
+		if (img->nextents - g->first_extent != g->rec.nextents)
+			FAIL(-EINVAL, "corrupt: INHERIT record at offset %llu comes before the last "
+			     "of its region's %u extents", ULL(off), g->rec.nextents);
+		if (g->ninherit_seen >= g->rec.ninherit)
+			FAIL(-EINVAL, "corrupt: region %llx-%llx announces %u INHERIT records, more "
+			     "follow (offset %llu)", ULL(g->rec.start), ULL(g->rec.end),
+			     g->rec.ninherit, ULL(off));
+	}
+	if (type == MTCP_REC_EXTENT && img->nregions &&
+	    img->regions[img->nregions - 1].ninherit_seen)
+		FAIL(-EINVAL, "corrupt: extent at offset %llu after its region's INHERIT records",
+		     ULL(off));
 	if (wk->want_obj && type != wk->want_obj)
 		FAIL(-EINVAL, "corrupt: fd %u's %s record is missing (offset %llu holds %s)",
 		     img->fds[img->nfds - 1].rec.fd, rec_name(wk->want_obj), ULL(off),
@@ -685,14 +844,15 @@ static int check_order(struct image *img, struct walk *wk, uint32_t type, uint64
 		FAIL(-EINVAL, "corrupt: misplaced extent at offset %llu (no region before it)",
 		     ULL(off));
 	if (wk->phase == PH_MEMORY && type != MTCP_REC_EXTENT && type != MTCP_REC_REGION &&
-	    type != MTCP_REC_END)
+	    type != MTCP_REC_INHERIT && type != MTCP_REC_END)
 		FAIL(-EINVAL, "corrupt: %s record at offset %llu after the memory records",
 		     rec_name(type), ULL(off));
 	if (type == MTCP_REC_REGION || type == MTCP_REC_END) {
 		rc = close_region(img, err, errlen);
 		if (type == MTCP_REC_REGION)
 			wk->phase = PH_MEMORY;
-	} else if (type != MTCP_REC_EXTENT && type != MTCP_REC_GROUPS) {
+	} else if (type != MTCP_REC_EXTENT && type != MTCP_REC_GROUPS &&
+		   type != MTCP_REC_PREV && type != MTCP_REC_INHERIT) {
 		wk->phase = PH_STATE;
 	}
 out:
@@ -777,6 +937,12 @@ static int load_meta(struct image *img, struct walk *wk, const struct mtcp_rec *
 		break;
 	case MTCP_REC_DEGRADED:
 		rc = load_degraded(img, payload, r->len, off - sizeof(*r), err, errlen);
+		break;
+	case MTCP_REC_PREV:
+		rc = load_prev(img, payload, r->len, off - sizeof(*r), err, errlen);
+		break;
+	case MTCP_REC_INHERIT:
+		rc = load_inherit(img, payload, r->len, off - sizeof(*r), err, errlen);
 		break;
 	case MTCP_REC_END:
 		rc = load_end(img, wk, r, payload, off - sizeof(*r), err, errlen);
@@ -870,6 +1036,9 @@ int image_load(const char *path, struct image *img, char *err, size_t errlen)
 	}
 	if (img->hdr.version >= 3 && !wk.have_groups)
 		FAIL(-EINVAL, "corrupt: GROUPS record missing");
+	if (img->incremental && !img->prev_name)
+		FAIL(-EINVAL, "corrupt: the header says increment (flag 10), but there is no PREV "
+		     "record");
 	if (!wk.have_proc || !wk.have_sigact)
 		FAIL(-EINVAL, "corrupt: process or signal record missing");
 	if (img->nnotes != img->hdr.ndegraded ||
@@ -1032,6 +1201,8 @@ void image_free(struct image *img)
 	free(img->fds);
 	free(img->threads);
 	free(img->extents);
+	free(img->runs);
+	free(img->prev_name);
 	free(img->groups);
 	free(img->cwd);
 	free(img->exe);

@@ -26,6 +26,11 @@ struct img_region {
 	char *path;            /* NUL-terminated, "" for anonymous */
 	uint32_t first_extent; /* index into image.extents; its rec.nextents
 	                          extents follow (checked) */
+	/* v5: the runs of its rec.ninherit INHERIT records, ascending:
+	 * image.runs[first_run .. first_run + nruns) */
+	uint32_t first_run;
+	uint32_t nruns;
+	uint32_t ninherit_seen; /* INHERIT records read so far (== rec.ninherit, checked) */
 };
 
 struct img_fd {
@@ -87,6 +92,16 @@ struct image {
 	uint64_t mem_bytes;    /* memory they fill */
 	uint32_t lz4_extents;
 	uint32_t lz4_max;      /* largest lz4 extent, stored bytes */
+	/* v5: an increment (header flag 10): its PREV record and the parent's
+	 * file name (NUL-terminated, checked: no '/', not "." or "..") */
+	int incremental;
+	struct mtcp_rec_prev prev;
+	char *prev_name;
+	/* v5: every region's INHERIT runs, in file order (globally ascending,
+	 * as the regions are) */
+	struct mtcp_inherit_run *runs;
+	uint32_t nruns, runs_cap;
+	uint64_t inherit_bytes; /* memory the runs cover */
 };
 
 /* 0, or -errno with a one-line reason in err (without the image path).

@@ -12,6 +12,8 @@
  *     exit with its status  <---------------  exit / killed
  */
 #include "image_reader.h"
+#include "chain.h"
+#include "flatten.h"
 #include "restore_child.h"
 #include "fd_restore.h"
 #include "crc32c.h"
@@ -49,6 +51,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: mtcp_restart [--verify | --list] [--no-same-pid] [--fd N=PATH]...\n"
 		"                    [--refuse-changed] IMAGE\n"
+		"       mtcp_restart --flatten IMAGE OUT\n"
 		"Restarts a program from a libmtcp-fast checkpoint image, in the foreground.\n"
 		"The restored program's fds 0-2 are this process's where they were a\n"
 		"terminal, or a pipe or socket to outside; files stay files.  Signals\n"
@@ -63,7 +66,14 @@ static void usage(FILE *f)
 		"                 filedir PATH NFILES\n"
 		"                 degraded FD TEXT\n"
 		"                 region START END KIND FLAGS PROT [PATH]\n"
-		"                 extent ADDR LEN raw|lz4 STORED_BYTES; do not restart\n"
+		"                 extent ADDR LEN raw|lz4 STORED_BYTES\n"
+		"                 and for an increment (v5) also:\n"
+		"                 chain K NAME depth D id ID size BYTES data BYTES [inherits BYTES]\n"
+		"                 inherit START END (after its region's extents)\n"
+		"                 read NAME ADDR LEN [part START END] (an ancestor's extent\n"
+		"                 that an inherited page is read from); do not restart\n"
+		"  --flatten IMAGE OUT  write IMAGE and the images it builds on (an\n"
+		"                 increment's chain) as one full image OUT (new, mode 0600)\n"
 		"  --no-same-pid  do not try to keep the pid and thread ids\n"
 		"  --fd N=PATH    the program's fd N (an end of a pipe whose other end was\n"
 		"                 outside it) becomes PATH: read ends read it, write ends\n"
@@ -157,8 +167,9 @@ static int supervise(pid_t child, const sigset_t *fwd)
 /* The memory map of an image, for people and tests (--list).  A region's
  * extents are the ones up to the next region's first (image_load checked
  * that their number is the region's nextents). */
-static void print_list(const struct image *img)
+static void print_list(const struct chain *c)
 {
+	const struct image *img = &c->img[0];
 	for (uint32_t i = 0; i < img->nfds; i++) {
 		const struct img_fd *f = &img->fds[i];
 		printf("fd %u %s", f->rec.fd, image_fd_kind_name(f->rec.kind));
@@ -192,6 +203,21 @@ static void print_list(const struct image *img)
 			       (unsigned long long)e->len, e->enc == MTCP_EXT_LZ4 ? "lz4" : "raw",
 			       e->data_len);
 		}
+		/* v5: pages of the parent's, and where each read comes from */
+		for (uint32_t x = g->first_run; x < g->first_run + g->nruns; x++)
+			printf("inherit %llx %llx\n", (unsigned long long)img->runs[x].start,
+			       (unsigned long long)img->runs[x].end);
+	}
+	for (uint32_t i = 0; c->n > 1 && i < c->nreads; i++) {
+		const struct rst_extent *e = &c->reads[i];
+		if (!e->img)
+			continue;
+		printf("read %s %llx %llu", chain_name(c, e->img), (unsigned long long)e->addr,
+		       (unsigned long long)e->len);
+		if (e->part_end)
+			printf(" part %llx %llx", (unsigned long long)e->part_start,
+			       (unsigned long long)e->part_end);
+		printf("\n");
 	}
 }
 
@@ -199,6 +225,26 @@ static void hex_id(char out[2 * MTCP_ID_LEN + 1], const uint8_t id[MTCP_ID_LEN])
 {
 	for (int i = 0; i < MTCP_ID_LEN; i++)
 		snprintf(out + 2 * i, 3, "%02x", id[i]);
+}
+
+/* An increment's chain, newest first, one line per image (nothing for a
+ * full image, whose output stays as it was):
+ *   chain K NAME depth D id ID8 size BYTES data BYTES [inherits BYTES] */
+static void print_chain(const struct chain *c)
+{
+	char id[2 * MTCP_ID_LEN + 1];
+
+	for (uint32_t k = 0; c->n > 1 && k < c->n; k++) {
+		const struct image *m = &c->img[k];
+		hex_id(id, m->hdr.image_id);
+		id[16] = '\0';
+		printf("chain %u %s depth %u id %s size %llu data %llu", k, chain_name(c, k),
+		       chain_depth(c, k), id, (unsigned long long)m->size,
+		       (unsigned long long)m->data_bytes);
+		if (m->incremental)
+			printf(" inherits %llu", (unsigned long long)m->inherit_bytes);
+		printf("\n");
+	}
 }
 
 /* One line a script can parse: what the image holds and how it was
@@ -311,6 +357,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "verify", no_argument, NULL, 'V' },
 		{ "list", no_argument, NULL, 'L' },
+		{ "flatten", no_argument, NULL, 'T' },
 		{ "no-same-pid", no_argument, NULL, 'P' },
 		{ "fd", required_argument, NULL, 'F' },
 		{ "refuse-changed", no_argument, NULL, 'C' },
@@ -320,9 +367,10 @@ int main(int argc, char **argv)
 	};
 	static struct fdr_options fdo;
 	struct restore_opts ro;
-	struct image img;
+	struct chain ch;
+	struct image *img = NULL;
 	char err[1024];
-	int verify = 0, list = 0, same_pid = 1, in_userns = 0, restored, c, rc, pipefd[2], status;
+	int verify = 0, list = 0, flatten = 0, same_pid = 1, in_userns = 0, restored, c, rc, pipefd[2], status;
 	int outer[2] = { -1, -1 }, mapped[2] = { -1, -1 }, foreign = 0;
 	pid_t prog_outer = 0;
 	struct broker broker;
@@ -342,6 +390,9 @@ int main(int argc, char **argv)
 			break;
 		case 'L':
 			list = 1;
+			break;
+		case 'T':
+			flatten = 1;
 			break;
 		case 'F':
 			if (parse_fd_option(&fdo, optarg))
@@ -366,7 +417,12 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc - 1) {
+	if (flatten && (verify || list || optind != argc - 2)) {
+		fprintf(stderr, "mtcp_restart: --flatten takes IMAGE and OUT, and no --verify or "
+			"--list (see --help)\n");
+		return 2;
+	}
+	if (!flatten && optind != argc - 1) {
 		fprintf(stderr, "mtcp_restart: expected one IMAGE (see --help)\n");
 		return 2;
 	}
@@ -375,29 +431,44 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mtcp_restart: this CPU lacks SSE4.2 (crc32)\n");
 		return 1;
 	}
-	rc = image_load(path, &img, err, sizeof(err));
+	rc = chain_load_newest(path, &ch, err, sizeof(err));
+	if (!rc)
+		img = &ch.img[0];
+	/* --list and --flatten read the chain as the caller: they run
+	 * nothing of it */
+	if (!rc && (list || flatten))
+		rc = chain_load_parents(&ch, err, sizeof(err));
+	if (!rc && (list || flatten))
+		rc = chain_resolve(&ch, err, sizeof(err));
+	if (!rc && flatten)
+		rc = chain_flatten(&ch, argv[optind + 1], err, sizeof(err));
 	if (!rc && list) {
-		print_list(&img);
-		image_free(&img);
-		return 0;
+		print_chain(&ch);
+		print_list(&ch);
+	}
+	if (rc && (list || flatten))
+		fprintf(stderr, "mtcp_restart: %s: %s\n", path, err);
+	if (list || flatten) {
+		chain_free(&ch);
+		return rc ? 1 : 0;
 	}
 	memset(&ro, 0, sizeof(ro));
 	ro.fdo = &fdo;
-	if (!rc && !verify && check_fd_options(&fdo, &img)) {
-		image_free(&img);
+	if (!rc && !verify && check_fd_options(&fdo, img)) {
+		chain_free(&ch);
 		return 2;
 	}
-	if (!rc && !img.restartable && !verify) {
+	if (!rc && !img->restartable && !verify) {
 		snprintf(err, sizeof(err), "image format version %u can be checked (--verify, "
 			 "--list) but not restarted by this mtcp_restart: restarting needs "
-			 "version %u (written by libmtcp-fast %s)", img.hdr.version,
+			 "version %u (written by libmtcp-fast %s)", img->hdr.version,
 			 MTCP_IMG_VERSION_RESTART, MTCP_VERSION_STRING);
 		rc = -EPROTO;
 	}
 	/* who may restart it, and as whom: decided before any path the image
 	 * names is looked at, and from then on looked at with the writer's ids */
-	if (!rc && img.restartable)
-		rc = priv_check(&img, &ro.ids, err, sizeof(err));
+	if (!rc && img->restartable)
+		rc = priv_check(img, &ro.ids, err, sizeof(err));
 	/* Root restarting another user's program must not hand it root's
 	 * terminal: it could type into it (TIOCSTI) or read from it. */
 	foreign = ro.ids.set && (ro.ids.uid[0] || ro.ids.uid[1] || ro.ids.uid[2]);
@@ -410,28 +481,34 @@ int main(int argc, char **argv)
 			rc = -EPERM;
 		}
 	if (!rc)
-		rc = priv_enter_fs(&img, &ro.ids, err, sizeof(err));
+		rc = priv_enter_fs(img, &ro.ids, err, sizeof(err));
+	/* the parents are opened with the writer's file system ids, as the
+	 * files the image names */
 	if (!rc)
-		rc = image_check_files(&img, err, sizeof(err));
+		rc = chain_load_parents(&ch, err, sizeof(err));
 	if (!rc)
-		rc = restore_check_vdso(&img, err, sizeof(err));
+		rc = chain_resolve(&ch, err, sizeof(err));
+	if (!rc)
+		rc = image_check_files(img, err, sizeof(err));
+	if (!rc)
+		rc = restore_check_vdso(img, err, sizeof(err));
 	if (!rc && verify)
-		rc = image_verify_data(&img, err, sizeof(err));
+		rc = chain_verify_data(&ch, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "mtcp_restart: %s: %s\n", path, err);
-		if (img.fd >= 0)
-			image_free(&img);
+		chain_free(&ch);
 		return 1;
 	}
 	if (verify) {
-		print_verified(path, &img);
-		image_free(&img);
+		print_verified(path, img);
+		print_chain(&ch);
+		chain_free(&ch);
 		return 0;
 	}
-	if (img.nnotes)
+	if (img->nnotes)
 		fprintf(stderr, "mtcp_restart: %s: warning: degraded image: %u object%s will not "
-			"come back as %s (mtcp_restart --verify lists them)\n", path, img.nnotes,
-			img.nnotes == 1 ? "" : "s", img.nnotes == 1 ? "it was" : "they were");
+			"come back as %s (mtcp_restart --verify lists them)\n", path, img->nnotes,
+			img->nnotes == 1 ? "" : "s", img->nnotes == 1 ? "it was" : "they were");
 
 	ro.tid_offset = glibc_tid_offset();
 	glibc_rseq(&ro.rseq_offset, &ro.rseq_size);
@@ -496,24 +573,24 @@ int main(int argc, char **argv)
 				fprintf(stderr, "mtcp_restart: %s\n", err);
 				_exit(1);
 			}
-			pid_t prog = clone_child((pid_t)img.proc.pid);
+			pid_t prog = clone_child((pid_t)img->proc.pid);
 			if (prog < 0) {
 				fprintf(stderr, "mtcp_restart: cannot create pid %u in the new "
-					"namespace: %s\n", img.proc.pid, strerror(errno));
+					"namespace: %s\n", img->proc.pid, strerror(errno));
 				_exit(1);
 			}
 			if (prog == 0) {
 				close(pipefd[0]);
 				ro.status_fd = pipefd[1];
 				ro.outer_pid_fd = outer[0];
-				restore_child(path, &img, &ro);
+				restore_child(path, &ch, &ro);
 			}
 			close(outer[0]);
 			close(pipefd[0]);
 			close(pipefd[1]);
 			/* only the program holds its end: its death closes it */
 			close(ro.broker_fd);
-			image_free(&img);
+			chain_free(&ch);
 			status = supervise(prog, &fwd);
 			_exit(WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status));
 		}
@@ -547,18 +624,18 @@ int main(int argc, char **argv)
 			prog_outer = pass_outer_pid(child, outer[1]);
 		}
 	} else {
-		child = clone_child(same_pid ? (pid_t)img.proc.pid : 0);
+		child = clone_child(same_pid ? (pid_t)img->proc.pid : 0);
 	}
 	/* the checkpointed process may still be exiting (kill -9 just sent):
 	 * give its pid up to 2 s to become free */
 	for (int i = 0; i < 200 && child < 0 && errno == EEXIST && same_pid && !in_userns; i++) {
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
-		child = clone_child((pid_t)img.proc.pid);
+		child = clone_child((pid_t)img->proc.pid);
 	}
 	if (child < 0 && same_pid && !in_userns) {
 		fprintf(stderr, "mtcp_restart: warning: cannot get pid %u back (%s); the "
-			"restored program gets new pid and thread ids\n", img.proc.pid,
+			"restored program gets new pid and thread ids\n", img->proc.pid,
 			strerror(errno));
 		ro.same_tids = 0;
 		child = clone_child(0);
@@ -577,10 +654,10 @@ int main(int argc, char **argv)
 			setsid();
 		close(pipefd[0]);
 		ro.status_fd = pipefd[1];
-		restore_child(path, &img, &ro);
+		restore_child(path, &ch, &ro);
 	}
 	close(pipefd[1]);
-	image_free(&img);
+	chain_free(&ch);
 	child_own_session = foreign;
 	/* root restarting a user's image: from here on mtcp_restart is that
 	 * user too (the program exists; nothing of ours needs more) */

@@ -8,6 +8,7 @@
  */
 #include "restore_child.h"
 #include "image_reader.h"
+#include "chain.h"
 #include "maps.h"
 #include "rst-args.h"
 #include "fd_restore.h"
@@ -131,7 +132,8 @@ static void shared_objects(const struct image *img, int *region_fd, int base, in
 }
 
 struct hole_plan {
-	uint64_t blob_off, args_off, arrays_off, stack_off, tstacks_off, stage_off, lz4_off, size;
+	uint64_t blob_off, args_off, arrays_off, stack_off, tstacks_off, stage_off, lz4_off;
+	uint64_t scratch_off, size;
 };
 
 static uint64_t align_up(uint64_t v, uint64_t a)
@@ -235,14 +237,29 @@ int restore_check_vdso(const struct image *img, char *err, size_t errlen)
 	return 0;
 }
 
-void __attribute__((noreturn)) restore_child(const char *path, struct image *img,
+/* fd, and the same file opened O_DIRECT (or -1), both moved above base. */
+static int open_direct(int fd, int base)
+{
+	/* through our fd, not the path: as another user (root restarting
+	 * a user's image) the path may not be ours to walk */
+	char self_fd[64];
+	int d;
+
+	snprintf(self_fd, sizeof(self_fd), "/proc/self/fd/%d", fd);
+	d = open(self_fd, O_RDONLY | O_DIRECT | O_CLOEXEC);
+	return d >= 0 ? move_up(d, base) : -1;
+}
+
+void __attribute__((noreturn)) restore_child(const char *path, struct chain *c,
 					     const struct restore_opts *o)
 {
+	struct image *img = &c->img[0];
+	int direct_fds[MTCP_MAX_CHAIN];
 	struct hole_plan hp;
 	struct rst_args *a;
 	struct vdso_cur v;
 	struct rlimit nofile;
-	int max_img_fd = 2, base, exe_fd, direct_fd;
+	int max_img_fd = 2, base, exe_fd;
 	uint64_t hole, nunmap_max = 0;
 	sigset_t all;
 	char *hbase;
@@ -275,6 +292,13 @@ void __attribute__((noreturn)) restore_child(const char *path, struct image *img
 		log_fd = e2 >= 0 ? move_up(e2, base) : -1;
 	}
 	int helper_hi = img->fd;
+	/* the parents' fds too: the restorer reads from every image of the
+	 * chain, and closes them all (close_from..close_to) at the end */
+	for (uint32_t k = 1; k < c->n; k++) {
+		c->img[k].fd = move_up(c->img[k].fd, base);
+		if (c->img[k].fd > helper_hi)
+			helper_hi = c->img[k].fd;
+	}
 	if (log_fd > helper_hi)
 		helper_hi = log_fd;
 	if (status_fd > helper_hi)
@@ -321,17 +345,11 @@ void __attribute__((noreturn)) restore_child(const char *path, struct image *img
 	/* raw extents written with O_DIRECT are page-aligned in the file: they
 	 * are read back the same way, straight into place, without a copy
 	 * through the page cache (where the file system refuses, plainly) */
-	{
-		/* through our fd, not the path: as another user (root restarting
-		 * a user's image) the path may not be ours to walk */
-		char self_fd[64];
-		snprintf(self_fd, sizeof(self_fd), "/proc/self/fd/%d", img->fd);
-		direct_fd = open(self_fd, O_RDONLY | O_DIRECT | O_CLOEXEC);
+	for (uint32_t k = 0; k < c->n; k++) {
+		direct_fds[k] = open_direct(c->img[k].fd, base);
+		if (direct_fds[k] > helper_hi)
+			helper_hi = direct_fds[k];
 	}
-	if (direct_fd >= 0)
-		direct_fd = move_up(direct_fd, base);
-	if (direct_fd > helper_hi)
-		helper_hi = direct_fd;
 
 	/* one fd per mapped file, all above the image's fds */
 	int *region_fd = calloc(img->nregions + 1, sizeof(int));
@@ -378,7 +396,7 @@ void __attribute__((noreturn)) restore_child(const char *path, struct image *img
 	hp.arrays_off = align_up(hp.args_off + sizeof(struct rst_args), 64);
 	hp.stack_off = align_up(hp.arrays_off + nunmap_max * sizeof(struct rst_range) +
 					img->nregions * sizeof(struct rst_region) +
-					img->nextents * sizeof(struct rst_extent) +
+					c->nreads * sizeof(struct rst_extent) +
 					img->nthreads * sizeof(struct rst_thread) +
 					FDR_MAX_TIMERFDS * sizeof(struct rst_timerfd) + 256,
 				4096);
@@ -386,7 +404,10 @@ void __attribute__((noreturn)) restore_child(const char *path, struct image *img
 	hp.stage_off = align_up(hp.tstacks_off + (uint64_t)img->nthreads * THREAD_STACK, 4096);
 	find_own_vdso(&v);
 	hp.lz4_off = align_up(hp.stage_off + (v.end - v.start) + 4096, 4096);
-	hp.size = align_up(hp.lz4_off + img->lz4_max, 4096);
+	/* lz4_buf holds the largest LZ4 extent read, of any image; scratch the
+	 * largest extent read only in part (at most MTCP_EXTENT_MAX) */
+	hp.scratch_off = align_up(hp.lz4_off + c->lz4_max, 4096);
+	hp.size = align_up(hp.scratch_off + c->scratch_len, 4096);
 	hole = find_hole(img, hp.size);
 	if (!hole)
 		die("no free address range of %llu KiB outside the image's regions",
@@ -400,10 +421,13 @@ void __attribute__((noreturn)) restore_child(const char *path, struct image *img
 	memset(a, 0, sizeof(*a));
 	a->hole_start = hole;
 	a->hole_len = hp.size;
-	a->image_fd = img->fd;
-	a->image_dfd = direct_fd;
-	/* the restorer reads the extents in file order: a larger readahead */
-	posix_fadvise(img->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	a->nimages = c->n;
+	for (uint32_t k = 0; k < c->n; k++) {
+		a->image_fds[k] = c->img[k].fd;
+		a->image_dfds[k] = direct_fds[k];
+		/* the restorer reads each image in file order: a larger readahead */
+		posix_fadvise(c->img[k].fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	}
 	a->status_fd = status_fd;
 	a->exe_fd = exe_fd;
 	a->same_tids = o->same_tids;
@@ -428,7 +452,7 @@ void __attribute__((noreturn)) restore_child(const char *path, struct image *img
 	a->regions = (struct rst_region *)arr;
 	arr += img->nregions * sizeof(struct rst_region);
 	a->extents = (struct rst_extent *)arr;
-	arr += img->nextents * sizeof(struct rst_extent);
+	arr += c->nreads * sizeof(struct rst_extent);
 	a->threads = (struct rst_thread *)arr;
 	arr += img->nthreads * sizeof(struct rst_thread);
 	a->timerfds = (struct rst_timerfd *)align_up((uint64_t)arr, 16);
@@ -449,10 +473,12 @@ void __attribute__((noreturn)) restore_child(const char *path, struct image *img
 		a->regions[i].fd = region_fd[i];
 		a->regions[i].flags = g->rec.flags;
 	}
-	a->nextents = img->nextents;
-	a->lz4_max = img->lz4_max;
+	a->nextents = c->nreads;
+	a->lz4_max = c->lz4_max;
 	a->lz4_buf = (uint8_t *)(hbase + hp.lz4_off);
-	memcpy(a->extents, img->extents, img->nextents * sizeof(struct rst_extent));
+	a->scratch_len = c->scratch_len;
+	a->scratch = (uint8_t *)(hbase + hp.scratch_off);
+	memcpy(a->extents, c->reads, c->nreads * sizeof(struct rst_extent));
 	a->nthreads = img->nthreads;
 	for (uint32_t i = 0; i < img->nthreads; i++) {
 		a->threads[i].rec = img->threads[i];

@@ -9,6 +9,7 @@
 #include "rst-args.h"
 
 struct image;
+struct chain;
 struct fdr_options;
 
 struct restore_opts {
@@ -28,8 +29,10 @@ struct restore_opts {
 
 /* The image's [vvar][vvar_vclock][vdso] must match this kernel's. */
 int restore_check_vdso(const struct image *img, char *err, size_t errlen);
-/* Never returns: the program resumes, or the process exits 1. */
-void restore_child(const char *path, struct image *img, const struct restore_opts *o)
+/* Restores the chain's newest image (c->img[0]), reading memory from
+ * every image of the chain as chain_resolve() said (c->reads).  Never
+ * returns: the program resumes, or the process exits 1. */
+void restore_child(const char *path, struct chain *c, const struct restore_opts *o)
 	__attribute__((noreturn));
 
 #endif

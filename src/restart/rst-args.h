@@ -24,13 +24,26 @@ struct rst_region {
 	uint32_t flags;     /* MTCP_RGNF_* */
 };
 
+/*
+ * One read of the restorer: an extent of one image of the chain.  A v5
+ * chain (src/restart/chain.c) adds, to the newest image's own extents,
+ * its ancestors' extents that hold inherited pages: whole, or only a part
+ * [part_start, part_end) when some of the extent's pages are not
+ * inherited (the restorer then reads and decodes the whole extent into
+ * rst_args.scratch, checks its crc, and copies only the part).
+ */
 struct rst_extent {
 	uint64_t addr, len;
 	uint64_t file_off;  /* offset of the data in the image */
 	uint32_t crc;       /* crc32c of the stored data */
 	uint32_t enc;       /* MTCP_EXT_RAW or MTCP_EXT_LZ4 */
 	uint32_t data_len;  /* stored bytes (RAW: == len) */
-	uint32_t pad;
+	uint32_t pad;       /* the restorer's: 1 once read (uring_read.c) */
+	uint64_t part_start, part_end; /* both 0: the whole extent; else the memory
+	                                  copied into place, page aligned, inside
+	                                  [addr, addr + len) */
+	uint32_t img;       /* which image: rst_args.image_fds[img], 0 = the newest */
+	uint32_t pad2;
 };
 
 struct rst_thread {
@@ -81,8 +94,10 @@ struct rst_timerfd {
 
 struct rst_args {
 	uint64_t hole_start, hole_len;
-	int32_t image_fd;
-	int32_t image_dfd;   /* the image opened O_DIRECT, or -1 */
+	/* the images of the chain, newest first (one: a full image) */
+	uint32_t nimages;
+	int32_t image_fds[MTCP_MAX_CHAIN];
+	int32_t image_dfds[MTCP_MAX_CHAIN]; /* each opened O_DIRECT, or -1 */
 	int32_t log_fd;      /* mtcp_restart's own stderr (fd 2 may be the program's
 	                        by now): messages go there */
 	int32_t status_fd;   /* write end of the pipe to mtcp_restart, or -1 */
@@ -95,6 +110,8 @@ struct rst_args {
 	uint32_t lz4_max;    /* largest LZ4 extent's data_len: lz4_buf holds it */
 	uint32_t pad0;
 	uint8_t *lz4_buf;    /* compressed bytes are read here, then decoded into place */
+	uint64_t scratch_len;/* largest extent read in part (its len): scratch holds it */
+	uint8_t *scratch;    /* an extent read in part is decoded here first */
 	struct rst_range *unmap;
 	struct rst_region *regions;
 	struct rst_extent *extents;

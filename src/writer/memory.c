@@ -784,10 +784,9 @@ static int write_plan(struct mem_ctx *m, struct stream *st)
 
 int mem_write_regions(struct mem_ctx *m, char *err, size_t errlen)
 {
-	long len = m->maps_text ? (long)m->maps_text_len :
-				  read_proc("/proc/self/maps", m->maps_buf, m->maps_len);
 	const char *maps = m->maps_text ? m->maps_text : m->maps_buf;
 	static struct stream st;
+	long len;
 	struct page_scan ps;
 	int taking = m->plan && m->plan->taking;
 	int rc = 0;
@@ -809,6 +808,10 @@ int mem_write_regions(struct mem_ctx *m, char *err, size_t errlen)
 		int drc = sink_drain(m->sink);
 		return rc ? rc : drc;
 	}
+	/* (not for a plan: its regions' paths point into the text read when
+	 * it was taken) */
+	len = m->maps_text ? (long)m->maps_text_len :
+			     read_proc("/proc/self/maps", m->maps_buf, m->maps_len);
 	if (len < 0) {
 		snprintf(err, errlen, "cannot read /proc/self/maps: %s", strerror((int)-len));
 		return (int)len;

@@ -59,7 +59,24 @@ static void check_loaded(const struct image *img)
 		}
 		check(g->rec.end <= 0x800000000000ull && g->rec.start < g->rec.end,
 		      "a region outside user space", g->path);
+		/* v5: its INHERIT runs inside it, ascending, off its extents */
+		check(g->first_run + (uint64_t)g->nruns <= img->nruns &&
+		      (!g->nruns || g->rec.ninherit),
+		      "a region's runs are not in the table", g->path);
+		for (uint32_t k = 0; k < g->nruns; k++) {
+			const struct mtcp_inherit_run *r = &img->runs[g->first_run + k];
+			check(r->start >= g->rec.start && r->end <= g->rec.end && r->start < r->end &&
+			      (!k || r->start >= r[-1].end),
+			      "an INHERIT run outside its region or out of order", g->path);
+			for (uint32_t x = g->first_extent; x < last; x++)
+				check(img->extents[x].addr >= r->end ||
+				      img->extents[x].addr + img->extents[x].len <= r->start,
+				      "an INHERIT run over an extent", g->path);
+		}
 	}
+	check(!img->incremental || (img->prev_name && img->prev.depth >= 1 &&
+				    img->prev.depth < MTCP_MAX_CHAIN && !strchr(img->prev_name, '/')),
+	      "an increment without a good PREV record", "");
 	check(img->nthreads == img->proc.nthreads && img->nthreads > 0, "thread count", "");
 }
 

@@ -10,7 +10,8 @@
 #    test program) runs under mtcp_launch, is checkpointed twice (as
 #    configured, then raw with O_DIRECT, so that extents carry padding),
 #    and each image is cut down by IMG_SEED into OUT_DIR/seeds/ and must
-#    still pass `mtcp_restart --list`.
+#    still pass `mtcp_restart --list`; with MTCP_SPLIT (tests/integ/
+#    split_image), an increment of each image is cut down too.
 # 3. Runs the fuzzer for MTCP_FUZZ_SECONDS (60) seconds.  Any finding (a
 #    crash, a sanitizer report, a leak, a timeout of 10 s, more than
 #    2 GiB) fails the test; its input is kept in OUT_DIR/artifacts/ and
@@ -81,6 +82,14 @@ seed() {
 	"$MTCP_RESTART" --list "$OUT/seeds/seed-$n" >/dev/null 2>"$TMP/list.$n" ||
 		{ echo "FAIL: seed $n of $prog does not load: $(cat "$TMP/list.$n")"; exit 1; }
 	echo "seed $n: $(basename "$prog") $*: $(stat -c %s "$img") bytes -> $(stat -c %s "$OUT/seeds/seed-$n")"
+	# and an increment of it (v5 PREV and INHERIT records, tests/integ/
+	# split_image.c), cut down next to its parent, where --list finds it
+	if [[ -n ${MTCP_SPLIT-} ]]; then
+		{ "$MTCP_SPLIT" "$img" "$img.inc" && "$SEED" "$img.inc" "$img.inc.seed" &&
+			"$MTCP_RESTART" --list "$img.inc.seed" >/dev/null 2>"$TMP/list.$n" &&
+			cp "$img.inc.seed" "$OUT/seeds/seed-$n-inc"; } ||
+			{ echo "FAIL: increment seed $n of $prog: $(cat "$TMP/list.$n")"; exit 1; }
+	fi
 }
 n=0
 for prog in "$@"; do

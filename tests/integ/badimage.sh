@@ -9,7 +9,7 @@
 # line "mtcp_restart: ..." on stderr and no crash (status below 128):
 # missing file, not an image, truncated images, single flipped bytes
 # (header, record header, metadata, page data near the end: that one is
-# found only once the restorer runs), version 5 and machine 183 with a
+# found only once the restorer runs), version 6 and machine 183 with a
 # correct header checksum, a region announcing a million extents with
 # every checksum recomputed (restart and --list), a FIFO given to
 # --verify (refused, not blocking), and a mapped file deleted before the
@@ -198,7 +198,7 @@ say "image $IMG ($(stat -c %s "$IMG") bytes)"
 out=$(timeout -k 5 "$WAIT_S" "$MTCP_RESTART" --verify "$IMG" 2>&1 3>&-)
 rc=$?
 ((rc == 0)) || bad "mtcp_restart --verify on the good image: exit $rc: $out"
-[[ $out == *": ok: "*"format 4"*"; writer uid "*", lineage "*", seq "* ]] ||
+[[ $out == *": ok: "*"format 5"*"; writer uid "*", lineage "*", seq "* ]] ||
 	bad "mtcp_restart --verify printed '$out'"
 
 declare -A OFF
@@ -259,8 +259,8 @@ if ((rc == 0 || rc >= 124)) || [[ $out != "mtcp_restart: "*checksum* ]]; then
 else
 	say "ok: --verify on flipped page data: exit $rc: $out"
 fi
-damage version "version5" 5
-expect_refused "format version 5" "$TMP/bad/version5" "version 5"
+damage version "version6" 6
+expect_refused "format version 6" "$TMP/bad/version6" "version 6"
 damage arch "arch183" 183
 expect_refused "machine 183" "$TMP/bad/arch183" "machine.*183|183.*machine"
 

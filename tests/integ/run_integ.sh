@@ -8,6 +8,7 @@
 #   run_integ.sh --mode restart|continue|chain|selfckpt [--rounds N]
 #                [--checkpoints N] [--interval S] [--linked] [--as-user UID]
 #                [--stdout file|pipe|null] [--pty] [--expect-ckpt WORD]
+#                [--split N [--flatten]]
 #                --program PATH [-- ARGS...]
 #
 #   restart   ready -> checkpoint(s) -> kill -9 -> mtcp_restart IMAGE ->
@@ -23,6 +24,13 @@
 #
 # --expect-ckpt complete|degraded: what every checkpoint must say on
 # mtcp_checkpoint's stderr.
+#
+# --split N (restart and chain modes): before each restart, the image is
+# made into a chain of N increments by tests/integ/split_image
+# (MTCP_SPLIT), which --verify and --list must show, and the newest is
+# restarted: the restorer reads memory from every image of the chain.
+# With --flatten, mtcp_restart --flatten makes one full image of that
+# chain, and that is verified and restarted instead.
 #
 # Tools come from the environment: MTCP_LAUNCH, MTCP_CHECKPOINT,
 # MTCP_RESTART (and MT_PTY_RUN for --pty).  The program learns the FIFO
@@ -44,6 +52,8 @@ STDOUT="file"
 PTY=0
 PROGRAM=
 EXPECT_CKPT=
+SPLIT=0
+FLATTEN=0
 ARGS=()
 WAIT_S=${MT_WAIT_S:-30}
 
@@ -62,6 +72,8 @@ while (($#)); do
 	--pty) PTY=1; shift ;;
 	--program) PROGRAM=${2-}; shift 2 || usage_error "--program needs a value" ;;
 	--expect-ckpt) EXPECT_CKPT=${2-}; shift 2 || usage_error "--expect-ckpt needs a value" ;;
+	--split) SPLIT=${2-}; shift 2 || usage_error "--split needs a value" ;;
+	--flatten) FLATTEN=1; shift ;;
 	--) shift; ARGS=("$@"); break ;;
 	*) usage_error "unknown argument '$1'" ;;
 	esac
@@ -345,6 +357,36 @@ checkpoint() {
 	say "checkpoint of $target ($CHECKPOINTS x): $IMG"
 }
 
+# split_chain: with --split N, IMG becomes the newest of N increments
+# made from it (or, with --flatten, the full image made of them).
+split_chain() {
+	local i base=$IMG out
+	((SPLIT)) || return 0
+	for ((i = 1; i <= SPLIT; i++)); do
+		out=$("${RUNAS[@]}" "$MTCP_SPLIT" "$IMG" "$base.inc$i" 2>&1) ||
+			failed "split_image $IMG: $out"
+		IMG=$base.inc$i
+	done
+	"${RUNAS[@]}" "$MTCP_RESTART" --verify "$IMG" >"$TMP/verify.out" 2>&1 ||
+		failed "mtcp_restart --verify $IMG: $(cat "$TMP/verify.out")"
+	grep -q "^chain $SPLIT $(basename "$base") depth 0 " "$TMP/verify.out" ||
+		failed "--verify does not end the chain with $base: $(cat "$TMP/verify.out")"
+	"${RUNAS[@]}" "$MTCP_RESTART" --list "$IMG" >"$TMP/list.out" 2>&1 ||
+		failed "mtcp_restart --list $IMG: $(head -c 300 "$TMP/list.out")"
+	grep -q '^read .* part ' "$TMP/list.out" ||
+		failed "--list $IMG shows no extent of an ancestor read in part"
+	say "chain of $SPLIT increments: $IMG ($(grep -c '^read ' "$TMP/list.out") reads from ancestors)"
+	if ((FLATTEN)); then
+		out=$("${RUNAS[@]}" "$MTCP_RESTART" --flatten "$IMG" "$base.flat" 2>&1) ||
+			failed "mtcp_restart --flatten $IMG: $out"
+		"${RUNAS[@]}" "$MTCP_RESTART" --verify "$base.flat" >"$TMP/verify.out" 2>&1 ||
+			failed "mtcp_restart --verify $base.flat: $(cat "$TMP/verify.out")"
+		grep -q '^chain ' "$TMP/verify.out" && failed "the flat image still has a chain"
+		IMG=$base.flat
+		say "flattened: $IMG"
+	fi
+}
+
 # restart: starts mtcp_restart IMG, waits for the restored program's
 # "woke", records whether the pid and tids changed.  Sets RST_PID, PID.
 restart() {
@@ -375,6 +417,13 @@ restart() {
 		[[ $MSG_A == "$PID" ]] || failed "restored pid $MSG_A, was $PID, and mtcp_restart gave no warning"
 	fi
 	PID=$MSG_A
+	# the restorer read the images of the chain: none is left open in
+	# the restored program
+	if ((SPLIT)); then
+		local held
+		held=$(ls -l "/proc/$PID_OUT/fd/" 2>/dev/null | grep -F "$IMGDIR/")
+		[[ -z $held ]] || failed "the restored program holds an image open: $held"
+	fi
 }
 
 # finish PID WAITFOR: SIGUSR1 to PID (unless empty), waits for WAITFOR and
@@ -462,6 +511,7 @@ restart|chain)
 	checkpoint "$PID_OUT"
 	kill -KILL "$PID_OUT"
 	wait_exit "$TOP_PID" "$WAIT_S"
+	split_chain
 	restart
 	for ((r = 2; r <= ROUNDS; r++)); do
 		# alternately by the program's pid and by mtcp_restart's pid
@@ -475,6 +525,7 @@ restart|chain)
 		if ((EXIT_RC != 137)); then
 			failed "mtcp_restart exited $EXIT_RC after its program was killed by SIGKILL, not 137"
 		fi
+		split_chain
 		restart
 		say "round $r restored"
 	done

@@ -62,6 +62,7 @@
 
 void rst_main(struct rst_args *a) __attribute__((noreturn, used));
 void *memset(void *dst, int c, uint64_t n);
+void *memcpy(void *dst, const void *src, uint64_t n);
 long rst_clone3(struct clone_args *ca, uint64_t size, void (*fn)(void *), void *arg);
 void rst_jump_ctx(uint64_t ctx) __attribute__((noreturn));
 void rst_jump_stub(uint64_t stub, uint64_t uc, volatile int32_t *left) __attribute__((noreturn));
@@ -161,12 +162,13 @@ static void map_regions(struct rst_args *a)
 	}
 }
 
-static void read_fully(struct rst_args *a, void *dst, uint64_t len, uint64_t off, uint64_t addr)
+static void read_fully(struct rst_args *a, int fd, void *dst, uint64_t len, uint64_t off,
+		       uint64_t addr)
 {
 	uint64_t done = 0;
 
 	while (done < len) {
-		long n = sys_pread(a->image_fd, (char *)dst + done, len - done, off + done);
+		long n = sys_pread(fd, (char *)dst + done, len - done, off + done);
 		if (n == -4 /* EINTR */)
 			continue;
 		if (n <= 0)
@@ -175,44 +177,62 @@ static void read_fully(struct rst_args *a, void *dst, uint64_t len, uint64_t off
 	}
 }
 
+/* Extent x's memory, decoded and checked, at dst (len bytes). */
+static void read_extent(struct rst_args *a, struct rst_extent *x, uint8_t *dst)
+{
+	int fd = a->image_fds[x->img], dfd = a->image_dfds[x->img];
+
+	if (x->enc == MTCP_EXT_LZ4) {
+		if (x->data_len > a->lz4_max)
+			rst_die(a, "image is corrupt: lz4 extent larger than announced", x->addr, 0);
+		read_fully(a, fd, a->lz4_buf, x->data_len, x->file_off, x->addr);
+		if (crc32c(0, a->lz4_buf, x->data_len) != x->crc)
+			rst_die(a, "image is corrupt: checksum mismatch in memory data", x->addr, 0);
+		if (lz4_block_decode(a->lz4_buf, x->data_len, dst, x->len) != (long)x->len)
+			rst_die(a, "image is corrupt: lz4 data does not decode", x->addr, 0);
+		return;
+	}
+	if (dfd >= 0 && !(x->file_off & 4095) && !((uint64_t)dst & 4095)) {
+		long n = sys_pread(dfd, dst, x->len, x->file_off);
+		if (n == (long)x->len)
+			goto check;
+		if (n == -22 /* EINVAL: not here */)
+			a->image_dfds[x->img] = -1;
+	}
+	read_fully(a, fd, dst, x->len, x->file_off, x->addr);
+check:
+	if (crc32c(0, dst, x->len) != x->crc)
+		rst_die(a, "image is corrupt: checksum mismatch in memory data", x->addr, 0);
+}
+
 /*
  * Raw extents are read straight into place; lz4 ones into lz4_buf, checked,
- * and decoded into place.  Memory with no extent is left alone: it was
- * never touched or all zero, and is mapped anonymous, so it costs nothing
- * until the program touches it.
+ * and decoded into place.  An ancestor's extent of which only some pages
+ * are inherited (part_end set) is read and checked whole in scratch, and
+ * only that part copied into place.  Memory with no extent is left alone:
+ * it was never touched or all zero, and is mapped anonymous, so it costs
+ * nothing until the program touches it.
  */
 static void fill_extents(struct rst_args *a)
 {
 	rst_uring_fill(a);
 	for (uint32_t i = 0; i < a->nextents; i++) {
 		struct rst_extent *x = &a->extents[i];
-		void *dst = (void *)x->addr;
 
 		if (x->pad)
 			continue; /* read and checked by rst_uring_fill */
-		if (x->enc == MTCP_EXT_LZ4) {
-			if (x->data_len > a->lz4_max)
-				rst_die(a, "image is corrupt: lz4 extent larger than announced",
-					x->addr, 0);
-			read_fully(a, a->lz4_buf, x->data_len, x->file_off, x->addr);
-			if (crc32c(0, a->lz4_buf, x->data_len) != x->crc)
-				rst_die(a, "image is corrupt: checksum mismatch in memory data",
-					x->addr, 0);
-			if (lz4_block_decode(a->lz4_buf, x->data_len, dst, x->len) != (long)x->len)
-				rst_die(a, "image is corrupt: lz4 data does not decode", x->addr, 0);
+		if (x->img >= a->nimages)
+			rst_die(a, "bad image index", x->addr, 0);
+		if (!x->part_end) {
+			read_extent(a, x, (uint8_t *)x->addr);
 			continue;
 		}
-		if (a->image_dfd >= 0 && !(x->file_off & 4095)) {
-			long n = sys_pread(a->image_dfd, dst, x->len, x->file_off);
-			if (n == (long)x->len)
-				goto check;
-			if (n == -22 /* EINVAL: not here */)
-				a->image_dfd = -1;
-		}
-		read_fully(a, dst, x->len, x->file_off, x->addr);
-check:
-		if (crc32c(0, dst, x->len) != x->crc)
-			rst_die(a, "image is corrupt: checksum mismatch in memory data", x->addr, 0);
+		if (x->len > a->scratch_len || x->part_start < x->addr ||
+		    x->part_end > x->addr + x->len || x->part_start >= x->part_end)
+			rst_die(a, "bad part of an extent", x->addr, 0);
+		read_extent(a, x, a->scratch);
+		memcpy((void *)x->part_start, a->scratch + (x->part_start - x->addr),
+		       x->part_end - x->part_start);
 	}
 }
 

@@ -122,15 +122,20 @@ int rst_uring_fill(struct rst_args *a)
 {
 	struct ring r;
 	uint32_t next = 0, inflight = 0;
-	int usable = a->image_dfd >= 0;
+	int usable = 0;
 
+	for (uint32_t k = 0; k < a->nimages; k++)
+		usable |= a->image_dfds[k] >= 0;
 	if (!usable || ring_setup(&r))
 		return -1;
 	while (next < a->nextents || inflight) {
 		while (usable && inflight < QD && next < a->nextents) {
 			struct rst_extent *x = &a->extents[next];
-			if (x->enc == MTCP_EXT_RAW && !(x->file_off & 4095) && !(x->len & 4095)) {
-				if (submit_read(&r, a->image_dfd, x, next)) {
+			/* whole raw extents of any image of the chain; a part of
+			 * one goes through scratch (fill_extents) */
+			if (x->enc == MTCP_EXT_RAW && !(x->file_off & 4095) && !(x->len & 4095) &&
+			    !x->part_end && x->img < a->nimages && a->image_dfds[x->img] >= 0) {
+				if (submit_read(&r, a->image_dfds[x->img], x, next)) {
 					usable = 0; /* the rest the plain way */
 					break;
 				}
