@@ -123,9 +123,7 @@ for k in 1 5 8 9 20; do
 	restart_img "restart $k" "${IMGS[$k]}"
 	digest "restarted from image $k"
 	spin_check "restarted from image $k"
-	[[ $DIGEST == "${DIG[$k]}" ]] ||
-		check_failed "restarted from image $k: digest '$DIGEST', at checkpoint $k it was '${DIG[$k]}'"
-	say "restart from image $k ($(is_incr "${IMGS[$k]}" && echo increment || echo full)): digest as at checkpoint $k"
+	digest_is "restarted from image $k" "${DIG[$k]}" "checkpoint $k"
 done
 
 # ---- 4. the restored program checkpoints on --------------------------------
@@ -145,9 +143,7 @@ kill_current
 restart_img "restart 22" "${IMGS[22]}" 2
 digest "restarted from image 22"
 spin_check "restarted from image 22"
-[[ $DIGEST == "${DIG[22]}" ]] ||
-	check_failed "restarted from image 22: digest '$DIGEST', at checkpoint 22 it was '${DIG[22]}'"
-say "the restored program's images: 21 full, 22 an increment; restarted from 22: digest as at checkpoint 22"
+digest_is "restarted from image 22" "${DIG[22]}" "checkpoint 22"
 
 # ---- 5. --flatten ----------------------------------------------------------
 FLAT=$TMP/flat/flat8.mtcp
@@ -177,9 +173,8 @@ grep -qF -- "$(basename "${IMGS[7]}")" "$TMP/verify.8.err" ||
 kill_current
 restart_img "restart flat8" "$FLAT"
 digest "restarted from the flattened image 8"
-[[ $DIGEST == "${DIG[8]}" ]] ||
-	check_failed "restarted from the flattened image 8: digest '$DIGEST', at checkpoint 8 it was '${DIG[8]}'"
-say "--flatten image 8: $(($(stat -c %s "$FLAT") >> 10)) KiB, mode $mode; restarted alone: digest as at checkpoint 8"
+digest_is "restarted from the flattened image 8" "${DIG[8]}" "checkpoint 8"
+say "--flatten image 8: $(($(stat -c %s "$FLAT") >> 10)) KiB, mode $mode"
 quit_current "the program restored from the flattened image"
 
 finish "20 checkpoints (full 1, 9, 17), restarts from 1, 5, 8, 9, 20, 22 and a flattened 8: every byte as at its checkpoint (MTCP_COW=$COW${AS_UID:+, uid $AS_UID})"

@@ -71,8 +71,7 @@ run_bounded "$TMP/verify.A3.out" "$TMP/verify.A3.err" "$MTCP_RESTART" --verify "
 restart_img "A: restart 3" "${IMGS[3]}"
 digest "A: restarted from image 3"
 spin_check "A: restarted from image 3"
-[[ $DIGEST == "${DIG[3]}" ]] ||
-	check_failed "A: restarted from image 3: digest '$DIGEST', at checkpoint 3 it was '${DIG[3]}'"
+digest_is "A: restarted from image 3" "${DIG[3]}" "checkpoint 3"
 quit_current "A: the program restored from image 3"
 say "A: killed while increment 4 was written: no trace of it; increment 3 verifies and restarts exactly"
 
@@ -120,8 +119,7 @@ for k in 5 4; do
 	restart_img "B: restart $k" "${IMGS[$k]}"
 	digest "B: restarted from image $k"
 	spin_check "B: restarted from image $k"
-	[[ $DIGEST == "${DIG[$k]}" ]] ||
-		check_failed "B: restarted from image $k: digest '$DIGEST', at checkpoint $k it was '${DIG[$k]}'"
+	digest_is "B: restarted from image $k" "${DIG[$k]}" "checkpoint $k"
 done
 quit_current "B: the program restored from image 4"
 say "B: the writer of increment 3 killed: image 4 full, 5 an increment after it, both restart exactly"

@@ -179,6 +179,16 @@ spin_check() {
 	[[ $LINE == "spin OK "* ]] || check_failed "$1: the spinner's pages: $LINE"
 }
 
+# digest_is WHAT WANT [AT]: the digest just taken (DIGEST) is WANT, the
+# one taken at checkpoint AT (a word for the messages).
+digest_is() {
+	if [[ $DIGEST == "$2" ]]; then
+		say "$1: digest as at ${3:-its checkpoint}"
+	else
+		check_failed "$1: digest '$DIGEST', at ${3:-its checkpoint} it was '$2'"
+	fi
+}
+
 # kill_current: SIGKILL to the program now running (launched or restored),
 # reaped.
 kill_current() {

@@ -41,8 +41,7 @@ for k in 4 1; do
 	((k == 4)) || kill_current
 	restart_img "restart $k" "${IMGS[$k]}"
 	digest "restarted from image $k"
-	[[ $DIGEST == "${DIG[$k]}" ]] ||
-		check_failed "restarted from image $k: digest '$DIGEST', at checkpoint $k it was '${DIG[$k]}'"
+	digest_is "restarted from image $k" "${DIG[$k]}" "checkpoint $k"
 done
 quit_current "the program restored from image 1"
 finish "userfaultfd refused: 4 full images, one verbose line, restarts exact"

@@ -94,8 +94,7 @@ run_bounded "$TMP/intact.out" "$TMP/intact.err" "$MTCP_RESTART" --verify "$CD/$N
 ((RC == 0)) || check_failed "intact copy: mtcp_restart --verify image 5 exited $RC: $(head -c 600 "$TMP/intact.err")"
 restart_img "intact copy: restart 5" "$CD/$N5"
 digest "the intact copy of image 5 restarted"
-[[ $DIGEST == "${DIG[5]}" ]] ||
-	check_failed "the intact copy of image 5 restarted: digest '$DIGEST', at checkpoint 5 it was '${DIG[5]}'"
+digest_is "the intact copy of image 5 restarted" "${DIG[5]}" "checkpoint 5"
 kill_current
 
 # ---- missing -----------------------------------------------------------------

@@ -58,8 +58,7 @@ say "keep: MTCP_KEEP=2, MTCP_FULL_EVERY=3: after each of 10 checkpoints, the ima
 kill_current
 restart_img "keep: restart 9" "${IMGS[9]}"
 digest "keep: restarted from image 9"
-[[ $DIGEST == "${DIG[9]}" ]] ||
-	check_failed "keep: restarted from image 9: digest '$DIGEST', at checkpoint 9 it was '${DIG[9]}'"
+digest_is "keep: restarted from image 9" "${DIG[9]}" "checkpoint 9"
 quit_current "keep: the program restored from image 9"
 
 # ---- size ------------------------------------------------------------------

@@ -52,8 +52,7 @@ for k in 5 3; do
 	((k == 5)) || kill_current
 	restart_img "restart $k" "${IMGS[$k]}"
 	digest "restarted from image $k"
-	[[ $DIGEST == "${DIG[$k]}" ]] ||
-		check_failed "restarted from image $k: digest '$DIGEST', at checkpoint $k it was '${DIG[$k]}'"
+	digest_is "restarted from image $k" "${DIG[$k]}" "checkpoint $k"
 done
 quit_current "the program restored from image 3"
 finish "the program's own userfaultfd registration succeeds; increments 3..5 restart exactly"
