@@ -22,8 +22,9 @@
 #     For images 5, 8 and 20 the program also dumps its memory, and
 #     chain_check.py (which reads the chain as docs/format.md says, not
 #     through mtcp_restart) must find every page there.
-#  2. mtcp_restart --verify and --list of image 20 succeed and name its
-#     parents (images 19, 18, 17).
+#  2. mtcp_restart --verify and --list of image 20 succeed and show its
+#     chain: "chain I NAME depth D ..." for images 20, 19, 18, 17 (depths
+#     3..0), and no other.
 #  3. The program is killed; mtcp_restart image k for k = 1, 5, 8, 9, 20,
 #     one after the other (each restored program killed before the next):
 #     the restored program's digest is D[k] (and its own model checks: the
@@ -108,12 +109,14 @@ for mode in verify list; do
 		check_failed "mtcp_restart --$mode image 20 exited $RC: $(head -c 600 "$TMP/$mode.20.err")"
 		continue
 	fi
-	for k in 19 18 17; do
-		grep -qF -- "$(basename "${IMGS[$k]}")" "$TMP/$mode.20.out" "$TMP/$mode.20.err" ||
-			check_failed "mtcp_restart --$mode image 20 does not name its parent image $k ($(basename "${IMGS[$k]}")): $(head -c 600 "$TMP/$mode.20.out")"
+	# "chain I NAME depth D ...", newest first (mtcp_restart --verify, --list)
+	for i in 0 1 2 3; do
+		k=$((20 - i))
+		grep -qE "^chain $i $(re_quote "$(basename "${IMGS[$k]}")") depth $((3 - i)) " "$TMP/$mode.20.out" ||
+			check_failed "mtcp_restart --$mode image 20 has no line 'chain $i $(basename "${IMGS[$k]}") depth $((3 - i)) ...': $(grep '^chain' "$TMP/$mode.20.out" | tr '\n' ' ')"
 	done
-	grep -qF -- "$(basename "${IMGS[16]}")" "$TMP/$mode.20.out" &&
-		check_failed "mtcp_restart --$mode image 20 names image 16, of another chain"
+	n=$(grep -c '^chain ' "$TMP/$mode.20.out")
+	((n == 4)) || check_failed "mtcp_restart --$mode image 20 shows $n images in its chain, not 4 (20, 19, 18, 17)"
 done
 
 # ---- 3. restarts -----------------------------------------------------------
