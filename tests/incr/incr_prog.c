@@ -27,6 +27,7 @@
  *   grow     MIB/16  private anonymous, inside a PROT_NONE reservation of
  *                    MIB/8: grows by MIB/256 (mremap in place, or a new
  *                    mapping right after it), up to the reservation
+ *   heapgK   1 MiB   malloc()'d at step K = 7, 17...: the brk heap grows
  *
  * The anonymous areas lie between PROT_NONE guard pages, so that each is
  * a mapping of its own (the kernel merges neighbours alike).
@@ -109,6 +110,7 @@
 #define WORDS (PAGE / 8u)
 #define MAX_AREAS 16
 #define HEAP_BLOCK (16ul << 20)
+#define HEAP_GROW (1ul << 20)       /* a block the heap grows by at step 7, 17... */
 #define GEN_FILE 0u
 #define GEN_ZERO 0xffffffffu
 #ifndef UFFD_USER_MODE_ONLY
@@ -235,18 +237,21 @@ static void in_heap_or_die(const void *p, size_t len)
 {
 	char line[512];
 	FILE *f = fopen("/proc/self/maps", "r");
-	int found = 0;
+	uintptr_t s = (uintptr_t)p, e = s + len;
+	size_t covered = 0;
 
 	if (!f)
 		die("/proc/self/maps: %s", strerror(errno));
+	/* the heap may be several mappings (the part brk added since a
+	 * checkpoint is not merged with a tracked one): all say [heap] */
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long lo, hi;
-		if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && strstr(line, "[heap]") &&
-		    (uintptr_t)p >= lo && (uintptr_t)p + len <= hi)
-			found = 1;
+		if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && strstr(line, "[heap]") && hi > s &&
+		    lo < e)
+			covered += (hi < e ? hi : e) - (lo > s ? lo : s);
 	}
 	fclose(f);
-	if (!found)
+	if (covered != len)
 		die("the heap block %p (+%zu) is not inside [heap]", p, len);
 }
 
@@ -347,8 +352,8 @@ static void setup(const char *dir, unsigned long mib)
 	for (size_t p = 0; p < areas[a].npages; p++)
 		write_page(a, p, 1);
 
-	/* grow: in a reservation twice its size; last, so that growing moves
-	 * no other page's number j */
+	/* grow: in a reservation twice its size; after it only the heap's
+	 * later blocks (step 7, 17...) */
 	grow_max = 2 * small / PAGE;
 	a = add_area("grow", K_GROW, map_guarded(small, 2 * small, "grow"), small / PAGE, grow_max);
 	for (size_t p = 0; p < areas[a].npages; p++)
@@ -499,6 +504,22 @@ static void step(unsigned long k, unsigned pct)
 		n = areas[rem].npages / 8;
 		unmap_map(rem, (k / 5 % 8) * n, n, g);
 		snprintf(what, sizeof(what), " unmapped-mapped");
+		if (k % 10 == 7 && nareas < MAX_AREAS) {
+			/* the brk heap grows: a new block, a new area (last) */
+			unsigned char *m = malloc(HEAP_GROW + PAGE), *base;
+			char name[16];
+			int a;
+
+			if (!m)
+				die("malloc(%lu) failed", HEAP_GROW + PAGE);
+			base = (unsigned char *)(((uintptr_t)m + PAGE - 1) & ~(uintptr_t)(PAGE - 1));
+			in_heap_or_die(base, HEAP_GROW);
+			snprintf(name, sizeof(name), "heapg%u", (unsigned)(k % 1000));
+			a = add_area(name, K_HEAP, base, HEAP_GROW / PAGE, HEAP_GROW / PAGE);
+			for (size_t p = 0; p < areas[a].npages; p++)
+				write_page(a, p, g);
+			snprintf(what + strlen(what), sizeof(what) - strlen(what), " heap-grown");
+		}
 		break;
 	case 3: /* remap away and back */
 		move_area(mv, 0);
