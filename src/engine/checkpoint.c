@@ -786,6 +786,7 @@ static int run_copy(uint64_t t[6], char *err, size_t errlen)
 	e->last_pause_ns = t[2] - t[0];
 	degraded_warn();
 	/* the program runs; the image is written from the copies */
+	cow_gate_wait(e->cfg.writer_gate);
 	int nhelpers = start_helpers(e->cfg.helpers);
 	m.resident = plan.copied;
 	rc = open_sink(&e->cfg, m.resident, err, errlen);

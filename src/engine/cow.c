@@ -286,16 +286,23 @@ int cow_writer_enter(pid_t parent, int keep_fd, const char *gate)
 	 * program's business: none waits for this process */
 	close_all_but(keep_fd);
 	write_str("/proc/self/oom_score_adj", "1000");
-	if (gate && gate[0]) {
-		char c;
-		long fd = raw_syscall4(SYS_openat, AT_FDCWD, (long)gate, O_RDONLY | O_CLOEXEC, 0);
-		if (fd >= 0) {
-			while (raw_syscall3(SYS_read, fd, (long)&c, 1) == -EINTR)
-				;
-			raw_syscall1(SYS_close, fd);
-		}
-	}
+	cow_gate_wait(gate);
 	return 0;
+}
+
+void cow_gate_wait(const char *gate)
+{
+	char c;
+	long fd;
+
+	if (!gate || !gate[0])
+		return;
+	fd = raw_syscall4(SYS_openat, AT_FDCWD, (long)gate, O_RDONLY | O_CLOEXEC, 0);
+	if (fd >= 0) {
+		while (raw_syscall3(SYS_read, fd, (long)&c, 1) == -EINTR)
+			;
+		raw_syscall1(SYS_close, fd);
+	}
 }
 
 int cow_apply(struct cow_snapshot *s)

@@ -105,6 +105,10 @@ long cow_clone(void);
 /* The writer's first steps: die with parent, be the OOM killer's first
  * choice, name itself, close every fd but keep_fd, wait at the test gate. */
 int cow_writer_enter(pid_t parent, int keep_fd, const char *gate);
+/* The test gate (MTCP_TEST_WRITER_GATE): open the FIFO, read one byte.
+ * The writer process waits there before it writes any memory, and so
+ * does the control thread writing a copy-on-write increment (run_copy). */
+void cow_gate_wait(const char *gate);
 /* The writer: copies over their regions; then the regions the clone did
  * not carry (0, or how many went into r->missed). */
 int cow_apply(struct cow_snapshot *s);
