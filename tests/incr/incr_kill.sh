@@ -17,6 +17,11 @@
 #     program gets SIGKILL.  The writer goes too; no image 4 appears and
 #     no temporary is left (nothing but images 1..3 in the directory);
 #     increment 3 verifies, and restarted it has the digest it had.
+#  A2. The same for a small increment, which has no writer process: after
+#     images 1 and 2, increment 3 (1%) is held at the gate by the program's
+#     own control thread (with its copies, before it writes the image),
+#     and the program gets SIGKILL: nothing but images 1 and 2 remains,
+#     increment 2 verifies and restarts exactly.
 #  B. The writer alone killed.  Images 1 (full) and 2 (an increment); the
 #     writer of increment 3 (after "step 3 80") is held and gets SIGKILL:
 #     mtcp_checkpoint() fails in the program, which runs on; no image 3.
@@ -47,7 +52,7 @@ for k in 1 2 3; do
 	digest "A: at checkpoint $k"
 	DIG[$k]=$DIGEST
 done
-say "A: writer process used (checkpoint:1/0):$used"
+say "A: the gate's byte taken (a writer process or the program at the gate; checkpoint:1/0):$used"
 check_full "A: image 1" "${IMGS[1]}"
 check_incr "A: image 2" "${IMGS[2]}" 1 "${IMGS[1]}"
 check_incr "A: image 3" "${IMGS[3]}" 2 "${IMGS[2]}"
@@ -74,6 +79,41 @@ spin_check "A: restarted from image 3"
 digest_is "A: restarted from image 3" "${DIG[3]}" "checkpoint 3"
 quit_current "A: the program restored from image 3"
 say "A: killed while increment 4 was written: no trace of it; increment 3 verifies and restarts exactly"
+
+# ---- A2. the program killed while a small increment is held ---------------
+# (no writer process: the program's control thread waits at the gate with
+# the increment's copies, before it writes the image)
+IMGA2=$TMP/imagesA2
+user_dir "$IMGA2"
+incr_start killprog2 "$MIB" MTCP_DIR="$IMGA2" "${ENV[@]}"
+spin_start
+unset IMGS DIG
+declare -A IMGS DIG
+for k in 1 2; do
+	step "$k"
+	ckpt_through "A2: checkpoint $k"
+	IMGS[$k]=$IMG
+	digest "A2: at checkpoint $k"
+	DIG[$k]=$DIGEST
+done
+check_incr "A2: image 2" "${IMGS[2]}" 1 "${IMGS[1]}"
+before=$(dir_files "$IMGA2")
+step 3
+ckpt_held "A2: checkpoint 3 (an increment of 1%)" self
+kill -KILL "$PID_OUT"
+wait_exit "$WAITPID" "$WAIT_S"
+((EXIT_RC == 137)) || check_failed "A2: the killed program's status is $EXIT_RC, not 137"
+after=$(dir_files "$IMGA2")
+[[ $after == "$before" ]] ||
+	check_failed "A2: after the kill mid-increment the image directory holds '${after//$'\n'/ }', not only '${before//$'\n'/ }'"
+run_bounded "$TMP/verify.A2.out" "$TMP/verify.A2.err" "$MTCP_RESTART" --verify "${IMGS[2]}"
+((RC == 0)) || check_failed "A2: mtcp_restart --verify image 2 exited $RC: $(head -c 600 "$TMP/verify.A2.err")"
+restart_img "A2: restart 2" "${IMGS[2]}"
+digest "A2: restarted from image 2"
+digest_is "A2: restarted from image 2" "${DIG[2]}" "checkpoint 2"
+spin_check "A2: restarted from image 2"
+quit_current "A2: the program restored from image 2"
+say "A2: killed while increment 3 (no writer process) was held: no trace of it; increment 2 restarts exactly"
 
 # ---- B. the writer killed --------------------------------------------------
 IMGB=$TMP/imagesB

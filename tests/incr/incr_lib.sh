@@ -101,7 +101,9 @@ ckpt_try() {
 # read waits for a byte.  Increments are mostly written without a writer
 # process (copies made while parked), so whether a checkpoint will have one
 # is not known in advance: a byte is given before each checkpoint not to
-# be held, and taken back after it if nobody read it.
+# be held, and taken back after it if nobody read it.  (A copy-on-write
+# increment without a writer process waits at the gate in the program
+# itself, its control thread, before it writes the image from its copies.)
 gate_rw() { exec 8<>"$GATE"; }
 
 # gate_drain: takes back the bytes nobody read; sets GATE_LEFT.
@@ -123,32 +125,45 @@ ckpt_through() {
 	WRITER_USED=$((GATE_LEFT == 0))
 }
 
-# ckpt_held WHAT: sends "ckpt" with no byte at the gate, and waits until a
-# child of the program holds the gate open: its writer process, held there.
-# Sets WRITER.  Fails if the program answers first (no writer process).
+# ckpt_held WHAT [self]: sends "ckpt" with no byte at the gate, and waits
+# until a child of the program holds the gate open: its writer process,
+# held there (sets WRITER); with "self", until the program itself holds it
+# (a copy-on-write increment without a writer process: its control thread
+# waits there before it writes the image from the copies).  Fails if the
+# program answers first.
 ckpt_held() {
-	local what=$1 deadline=$((SECONDS + WAIT_S)) c f comm
+	local what=$1 self=${2-} deadline=$((SECONDS + WAIT_S)) c f comm
 	gate_drain
 	send ckpt
 	WRITER=
 	while :; do
-		for c in $(task_children "$PID_OUT"); do
-			for f in /proc/"$c"/fd/*; do
-				[[ $(readlink "$f" 2>/dev/null) == "$GATE" ]] && WRITER=$c
+		if [[ -n $self ]]; then
+			for f in /proc/"$PID_OUT"/fd/*; do
+				[[ $(readlink "$f" 2>/dev/null) == "$GATE" ]] && WRITER=$PID_OUT
 			done
-		done
+		else
+			for c in $(task_children "$PID_OUT"); do
+				for f in /proc/"$c"/fd/*; do
+					[[ $(readlink "$f" 2>/dev/null) == "$GATE" ]] && WRITER=$c
+				done
+			done
+		fi
 		if [[ -n $WRITER ]]; then
-			read -r comm 2>/dev/null <"/proc/$WRITER/comm"
-			[[ $comm == mtcp-writer ]] ||
-				check_failed "$what: the process at the gate ($WRITER) is named '$comm', not mtcp-writer"
-			say "$what: writer process $WRITER held at the gate"
+			if [[ -z $self ]]; then
+				read -r comm 2>/dev/null <"/proc/$WRITER/comm"
+				[[ $comm == mtcp-writer ]] ||
+					check_failed "$what: the process at the gate ($WRITER) is named '$comm', not mtcp-writer"
+				say "$what: writer process $WRITER held at the gate"
+			else
+				say "$what: the program $WRITER itself held at the gate"
+			fi
 			return 0
 		fi
 		read -r -t 0 -u 20 &&
-			failed "$what: the program answered before any writer process opened the gate (a checkpoint without a writer process?)$(lib_says)"
+			failed "$what: the program answered before ${self:+it}${self:-any writer process} opened the gate$(lib_says)"
 		alive "$PID_OUT" || failed "$what: the program $PID_OUT ended"
 		((SECONDS < deadline)) ||
-			failed "$what: no writer process opened the gate $GATE within $WAIT_S s$(lib_says)"
+			failed "$what: ${self:+the program}${self:-no writer process} opened the gate $GATE within $WAIT_S s$(lib_says)"
 		pace
 	done
 }
