@@ -103,7 +103,7 @@ say "20 images, KiB:$sizes"
 
 # ---- 2. --verify and --list of image 20 show the chain --------------------
 for mode in verify list; do
-	run_bounded "$TMP/$mode.20.out" "$TMP/$mode.20.err" ${RUNAS[@]+"${RUNAS[@]}"} \
+	run_bounded "$TMP/$mode.20.txt" "$TMP/$mode.20.err" ${RUNAS[@]+"${RUNAS[@]}"} \
 		"$MTCP_RESTART" "--$mode" "${IMGS[20]}"
 	if ((RC != 0)); then
 		check_failed "mtcp_restart --$mode image 20 exited $RC: $(head -c 600 "$TMP/$mode.20.err")"
@@ -112,10 +112,10 @@ for mode in verify list; do
 	# "chain I NAME depth D ...", newest first (mtcp_restart --verify, --list)
 	for i in 0 1 2 3; do
 		k=$((20 - i))
-		grep -qE "^chain $i $(re_quote "$(basename "${IMGS[$k]}")") depth $((3 - i)) " "$TMP/$mode.20.out" ||
-			check_failed "mtcp_restart --$mode image 20 has no line 'chain $i $(basename "${IMGS[$k]}") depth $((3 - i)) ...': $(grep '^chain' "$TMP/$mode.20.out" | tr '\n' ' ')"
+		grep -qE "^chain $i $(re_quote "$(basename "${IMGS[$k]}")") depth $((3 - i)) " "$TMP/$mode.20.txt" ||
+			check_failed "mtcp_restart --$mode image 20 has no line 'chain $i $(basename "${IMGS[$k]}") depth $((3 - i)) ...': $(grep '^chain' "$TMP/$mode.20.txt" | tr '\n' ' ')"
 	done
-	n=$(grep -c '^chain ' "$TMP/$mode.20.out")
+	n=$(grep -c '^chain ' "$TMP/$mode.20.txt")
 	((n == 4)) || check_failed "mtcp_restart --$mode image 20 shows $n images in its chain, not 4 (20, 19, 18, 17)"
 done
 

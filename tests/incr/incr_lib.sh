@@ -19,6 +19,19 @@ INCR_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../cow/cow_lib.sh
 . "$INCR_DIR/../cow/cow_lib.sh"
 
+# finish TEXT: as cow_lib.sh's, but the failed checks come again after
+# the logs, last (meson shows only the last lines of a test's output).
+finish() {
+	if ((${#CHECKS_FAILED[@]})); then
+		printf '%s: FAIL: %s\n' "$COW_NAME" "${CHECKS_FAILED[@]}"
+		show_logs
+		printf '%s: FAIL: %s\n' "$COW_NAME" "${CHECKS_FAILED[@]}"
+		exit 1
+	fi
+	say "PASS: $*"
+	exit 0
+}
+
 RUNAS=()  # a prefix for the programs, mtcp_restart (as_user)
 AS_UID=
 WORK=$TMP/work # the program's directory (its private file mapping's file)
