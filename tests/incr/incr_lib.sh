@@ -22,10 +22,11 @@ INCR_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # finish TEXT: as cow_lib.sh's, but the failed checks come again after
 # the logs, last (meson shows only the last lines of a test's output).
 finish() {
+	local f
 	if ((${#CHECKS_FAILED[@]})); then
-		printf '%s: FAIL: %s\n' "$COW_NAME" "${CHECKS_FAILED[@]}"
+		for f in "${CHECKS_FAILED[@]}"; do say "FAIL: $f"; done
 		show_logs
-		printf '%s: FAIL: %s\n' "$COW_NAME" "${CHECKS_FAILED[@]}"
+		for f in "${CHECKS_FAILED[@]}"; do say "FAIL: $f"; done
 		exit 1
 	fi
 	say "PASS: $*"
