@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # mb_smoke.sh MTCP_BENCH: the paper's modes of mtcp-bench (bench/mb) on
 # their smallest sizes, one run each (memory also with --cow both; npb also
-# with --interval, the slowdown runs, on both sides): exit 0, and the CSV
+# with --interval, the slowdown runs, on both sides; memory --incremental,
+# issue 11's rows): exit 0, and the CSV
 # files hold the header and the rows expected, every one with ok = 1. No
 # timing is checked. Also: --help exits 0 and a bad option exits 2. (The
 # targets mode: mb_targets_smoke.sh.)
@@ -89,6 +90,38 @@ if run interval npb --class S --interval 0.005 --runs 1; then
 	grep -qE '^S +stw .* yes$' "$tmp/interval.out" && grep -qE '^S +cow .* yes$' "$tmp/interval.out" ||
 		fail "interval: the summary lacks a side"
 fi
+
+# memory --incremental (issue 11): its own columns; a row per point and side,
+# then the two scan rows; every increment measured, its scan and the first
+# full image's protection there, and the restarts from the chain, the full
+# image and the flattened chain.
+IHEAD='mode,kind,point,unit,cow,runs,data_bytes,increments,policy_fulls,rewritten_bytes,image_limit_bytes,image_bytes,image_min_bytes,image_max_bytes,image_ratio,pause_med_s,pause_min_s,pause_max_s,reported_pause_med_s,todisk_med_s,todisk_min_s,todisk_max_s,scan_med_s,scan_min_s,scan_max_s,tracked_bytes,written_bytes,inherited_bytes,full_pause_med_s,full_pause_min_s,full_pause_max_s,full_todisk_med_s,full_image_bytes,protect_med_s,protect_min_s,protect_max_s,protected_bytes,depth,restart_med_s,restart_min_s,restart_max_s,restart_full_med_s,restart_full_min_s,restart_full_max_s,restart_ratio,flatten_med_s,restart_flat_med_s,restart_flat_min_s,restart_flat_max_s,ok'
+"$bench" memory --incremental 1,10 --size-mb 8 --scan-mb 16 --increments 2 --runs 1 --dir "$tmp" \
+	--out "$tmp/incr.csv" >"$tmp/incr.out" 2>&1 </dev/null
+rc=$?
+if [[ $rc != 0 ]]; then
+	fail "incr: mtcp-bench memory --incremental exited $rc:"
+	tail -n 20 "$tmp/incr.out"
+else
+	[[ $(head -n 1 "$tmp/incr.csv") == "$IHEAD" ]] || fail "incr: header of incr.csv: $(head -n 1 "$tmp/incr.csv")"
+	got=$(tail -n +2 "$tmp/incr.csv" | cut -d, -f1-5 | tr '\n' ' ')
+	want='incremental,random,1,%,stw incremental,random,1,%,cow incremental,random,10,%,stw incremental,random,10,%,cow incremental,scan-random,1,%,stw incremental,scan-window,1,%,stw '
+	[[ $got == "$want" ]] || fail "incr: rows '$got', expected '$want'"
+	# 50 fields, ok (50) 1; increments (8) 2 (1 for the scan rows); image (12), pause (16),
+	# scan (23), the first full image's protection (34); random: the depth (38) and the
+	# restarts from the chain (39), the full image (42) and the flattened chain (47)
+	awk -F, 'NR > 1 && (NF != 50 || $50 != 1 || $8 != ($2 == "random" ? 2 : 1) || $12 == "" ||
+		$16 == "" || $23 == "" || $34 == "" ||
+		$2 == "random" && ($38 != 2 || $39 == "" || $42 == "" || $47 == "")) {
+		print "bad row: " $0; bad = 1 } END { exit bad }' \
+		"$tmp/incr.csv" || fail "incr: a row of incr.csv lacks its figures"
+	[[ $(tail -n +2 "$tmp/incr-runs.csv" | wc -l) == 6 ]] || fail "incr: incr-runs.csv has not 6 rows"
+	grep -qE '^1% \[cow\]: pause .*(PASS|MISS)' "$tmp/incr.out" || fail "incr: no judged pause row"
+	grep -qE '^scan 16 MiB, one window \[stw\]' "$tmp/incr.out" || fail "incr: no scan row"
+	echo "ok: mtcp-bench memory --incremental 1,10 --size-mb 8 --scan-mb 16 --increments 2"
+fi
+"$bench" memory --incremental 0 >/dev/null 2>&1
+[[ $? == 2 ]] || fail "--incremental 0 did not exit 2"
 
 "$bench" --help >/dev/null 2>&1 || fail "--help did not exit 0"
 "$bench" memory --from 0 >/dev/null 2>&1

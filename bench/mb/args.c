@@ -144,8 +144,32 @@ static int parse_sizes(const char *s, long *out, size_t *n)
 	}
 }
 
+/* "0.1,1,10,50" -> increasing percentages, each above 0 and at most 100, at most MB_INCR_MAX */
+static int parse_pcts(const char *s, double *out, size_t *n)
+{
+	char buf[32];
+
+	*n = 0;
+	for (const char *p = s;;) {
+		size_t len = strcspn(p, ",");
+		double v;
+
+		if (len == 0 || len >= sizeof buf || *n == MB_INCR_MAX)
+			return -EINVAL;
+		memcpy(buf, p, len);
+		buf[len] = 0;
+		if (parse_secs(buf, 100.0, &v) || (*n && v <= out[*n - 1]))
+			return -EINVAL;
+		out[(*n)++] = v;
+		if (!p[len])
+			return 0;
+		p += len + 1;
+	}
+}
+
 enum opt_id { O_FROM, O_TO, O_KIND, O_RUNS, O_DIR, O_OUT, O_COMPARE, O_TOOLS, O_CLASS,
-	      O_BINARY, O_DELAY, O_COW, O_ONLY, O_SIZE, O_THREADS, O_GROWTH, O_INTERVAL };
+	      O_BINARY, O_DELAY, O_COW, O_ONLY, O_SIZE, O_THREADS, O_GROWTH, O_INTERVAL,
+	      O_INCR, O_SCAN, O_INCREMENTS };
 
 static const struct {
 	const char *name;
@@ -164,10 +188,13 @@ static const struct {
 	[O_DELAY] = { "--delay", M_NPB },
 	[O_COW] = { "--cow", M_MEMORY | M_THREADS | M_TARGETS | M_NPB },
 	[O_ONLY] = { "--only", M_TARGETS },
-	[O_SIZE] = { "--size-mb", M_TARGETS },
+	[O_SIZE] = { "--size-mb", M_TARGETS | M_MEMORY },
 	[O_THREADS] = { "--threads", M_TARGETS },
 	[O_GROWTH] = { "--growth-sizes", M_TARGETS },
 	[O_INTERVAL] = { "--interval", M_NPB },
+	[O_INCR] = { "--incremental", M_MEMORY },
+	[O_SCAN] = { "--scan-mb", M_MEMORY },
+	[O_INCREMENTS] = { "--increments", M_MEMORY },
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
 
@@ -259,6 +286,24 @@ static int set_opt(struct mb_opts *o, enum opt_id id, const char *v, int *given,
 			return bad(err, n, "invalid --threads '%s' (1 to %ld)", v, MB_THREADS_MAX);
 		o->threads = l;
 		break;
+	case O_INCR:
+		if (parse_pcts(v, o->incr_pct, &o->nincr))
+			return bad(err, n, "invalid --incremental '%s' (a comma-separated list of"
+				   " percentages, increasing, each above 0 and at most 100, at most"
+				   " %d)", v, MB_INCR_MAX);
+		o->incremental = 1;
+		break;
+	case O_SCAN:
+		if (parse_long(v, 0, MB_SIZE_MAX, &l))
+			return bad(err, n, "invalid --scan-mb '%s' (MiB, 0 to %ld; 0: no scan rows)", v,
+				   MB_SIZE_MAX);
+		o->scan_mb = l;
+		break;
+	case O_INCREMENTS:
+		if (parse_long(v, 1, MB_INCREMENTS_MAX, &l))
+			return bad(err, n, "invalid --increments '%s' (1 to %d)", v, MB_INCREMENTS_MAX);
+		o->increments = (unsigned)l;
+		break;
 	case O_GROWTH:
 		if (parse_sizes(v, o->growth, &o->ngrowth))
 			return bad(err, n, "invalid --growth-sizes '%s' (a comma-separated list of"
@@ -288,6 +333,8 @@ int mb_args_parse(int argc, char **argv, struct mb_opts *o, char *err, size_t n)
 	}
 	o->size_mb = MB_TARGET_SIZE;
 	o->threads = MB_TARGET_THREADS;
+	o->scan_mb = MB_INCR_SCAN_MB;
+	o->increments = MB_INCREMENTS;
 	o->only = (1u << TG_COUNT) - 1;
 	*err = 0;
 	if (argc < 2)
@@ -333,6 +380,8 @@ int mb_args_parse(int argc, char **argv, struct mb_opts *o, char *err, size_t n)
 				   opts[id].name, mode_names[m]);
 		if (eq) {
 			v = eq + 1;
+		} else if (id == O_INCR && (i + 1 == argc || !strncmp(argv[i + 1], "--", 2))) {
+			v = MB_INCR_POINTS; /* --incremental alone: the default points */
 		} else if (i + 1 < argc) {
 			v = argv[++i];
 		} else {
@@ -357,6 +406,28 @@ int mb_args_parse(int argc, char **argv, struct mb_opts *o, char *err, size_t n)
 	}
 	if (o->mode == MB_TARGETS && !given[O_COW])
 		o->cow = MB_COW_BOTH;
+	if (o->mode == MB_MEMORY && !o->incremental) {
+		static const enum opt_id only_incr[] = { O_SIZE, O_SCAN, O_INCREMENTS };
+
+		for (size_t k = 0; k < sizeof only_incr / sizeof only_incr[0]; k++)
+			if (given[only_incr[k]])
+				return bad(err, n, "%s in memory goes with --incremental",
+					   opts[only_incr[k]].name);
+	}
+	if (o->mode == MB_MEMORY && o->incremental) {
+		static const enum opt_id not_incr[] = { O_FROM, O_TO, O_KIND };
+
+		for (size_t k = 0; k < sizeof not_incr / sizeof not_incr[0]; k++)
+			if (given[not_incr[k]])
+				return bad(err, n, "%s does not go with --incremental (--size-mb gives"
+					   " the program's MiB)", opts[not_incr[k]].name);
+		if (o->criu)
+			return bad(err, n, "--compare criu does not go with --incremental");
+		if (!given[O_SIZE])
+			o->size_mb = MB_INCR_SIZE;
+		if (!given[O_COW])
+			o->cow = MB_COW_BOTH;
+	}
 	if (o->mode == MB_NPB) {
 		if (given[O_BINARY] && given[O_CLASS])
 			return bad(err, n, "--class and --binary exclude each other");
@@ -385,6 +456,8 @@ int mb_args_parse(int argc, char **argv, struct mb_opts *o, char *err, size_t n)
 static const char usage_head[] =
 	"usage: mtcp-bench memory  [--from MIB] [--to MIB] [--kind random|zero|heap|sparse]\n"
 	"                          [--cow stw|cow|both] COMMON\n"
+	"       mtcp-bench memory  --incremental [PCT,...] [--size-mb M] [--scan-mb M]\n"
+	"                          [--increments N] [--cow stw|cow|both] COMMON\n"
 	"       mtcp-bench threads [--from N] [--to N] [--cow stw|cow|both] COMMON\n"
 	"       mtcp-bench npb     [--class S,W,A,B | --binary PATH [-- ARGS]] [--delay S] COMMON\n"
 	"       mtcp-bench npb     [--class S,W,A,B] --interval S [--cow stw|cow|both] COMMON\n"
@@ -413,7 +486,22 @@ static const char usage_memory[] =
 	"  --cow stw|cow|both: the program runs with MTCP_COW=0 (stop-the-world), =1\n"
 	"  (copy-on-write) or each in turn in every run, the order alternating run by\n"
 	"  run; the cow column of the CSV says which. Without --cow, MTCP_COW is left\n"
-	"  as the environment has it (the cow column is empty).\n";
+	"  as the environment has it (the cow column is empty).\n"
+	"  --incremental [PCT,...] (issue 11; default 0.1,1,10,50): incremental images.\n"
+	"  bench_prog holds --size-mb M MiB (default 1024) of random bytes under\n"
+	"  mtcp_launch with MTCP_VERBOSE=1 and MTCP_FULL_EVERY=N+1; per point and side\n"
+	"  (--cow, default both), each run takes a full checkpoint, then N (--increments,\n"
+	"  default 7) incremental ones, each after PCT% of the pages (random whole\n"
+	"  pages) got new random bytes; then one more, full, of the same memory. Per\n"
+	"  increment: the image against the bytes rewritten (<= 1.1 x + 256 KiB), the\n"
+	"  pause (stall meter; at 1%: <= 20 ms copy-on-write, <= 60 ms stop-the-world),\n"
+	"  the library's scan time, durable; the full image's pause and first\n"
+	"  protection; the restart from the last increment (the chain, depth N) against\n"
+	"  the restart from the full image after it (<= 1.3 x), and (info) mtcp_restart\n"
+	"  --flatten of the chain and the restart from its output. Then --scan-mb M MiB\n"
+	"  (default 4096; 0: none) with 1% rewritten, random pages and one contiguous\n"
+	"  window: the scan and re-protect (<= 15 ms). One table with PASS/MISS; its\n"
+	"  own CSV columns (bench/mb/README.md).\n";
 
 static const char usage_threads[] =
 	"\n"

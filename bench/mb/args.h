@@ -31,6 +31,8 @@ enum mb_target { TG_RANDOM, TG_ZERO, TG_SPARSE, TG_THREADS, TG_LIBS, TG_REWRITE,
 #define MB_CLASSES_MAX 4     /* npb --class: S, W, A, B, each at most once */
 #define MB_SIZE_MAX 262144L  /* targets --size-mb: 256 GiB (sparse maps 4 x that) */
 #define MB_GROWTH_MAX 16     /* targets --growth-sizes: sizes given */
+#define MB_INCR_MAX 8	     /* memory --incremental: percentages given */
+#define MB_INCREMENTS_MAX 30 /* memory --increments (MTCP_FULL_EVERY is at most 31 here) */
 
 /* Defaults: the paper's sweeps. */
 #define MB_MEMORY_FROM 64L
@@ -44,6 +46,10 @@ enum mb_target { TG_RANDOM, TG_ZERO, TG_SPARSE, TG_THREADS, TG_LIBS, TG_REWRITE,
 #define MB_TARGET_SIZE 1024L	/* targets --size-mb: issue 10's 1 GiB */
 #define MB_TARGET_THREADS 1000L /* targets --threads */
 #define MB_GROWTH_SIZES { 256L, 1024L, 4096L, 8192L }
+#define MB_INCR_POINTS "0.1,1,10,50" /* memory --incremental: % of the pages rewritten */
+#define MB_INCR_SIZE 1024L	     /* memory --incremental --size-mb: issue 11's 1 GiB */
+#define MB_INCR_SCAN_MB 4096L	     /* --scan-mb: issue 11's 4 GiB tracked */
+#define MB_INCREMENTS 7u	     /* --increments: a chain of 8 images, MTCP_FULL_EVERY's default */
 
 struct mb_opts {
 	enum mb_mode mode;
@@ -67,6 +73,12 @@ struct mb_opts {
 	long threads;	    /* targets: threads of the threads workload */
 	long growth[MB_GROWTH_MAX]; /* targets: the growth rows' MiB, increasing */
 	size_t ngrowth;
+	/* memory --incremental (issue 11): size_mb is the program's MiB */
+	int incremental;
+	double incr_pct[MB_INCR_MAX]; /* the percentages of pages rewritten, increasing */
+	size_t nincr;
+	long scan_mb;	     /* --scan-mb: the scan rows' program; 0: no scan rows */
+	unsigned increments; /* --increments: incremental checkpoints per chain */
 };
 
 /*

@@ -39,12 +39,7 @@ long long bprog_ready_bytes(const char *line)
 	return b ? strtoll(b + 7, NULL, 10) : -1;
 }
 
-/*
- * The program's next line must be word or start with "word "; it is left
- * in line. 0; -EBADMSG for a FAIL line (recorded as a failed check);
- * -EIO after saying why; -EINTR.
- */
-static int expect(struct mb_ctx *c, struct mb_chan *ch, const char *word, double timeout,
+int bprog_expect(struct mb_ctx *c, struct mb_chan *ch, const char *word, double timeout,
 		  char *line, size_t n)
 {
 	size_t wl = strlen(word);
@@ -71,33 +66,30 @@ static int expect(struct mb_ctx *c, struct mb_chan *ch, const char *word, double
 	return -EIO;
 }
 
-/* command, then its answer */
-static int ask(struct mb_ctx *c, struct mb_chan *ch, const char *cmd, const char *word,
+int bprog_ask(struct mb_ctx *c, struct mb_chan *ch, const char *cmd, const char *word,
 	       double timeout, char *line, size_t n)
 {
 	if (chan_send(ch, cmd)) {
 		mb_err("%s: cannot send '%s' to the program: %s", c->where, cmd, strerror(errno));
 		return -EIO;
 	}
-	return expect(c, ch, word, timeout, line, n);
+	return bprog_expect(c, ch, word, timeout, line, n);
 }
 
-/* "verify": a FAIL is recorded in r, the program then exits 1 by itself */
-static int verify(struct mb_ctx *c, struct mb_chan *ch, struct mb_run *r, int *expect_status)
+int bprog_verify(struct mb_ctx *c, struct mb_chan *ch, int *ok, int *expect_status)
 {
 	char line[512];
-	int rc = ask(c, ch, "verify", "ok", BPROG_TIMEOUT, line, sizeof line);
+	int rc = bprog_ask(c, ch, "verify", "ok", BPROG_TIMEOUT, line, sizeof line);
 
 	if (rc == -EBADMSG) {
-		r->ok = 0;
+		*ok = 0;
 		*expect_status = 1;
 		return 0;
 	}
 	return rc;
 }
 
-/* "quit" (unless the program already ended after a FAIL), and its status */
-static int quit(struct mb_ctx *c, struct mb_chan *ch, pid_t pid, int expect_status)
+int bprog_quit(struct mb_ctx *c, struct mb_chan *ch, pid_t pid, int expect_status)
 {
 	char tail[512];
 	int st, rc;
@@ -151,10 +143,10 @@ int bprog_checkpoint(struct mb_ctx *c, char *const args[], enum mb_side side, in
 		return -EIO;
 	}
 	chan_spawned(&ch);
-	if ((rc = expect(c, &ch, "ready", BPROG_TIMEOUT, line, sizeof line)))
+	if ((rc = bprog_expect(c, &ch, "ready", BPROG_TIMEOUT, line, sizeof line)))
 		goto out_kill;
 	r->data_bytes = bprog_ready_bytes(line);
-	if ((rc = ask(c, &ch, "reset", "reset", BPROG_ANSWER_TIMEOUT, line, sizeof line)))
+	if ((rc = bprog_ask(c, &ch, "reset", "reset", BPROG_ANSWER_TIMEOUT, line, sizeof line)))
 		goto out_kill;
 	snprintf(pidbuf, sizeof pidbuf, "%d", (int)pid);
 	mark = proc_errlog_size();
@@ -189,10 +181,10 @@ int bprog_checkpoint(struct mb_ctx *c, char *const args[], enum mb_side side, in
 		rc = -EIO;
 		goto out_kill;
 	}
-	if ((rc = ask(c, &ch, "report", "stall", BPROG_ANSWER_TIMEOUT, line, sizeof line)))
+	if ((rc = bprog_ask(c, &ch, "report", "stall", BPROG_ANSWER_TIMEOUT, line, sizeof line)))
 		goto out_kill;
 	r->pause_s = bprog_stall_secs(line);
-	if ((rc = verify(c, &ch, r, &status)) || (rc = quit(c, &ch, pid, status)))
+	if ((rc = bprog_verify(c, &ch, &r->ok, &status)) || (rc = bprog_quit(c, &ch, pid, status)))
 		goto out_kill;
 	chan_close(&ch);
 	if (stat(img, &sb) || !S_ISREG(sb.st_mode)) {
@@ -209,6 +201,16 @@ out_kill:
 
 int bprog_restart(struct mb_ctx *c, const char *img, struct mb_run *r)
 {
+	int rc;
+
+	if ((rc = mb_drop_cache(c, img)) || (rc = bprog_restart_timed(c, img, &r->restart_s, &r->ok)))
+		return rc;
+	unlink(img);
+	return 0;
+}
+
+int bprog_restart_timed(struct mb_ctx *c, const char *img, double *secs, int *ok)
+{
 	char *argv[] = { c->tools.path[T_RESTART], (char *)img, NULL };
 	char line[512];
 	int rc, status = 0;
@@ -216,8 +218,6 @@ int bprog_restart(struct mb_ctx *c, const char *img, struct mb_run *r)
 	pid_t pid = -1;
 	double t0;
 
-	if ((rc = mb_drop_cache(c, img)))
-		return rc;
 	if ((rc = chan_open(&ch, 1)) || (rc = chan_send(&ch, "ping"))) {
 		mb_err("%s: cannot make a pipe: %s", c->where, strerror(-rc));
 		chan_close(&ch);
@@ -230,13 +230,12 @@ int bprog_restart(struct mb_ctx *c, const char *img, struct mb_run *r)
 		return -EIO;
 	}
 	chan_spawned(&ch);
-	if ((rc = expect(c, &ch, "pong", BPROG_TIMEOUT, line, sizeof line)))
+	if ((rc = bprog_expect(c, &ch, "pong", BPROG_TIMEOUT, line, sizeof line)))
 		goto out_kill;
-	r->restart_s = mb_now() - t0;
-	if ((rc = verify(c, &ch, r, &status)) || (rc = quit(c, &ch, pid, status)))
+	*secs = mb_now() - t0;
+	if ((rc = bprog_verify(c, &ch, ok, &status)) || (rc = bprog_quit(c, &ch, pid, status)))
 		goto out_kill;
 	chan_close(&ch);
-	unlink(img);
 	return 0;
 out_kill:
 	proc_kill(pid);

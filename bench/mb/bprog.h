@@ -9,6 +9,7 @@
 #include "cow.h"
 
 #include <stddef.h>
+#include <sys/types.h>
 
 struct mb_ctx;
 struct mb_run;
@@ -40,6 +41,32 @@ int bprog_checkpoint(struct mb_ctx *c, char *const args[], enum mb_side side, in
  * the data changed).
  */
 int bprog_restart(struct mb_ctx *c, const char *img, struct mb_run *r);
+
+/*
+ * The same without the cache drop and without removing the image: the
+ * seconds to "pong" in *secs; *ok = 0 if the data changed.
+ */
+int bprog_restart_timed(struct mb_ctx *c, const char *img, double *secs, int *ok);
+
+/*
+ * The parts of a conversation with bench_prog (stdin/stdout on ch), for
+ * the modes that drive it themselves (mode_incremental.c).
+ * bprog_expect: the program's next line must be word or start with
+ * "word "; it is left in line. 0; -EBADMSG for a FAIL line (recorded as a
+ * failed check); -EIO after saying why; -EINTR.
+ * bprog_ask: cmd, then bprog_expect.
+ * bprog_verify: "verify"; a FAIL sets *ok = 0 and *expect_status = 1 (the
+ * program then exits 1 by itself), and returns 0.
+ * bprog_quit: "quit" (unless expect_status is 1: the program already
+ * ends), then its exit status must be expect_status.
+ */
+struct mb_chan;
+int bprog_expect(struct mb_ctx *c, struct mb_chan *ch, const char *word, double timeout,
+		 char *line, size_t n);
+int bprog_ask(struct mb_ctx *c, struct mb_chan *ch, const char *cmd, const char *word,
+	      double timeout, char *line, size_t n);
+int bprog_verify(struct mb_ctx *c, struct mb_chan *ch, int *ok, int *expect_status);
+int bprog_quit(struct mb_ctx *c, struct mb_chan *ch, pid_t pid, int expect_status);
 
 /* Shared with criu.c: bench_prog's "stall NS ..." line -> seconds, NAN if not one. */
 double bprog_stall_secs(const char *line);

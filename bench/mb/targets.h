@@ -37,4 +37,34 @@ const struct mb_point *tg_side(const struct tg_result *r, enum mb_side s);
  */
 void tg_table_print(const struct tg_results *t, const struct mb_opts *o);
 
+/*
+ * The rows of a table of verdicts (targets_table.c; also the table of
+ * memory --incremental): target, measured median [min..max], baseline,
+ * ratio, limit, verdict, paused (tool).
+ */
+enum tg_lim {
+	TG_L_INFO, /* shown, not judged */
+	TG_L_LT,   /* median < limit */
+	TG_L_LE,   /* median <= limit */
+	TG_L_REL,  /* median / baseline <= limit (unrounded) */
+};
+
+/* the header line (after an empty line) */
+void tg_head(void);
+
+/* "52.1 ms", "1.234 s", "-" for NAN */
+void tg_fmt_t(double s, char *buf, size_t n);
+
+/* one row: m the median judged, b its baseline (NAN: none), rep the tool's pause */
+void tg_row(const char *label, const char *meas, const char *base, double m, double b,
+	    enum tg_lim k, double lim, const char *ltext, double rep);
+
+/* a time row: the stat s against base (blabel "": none) */
+void tg_trow(const char *label, const struct mb_stat *s, const char *blabel, double base,
+	     enum tg_lim k, double lim, const char *ltext, double rep);
+
+/* a size row (bytes) */
+void tg_brow(const char *label, const struct mb_stat *s, const char *blabel, double base,
+	     enum tg_lim k, double lim, const char *ltext);
+
 #endif

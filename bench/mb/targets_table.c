@@ -15,17 +15,9 @@
 #define MIB 1048576.0
 #define GIB (1024.0 * MIB)
 
-enum lim {
-	L_INFO, /* shown, not judged */
-	L_LT,	/* median < limit */
-	L_LE,	/* median <= limit */
-	L_REL,	/* median / baseline <= limit (unrounded) */
-};
-
 #define ROW_FMT "%-32s %-38s %-28s %6s  %-16s %-7s %s"
 
-/* "52.1 ms", "1.234 s" */
-static void fmt_t(double s, char *buf, size_t n)
+void tg_fmt_t(double s, char *buf, size_t n)
 {
 	if (isnan(s))
 		snprintf(buf, n, "-");
@@ -72,8 +64,8 @@ static void fmt_stat(const struct mb_stat *s, void (*f)(double, char *, size_t),
 }
 
 /* one row: m the median judged, b its baseline (NAN: none), rep the tool's pause */
-static void row(const char *label, const char *meas, const char *base, double m, double b,
-		enum lim k, double lim, const char *ltext, double rep)
+void tg_row(const char *label, const char *meas, const char *base, double m, double b,
+		enum tg_lim k, double lim, const char *ltext, double rep)
 {
 	char ratio[16] = "-", r[32] = "-";
 	const char *verdict = "-";
@@ -83,36 +75,36 @@ static void row(const char *label, const char *meas, const char *base, double m,
 		q = m / b;
 		snprintf(ratio, sizeof ratio, "%.2f", q);
 	}
-	if (k == L_INFO)
+	if (k == TG_L_INFO)
 		verdict = "info";
-	else if (k == L_LT && !isnan(m))
+	else if (k == TG_L_LT && !isnan(m))
 		verdict = m < lim ? "PASS" : "MISS";
-	else if (k == L_LE && !isnan(m))
+	else if (k == TG_L_LE && !isnan(m))
 		verdict = m <= lim ? "PASS" : "MISS";
-	else if (k == L_REL && !isnan(q))
+	else if (k == TG_L_REL && !isnan(q))
 		verdict = q <= lim ? "PASS" : "MISS";
 	if (!isnan(rep))
-		fmt_t(rep, r, sizeof r);
+		tg_fmt_t(rep, r, sizeof r);
 	mb_say(ROW_FMT, label, meas, base, ratio, ltext, verdict, r);
 }
 
 /* a time row: the stat s against base (blabel "": none) */
-static void trow(const char *label, const struct mb_stat *s, const char *blabel, double base,
-		 enum lim k, double lim, const char *ltext, double rep)
+void tg_trow(const char *label, const struct mb_stat *s, const char *blabel, double base,
+		 enum tg_lim k, double lim, const char *ltext, double rep)
 {
 	char meas[112], b[64] = "-", v[32];
 
-	fmt_stat(s, fmt_t, meas, sizeof meas);
+	fmt_stat(s, tg_fmt_t, meas, sizeof meas);
 	if (*blabel) {
-		fmt_t(base, v, sizeof v);
+		tg_fmt_t(base, v, sizeof v);
 		snprintf(b, sizeof b, "%s %s", blabel, isnan(base) ? "not run" : v);
 	}
-	row(label, meas, b, s && s->n ? s->med : NAN, *blabel ? base : NAN, k, lim, ltext, rep);
+	tg_row(label, meas, b, s && s->n ? s->med : NAN, *blabel ? base : NAN, k, lim, ltext, rep);
 }
 
 /* a size row (bytes) */
-static void brow(const char *label, const struct mb_stat *s, const char *blabel, double base,
-		 enum lim k, double lim, const char *ltext)
+void tg_brow(const char *label, const struct mb_stat *s, const char *blabel, double base,
+		 enum tg_lim k, double lim, const char *ltext)
 {
 	char meas[112], b[64] = "-", v[32];
 
@@ -121,7 +113,7 @@ static void brow(const char *label, const struct mb_stat *s, const char *blabel,
 		fmt_b(base, v, sizeof v);
 		snprintf(b, sizeof b, "%s %s", blabel, base < 0 || isnan(base) ? "not run" : v);
 	}
-	row(label, meas, b, s && s->n ? s->med : NAN, *blabel && base >= 0 ? base : NAN, k, lim,
+	tg_row(label, meas, b, s && s->n ? s->med : NAN, *blabel && base >= 0 ? base : NAN, k, lim,
 	    ltext, NAN);
 }
 
@@ -133,7 +125,7 @@ static void mrow(const char *label, const struct mb_stat *s, const char *blabel,
 	fmt_stat(s, fmt_mib, meas, sizeof meas);
 	fmt_mib(base, v, sizeof v);
 	snprintf(b, sizeof b, "%s %s", blabel, base < 0 || isnan(base) ? "not run" : v);
-	row(label, meas, b, s && s->n ? s->med : NAN, base >= 0 ? base : NAN, L_INFO, 0, "-", NAN);
+	tg_row(label, meas, b, s && s->n ? s->med : NAN, base >= 0 ? base : NAN, TG_L_INFO, 0, "-", NAN);
 }
 
 const struct mb_point *tg_side(const struct tg_result *r, enum mb_side s)
@@ -169,46 +161,46 @@ static void work_rows(const struct tg_results *t, enum mb_target w, size_t i)
 	label(l[3], sizeof l[3], name, r->side[i], "durable");
 	switch (w) {
 	case TG_RANDOM:
-		trow(l[0], &p->pause, "write+fsync", p->write_base_med_s, L_REL, 1.00,
+		tg_trow(l[0], &p->pause, "write+fsync", p->write_base_med_s, TG_L_REL, 1.00,
 		     "<= 1.00 x base", rep);
-		trow(l[1], &p->restart, "read-back", p->read_base_med_s, L_REL, 1.25,
+		tg_trow(l[1], &p->restart, "read-back", p->read_base_med_s, TG_L_REL, 1.25,
 		     "<= 1.25 x base", NAN);
-		brow(l[2], &p->image, "data", (double)p->data_bytes, L_INFO, 0, "-");
+		tg_brow(l[2], &p->image, "data", (double)p->data_bytes, TG_L_INFO, 0, "-");
 		break;
 	case TG_ZERO:
-		brow(l[2], &p->image, "", NAN, L_LT, MIB, "< 1 MiB");
-		trow(l[0], &p->pause, "", NAN, L_LT, 0.15, "< 0.15 s", rep);
-		trow(l[1], &p->restart, "", NAN, L_INFO, 0, "-", NAN);
+		tg_brow(l[2], &p->image, "", NAN, TG_L_LT, MIB, "< 1 MiB");
+		tg_trow(l[0], &p->pause, "", NAN, TG_L_LT, 0.15, "< 0.15 s", rep);
+		tg_trow(l[1], &p->restart, "", NAN, TG_L_INFO, 0, "-", NAN);
 		break;
 	case TG_SPARSE:
-		brow(l[2], &p->image, "", NAN, L_LT, 2 * MIB, "< 2 MiB");
-		trow(l[0], &p->pause, "", NAN, L_LT, 0.1, "< 0.1 s", rep);
-		trow(l[1], &p->restart, "", NAN, L_INFO, 0, "-", NAN);
+		tg_brow(l[2], &p->image, "", NAN, TG_L_LT, 2 * MIB, "< 2 MiB");
+		tg_trow(l[0], &p->pause, "", NAN, TG_L_LT, 0.1, "< 0.1 s", rep);
+		tg_trow(l[1], &p->restart, "", NAN, TG_L_INFO, 0, "-", NAN);
 		break;
 	case TG_THREADS:
-		brow(l[2], &p->image, "", NAN, L_LT, 8 * MIB, "< 8 MiB");
-		trow(l[0], &p->pause, "", NAN, L_LT, 0.25, "< 0.25 s", rep);
-		trow(l[1], &p->restart, "", NAN, L_LT, 0.25, "< 0.25 s", NAN);
+		tg_brow(l[2], &p->image, "", NAN, TG_L_LT, 8 * MIB, "< 8 MiB");
+		tg_trow(l[0], &p->pause, "", NAN, TG_L_LT, 0.25, "< 0.25 s", rep);
+		tg_trow(l[1], &p->restart, "", NAN, TG_L_LT, 0.25, "< 0.25 s", NAN);
 		break;
 	case TG_LIBS:
-		brow(l[2], &p->image, "data", (double)p->data_bytes, L_REL, 0.50, "<= 0.50 x data");
-		trow(l[0], &p->pause, "random pause", rnd ? rnd->pause.med : NAN, L_REL, 1.00,
+		tg_brow(l[2], &p->image, "data", (double)p->data_bytes, TG_L_REL, 0.50, "<= 0.50 x data");
+		tg_trow(l[0], &p->pause, "random pause", rnd ? rnd->pause.med : NAN, TG_L_REL, 1.00,
 		     "<= 1.00 x random", rep);
-		trow(l[1], &p->restart, "", NAN, L_INFO, 0, "-", NAN);
+		tg_trow(l[1], &p->restart, "", NAN, TG_L_INFO, 0, "-", NAN);
 		break;
 	case TG_REWRITE:
 		/* the worst case of copy-on-write: against random on the same side */
-		trow(l[0], &p->pause, "random pause", rnd ? rnd->pause.med : NAN, L_INFO, 0, "-",
+		tg_trow(l[0], &p->pause, "random pause", rnd ? rnd->pause.med : NAN, TG_L_INFO, 0, "-",
 		     rep);
-		trow(l[3], &p->todisk, "random durable", rnd ? rnd->todisk.med : NAN, L_INFO, 0, "-",
+		tg_trow(l[3], &p->todisk, "random durable", rnd ? rnd->todisk.med : NAN, TG_L_INFO, 0, "-",
 		     NAN);
-		trow(l[1], &p->restart, "", NAN, L_INFO, 0, "-", NAN);
-		brow(l[2], &p->image, "data", (double)p->data_bytes, L_INFO, 0, "-");
+		tg_trow(l[1], &p->restart, "", NAN, TG_L_INFO, 0, "-", NAN);
+		tg_brow(l[2], &p->image, "data", (double)p->data_bytes, TG_L_INFO, 0, "-");
 		break;
 	case TG_EMPTY:
-		brow(l[2], &p->image, "", NAN, L_LT, MIB, "< 1 MiB");
-		trow(l[0], &p->pause, "", NAN, L_LT, 0.010, "< 10 ms", rep);
-		trow(l[1], &p->restart, "", NAN, L_INFO, 0, "-", NAN);
+		tg_brow(l[2], &p->image, "", NAN, TG_L_LT, MIB, "< 1 MiB");
+		tg_trow(l[0], &p->pause, "", NAN, TG_L_LT, 0.010, "< 10 ms", rep);
+		tg_trow(l[1], &p->restart, "", NAN, TG_L_INFO, 0, "-", NAN);
 		break;
 	default:
 		break;
@@ -242,7 +234,7 @@ static void growth_rows(const struct tg_results *t)
 				continue;
 			snprintf(what, sizeof what, "growth %ld MiB", t->growth_mib[g]);
 			label(l, sizeof l, what, sides[i], "pause");
-			trow(l, &p->pause, "bare fork", p->fork_base_med_s, L_INFO, 0, "-",
+			tg_trow(l, &p->pause, "bare fork", p->fork_base_med_s, TG_L_INFO, 0, "-",
 			     p->reported_pause.med);
 		}
 		sp = mb_slope(x, yp, t->ngrowth);
@@ -252,7 +244,7 @@ static void growth_rows(const struct tg_results *t)
 		snprintf(base, sizeof base, isnan(sf) ? "bare fork -" : "bare fork %.1f ms per GiB",
 			 sf * 1e3);
 		label(l, sizeof l, "growth", sides[i], "pause slope");
-		row(l, meas, base, sp, sf, sides[i] == MB_SIDE_STW ? L_INFO : L_REL, 1.00,
+		tg_row(l, meas, base, sp, sf, sides[i] == MB_SIDE_STW ? TG_L_INFO : TG_L_REL, 1.00,
 		    sides[i] == MB_SIDE_STW ? "-" : "<= 1.00 x fork", NAN);
 	}
 }
@@ -280,10 +272,10 @@ static void rewrite_rows(const struct tg_results *t)
 		mrow(l, &a->extra, "data", (double)a->data_bytes);
 	}
 	if (stw && cow) {
-		trow("rewrite: cow pause vs stw", &cow->pause, "stw pause", stw->pause.med, L_INFO, 0,
+		tg_trow("rewrite: cow pause vs stw", &cow->pause, "stw pause", stw->pause.med, TG_L_INFO, 0,
 		     "-", cow->reported_pause.med);
-		trow("rewrite: cow durable vs stw", &cow->todisk, "stw durable", stw->todisk.med,
-		     L_INFO, 0, "-", NAN);
+		tg_trow("rewrite: cow durable vs stw", &cow->todisk, "stw durable", stw->todisk.med,
+		     TG_L_INFO, 0, "-", NAN);
 	}
 }
 
@@ -296,13 +288,13 @@ static void cow_rows(const struct tg_results *t)
 	char l[64];
 
 	if (cow) {
-		trow("random: cow pause", &cow->pause, "", NAN, L_LE, 0.060, "<= 60 ms",
+		tg_trow("random: cow pause", &cow->pause, "", NAN, TG_L_LE, 0.060, "<= 60 ms",
 		     cow->reported_pause.med);
 		if (stw) {
-			trow("random: cow pause vs stw", &cow->pause, "stw pause", stw->pause.med,
-			     L_REL, 0.10, "<= 0.10 x stw", NAN);
-			trow("random: cow durable vs stw", &cow->todisk, "stw durable",
-			     stw->todisk.med, L_REL, 1.20, "<= 1.20 x stw", NAN);
+			tg_trow("random: cow pause vs stw", &cow->pause, "stw pause", stw->pause.med,
+			     TG_L_REL, 0.10, "<= 0.10 x stw", NAN);
+			tg_trow("random: cow durable vs stw", &cow->todisk, "stw durable",
+			     stw->todisk.med, TG_L_REL, 1.20, "<= 1.20 x stw", NAN);
 		}
 	}
 	rewrite_rows(t);
@@ -317,10 +309,10 @@ static void cow_rows(const struct tg_results *t)
 		snprintf(l, sizeof l, "%s: %s image vs stw", mb_target_name(same[i]), side);
 		/* the same regions and extents; the compressed bytes of the
 		 * stacks vary by a few hundred bytes from image to image */
-		brow(l, &a->image, "stw image+4K", (double)s->image_bytes + 4096, L_REL, 1.00,
+		tg_brow(l, &a->image, "stw image+4K", (double)s->image_bytes + 4096, TG_L_REL, 1.00,
 		     "<= stw + 4 KiB");
 		snprintf(l, sizeof l, "%s: %s pause vs stw", mb_target_name(same[i]), side);
-		trow(l, &a->pause, "stw pause", s->pause.med, L_REL, 1.10, "<= 1.10 x stw",
+		tg_trow(l, &a->pause, "stw pause", s->pause.med, TG_L_REL, 1.10, "<= 1.10 x stw",
 		     a->reported_pause.med);
 	}
 }
@@ -336,21 +328,26 @@ static void criu_rows(const struct tg_results *t)
 		if (!p || isnan(p->criu_pause_s))
 			continue;
 		label(l, sizeof l, mb_target_name((enum mb_target)w), r->side[0], "pause");
-		trow(l, &p->pause, "criu", p->criu_pause_s, L_INFO, 0, "vs criu dump", NAN);
+		tg_trow(l, &p->pause, "criu", p->criu_pause_s, TG_L_INFO, 0, "vs criu dump", NAN);
 		label(l, sizeof l, mb_target_name((enum mb_target)w), r->side[0], "image");
-		brow(l, &p->image, "criu", (double)p->criu_image_bytes, L_INFO, 0, "vs criu dump");
+		tg_brow(l, &p->image, "criu", (double)p->criu_image_bytes, TG_L_INFO, 0, "vs criu dump");
 		label(l, sizeof l, mb_target_name((enum mb_target)w), r->side[0], "restart");
-		trow(l, &p->restart, "criu", p->criu_restart_s, L_INFO, 0, "vs criu restore", NAN);
+		tg_trow(l, &p->restart, "criu", p->criu_restart_s, TG_L_INFO, 0, "vs criu restore", NAN);
 	}
+}
+
+void tg_head(void)
+{
+	mb_say(" ");
+	mb_say(ROW_FMT, "target", "measured median [min..max]", "baseline", "ratio", "limit",
+	       "verdict", "paused (tool)");
 }
 
 void tg_table_print(const struct tg_results *t, const struct mb_opts *o)
 {
 	int any_cow = 0;
 
-	mb_say(" ");
-	mb_say(ROW_FMT, "target", "measured median [min..max]", "baseline", "ratio", "limit",
-	       "verdict", "paused (tool)");
+	tg_head();
 	for (int w = 0; w < TG_GROWTH; w++)
 		for (size_t i = 0; t->work[w].done && i < t->work[w].nsides; i++)
 			work_rows(t, (enum mb_target)w, i);

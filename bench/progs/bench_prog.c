@@ -11,6 +11,11 @@
  *   report   the longest stall since the reset -> stall NS wakeups N
  *   verify   check the workload                -> ok SUM, or FAIL WHY and exit 1
  *   ping     prove the program runs            -> pong
+ *   rewrite PCT [window]                       -> rewritten PAGES BYTES
+ *            (the random workload: PCT percent of its pages get new random
+ *            bytes, whole pages, chosen at random or, with window, one
+ *            contiguous run; the checksum verify uses is taken again;
+ *            mtcp-bench memory --incremental) or error WHY
  *   quit     exit 0
  * At the end of standard input (e.g. </dev/null, for checkpointers that do
  * not keep pipes, like CRIU) it waits for signals instead: SIGUSR1 is
@@ -86,6 +91,33 @@ static void verify(void)
 	say("ok %016llx", (unsigned long long)workload_sum());
 }
 
+/* "rewrite PCT [window]" */
+static void rewrite(const char *args)
+{
+	char why[256], *end;
+	double pct = strtod(args, &end);
+	size_t pages = 0;
+	int window = 0;
+
+	if (end == args || (*end && *end != ' ')) {
+		say("error rewrite: PCT [window]");
+		return;
+	}
+	while (*end == ' ')
+		end++;
+	if (!strcmp(end, "window"))
+		window = 1;
+	else if (*end) {
+		say("error rewrite: PCT [window]");
+		return;
+	}
+	if (workload_rewrite(pct, window, &pages, why, sizeof why)) {
+		say("error %s", why);
+		return;
+	}
+	say("rewritten %zu %zu", pages, pages * (size_t)sysconf(_SC_PAGESIZE));
+}
+
 /* one command; 1 to stop */
 static int command(const char *c)
 {
@@ -98,6 +130,8 @@ static int command(const char *c)
 		verify();
 	} else if (!strcmp(c, "ping")) {
 		say("pong");
+	} else if (!strncmp(c, "rewrite ", 8)) {
+		rewrite(c + 8);
 	} else if (!strcmp(c, "quit")) {
 		return 1;
 	} else if (*c) {

@@ -29,6 +29,7 @@ static enum { W_RANDOM, W_ZERO, W_HEAP, W_SPARSE, W_LIBS, W_REWRITE, W_THREADS, 
 static unsigned char *mem;  /* random, zero, sparse, libs, rewrite */
 static size_t mem_len, stride, data_bytes;
 static uint64_t sum0;
+static unsigned rewrites; /* random: workload_rewrite calls (verify then knows the bytes moved) */
 
 static uint64_t xorshift(uint64_t x)
 {
@@ -625,6 +626,69 @@ int workload_init(int argc, char **argv)
 	return 0;
 }
 
+/* a seed that differs from one call to the next and from run to run */
+static uint64_t fresh_seed(void)
+{
+	struct timespec ts;
+	uint64_t x;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	x = (uint64_t)ts.tv_nsec * P1 ^ (uint64_t)ts.tv_sec * P3 ^ (uint64_t)getpid() * P2 ^
+	    (uint64_t)(rewrites + 1) * P4;
+	return x ? x : SEED;
+}
+
+/* page i gets new random bytes from the stream x */
+static void new_page(size_t i, uint64_t *x)
+{
+	uint64_t *w = (uint64_t *)(mem + i * PAGE);
+
+	for (size_t k = 0; k < PAGE / 8; k++)
+		w[k] = *x = xorshift(*x);
+}
+
+int workload_rewrite(double pct, int window, size_t *pages, char *why, size_t n)
+{
+	size_t total = mem_len / PAGE, want, done = 0;
+	uint64_t x = fresh_seed(), y;
+
+	if (kind != W_RANDOM) {
+		snprintf(why, n, "rewrite: only the random workload rewrites pages");
+		return -1;
+	}
+	if (!(pct > 0 && pct <= 100)) {
+		snprintf(why, n, "rewrite: a percentage above 0 and at most 100");
+		return -1;
+	}
+	want = (size_t)((double)total * pct / 100 + 0.5);
+	if (want < 1)
+		want = 1;
+	if (want > total)
+		want = total;
+	y = xorshift(x ^ P1);
+	if (window) {
+		size_t first = total == want ? 0 : (size_t)((y = xorshift(y)) % (total - want + 1));
+
+		for (size_t i = first; i < first + want; i++)
+			new_page(i, &x);
+		done = want;
+	} else {
+		/* Knuth's selection sampling: page i with chance (left to pick) / (left to see) */
+		for (size_t i = 0; i < total && done < want; i++) {
+			y = xorshift(y);
+			if ((double)(y >> 11) * (1.0 / 9007199254740992.0) * (double)(total - i) <
+			    (double)(want - done)) {
+				new_page(i, &x);
+				done++;
+			}
+		}
+	}
+	rewrites++;
+	sum0 = hash(mem, mem_len, 0);
+	*pages = done;
+	return 0;
+}
+
 size_t workload_bytes(void)
 {
 	return data_bytes;
@@ -667,6 +731,8 @@ int workload_verify(char *why, size_t n)
 	default:
 		if ((s = hash(mem, mem_len, 0)) == sum0)
 			return 0;
+		if (rewrites) /* the bytes are not random's stream any more: the sum alone */
+			break;
 		for (size_t i = 0; i < mem_len / 8; i++) {
 			x = xorshift(x);
 			if ((kind == W_RANDOM && p[i] != x) || (kind == W_ZERO && p[i])) {

@@ -31,6 +31,18 @@
  */
 int workload_init(int argc, char **argv);
 
+/*
+ * The random workload only (mtcp-bench memory --incremental): rewrites pct
+ * percent of its pages (pct > 0, at most 100; the count rounded, at least
+ * one page) with new random bytes, whole pages, then takes the checksum
+ * again (verify checks against it from then on). window 0: pages chosen
+ * at random, each equally likely (selection sampling: exactly that many);
+ * window 1: one contiguous run of that many pages at a random place. The
+ * pages rewritten in *pages.
+ * 0; -1 with why (not the random workload, or a bad pct).
+ */
+int workload_rewrite(double pct, int window, size_t *pages, char *why, size_t n);
+
 /* The bytes of data the workload holds (what an image should contain). */
 size_t workload_bytes(void);
 

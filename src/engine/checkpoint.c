@@ -431,6 +431,13 @@ static int write_rest(struct img_writer *w, struct mem_ctx *m, struct mtcp_rec_p
 	t[2] = util_now_ns();
 	rc = mem_write_regions(m, err, errlen);
 	t[3] = util_now_ns();
+	if (!rc && (m->flags & MEM_F_NO_SWAP) && !m->plan && !track_no_swap()) {
+		/* swapped pages would have been taken for markers */
+		rc = -EAGAIN;
+		snprintf(err, errlen, "pages of the program went to swap while its memory was "
+			 "saved (a swapped page and a write-protect marker look alike): this "
+			 "image is dropped; the next checkpoint reads the page map as it is");
+	}
 	if (rc && !err[0]) /* a write failed: memory.c leaves naming the image to us */
 		snprintf(err, errlen, "cannot write %s: %s (while saving the memory map)", final,
 			 strerror(-rc));
@@ -566,6 +573,11 @@ static void take_tracking(struct mem_ctx *mc, const struct mem_range *exr, int n
 		return;
 	}
 	cur_tracked = 1;
+	/* the tracking's markers look swapped in the page map: with nothing
+	 * in swap they are known for what they are (checked again once the
+	 * page map was read) */
+	if (track_no_swap())
+		mc->flags |= MEM_F_NO_SWAP;
 	if (!cur_incremental)
 		return;
 	mc->tracked = trk.tracked;
@@ -612,6 +624,9 @@ static __attribute__((noreturn)) void writer_main(pid_t parent)
 	int rc;
 
 	err[0] = '\0';
+	/* the clone has none of the tracking's markers: what its page map
+	 * calls swapped is in swap */
+	m.flags &= ~MEM_F_NO_SWAP;
 	rc = cow_writer_enter(parent, cf.fd, e->cfg.writer_gate);
 	if (rc)
 		raw_syscall1(SYS_exit_group, 3); /* the program is gone: nobody waits */
@@ -773,6 +788,8 @@ static int run_copy(uint64_t t[6], char *err, size_t errlen)
 	plan.taking = 1;
 	m.plan = &plan;
 	rc = mem_write_regions(&m, err, errlen);
+	if (!rc && (m.flags & MEM_F_NO_SWAP) && !track_no_swap())
+		rc = -EAGAIN; /* swapped pages taken for markers: the writer process reads again */
 	if (rc) {
 		/* too much to copy, or a mapping that cannot be read: fork */
 		err[0] = '\0';

@@ -73,6 +73,24 @@ int track_after_restart(void)
 	return map_arena();
 }
 
+int track_no_swap(void)
+{
+	char buf[4096];
+	long n = util_read_file("/proc/self/status", buf, sizeof(buf) - 1);
+	const char *p;
+
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strstr(buf, "\nVmSwap:");
+	if (!p)
+		return 0;
+	p += 8;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return p[0] == '0' && (p[1] == ' ' || p[1] == '\n');
+}
+
 int track_active(void)
 {
 	return opened == 1;

@@ -61,6 +61,10 @@ int track_take(const char *maps, size_t len, const struct mem_range *ex, int nex
 	       const struct mem_range *vol, int nvol, uint32_t memflags, struct trk_view *v,
 	       const char **why);
 
+/* 1 if no page of the process is in swap now (VmSwap: 0 kB): then every
+ * entry the page map calls swapped is a write-protect marker. */
+int track_no_swap(void);
+
 /* 1 if the userfaultfd is open (tracking since the last track_take). */
 int track_active(void);
 

@@ -447,8 +447,13 @@ static int split_written(struct stream *st, uint64_t s, uint64_t e)
 static int on_run(void *arg, const struct ps_run *r)
 {
 	struct stream *st = arg;
+	uint32_t f = r->flags;
 
-	if (!mem_page_wanted((int)st->rj->rule, r->flags))
+	/* write-protect markers look swapped (docs/architecture.md,
+	 * "Incremental images") */
+	if (st->m->flags & MEM_F_NO_SWAP)
+		f &= ~(uint32_t)PS_SWAPPED;
+	if (!mem_page_wanted((int)st->rj->rule, f))
 		return 0;
 	if (st->rj->inherits)
 		return split_written(st, r->start, r->end);
@@ -480,6 +485,13 @@ static int region_inherits(const struct mem_ctx *m, const struct region_job *j)
 	if (!m->tracked || !m->inherit_max || j->is_volatile ||
 	    (j->rule != SAVE_TOUCHED && j->rule != SAVE_COW) ||
 	    (j->rec.kind != MTCP_RGN_ANON && j->rec.kind != MTCP_RGN_FILE_PRIVATE))
+		return 0;
+	/* A copied page of a private file mapping that was dropped since
+	 * keeps a write-protect marker, which the page map shows as swapped
+	 * out: with swap in use the two cannot be told apart, and inheriting
+	 * would bring the dropped page back.  Such regions are saved whole
+	 * then (their copied pages only). */
+	if (j->rec.kind == MTCP_RGN_FILE_PRIVATE && !(m->flags & MEM_F_NO_SWAP))
 		return 0;
 	i = first_after(m->tracked, m->ntracked, j->rec.start);
 	return i < m->ntracked && m->tracked[i].start <= j->rec.start &&

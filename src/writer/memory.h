@@ -27,6 +27,12 @@ struct mem_range {
 #define MEM_F_FORCE_PAGEMAP (1u << 3) /* /proc/self/pagemap even where PAGEMAP_SCAN exists */
 #define MEM_F_STAGE (1u << 4)         /* memory read through stage_fd
                                          (/proc/self/mem): chunk.h, CHUNK_F_STAGED */
+#define MEM_F_NO_SWAP (1u << 5)       /* no page of the process is in swap: what the
+                                         page map calls swapped are userfaultfd
+                                         markers (no data): not saved.  Only where
+                                         the page map is read in the tracked
+                                         process itself, parked, and checked again
+                                         after (checkpoint.c) */
 
 struct mem_stats {
 	uint64_t inherited_bytes; /* an increment: memory left to the parent (INHERIT) */

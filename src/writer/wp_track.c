@@ -190,10 +190,17 @@ int wp_add(struct wp_track *t, uint64_t start, uint64_t end)
 	return (int)r;
 }
 
-int wp_scan(struct wp_track *t, uint64_t start, uint64_t end, wp_run_cb cb, void *arg)
+#define K_PAGE_IS_PRESENT (1ull << 3)
+#define K_PAGE_IS_SWAPPED (1ull << 4)
+
+/* PAGEMAP_SCAN over [start, end) in batches of WP_VEC_RUNS runs, each run
+ * to fn in address order; stops at fn's first non-zero return. */
+static int scan_loop(struct wp_track *t, uint64_t start, uint64_t end, uint64_t flags,
+		     uint64_t mask, uint64_t anyof, uint64_t ret,
+		     int (*fn)(void *arg, uint64_t s, uint64_t e), void *arg)
 {
 	struct k_pm_scan_arg a;
-	uint64_t pos = start, run_s = 0, run_e = 0; /* run_e == 0: no run pending */
+	uint64_t pos = start;
 	long n, i;
 	int rc;
 
@@ -204,13 +211,14 @@ int wp_scan(struct wp_track *t, uint64_t start, uint64_t end, wp_run_cb cb, void
 
 		a = (struct k_pm_scan_arg){ 0 };
 		a.size = sizeof(a);
-		a.flags = K_PM_SCAN_WP_MATCHING | K_PM_SCAN_CHECK_WPASYNC;
+		a.flags = flags;
 		a.start = pos;
 		a.end = end;
 		a.vec = (uint64_t)(uintptr_t)t->vec;
 		a.vec_len = WP_VEC_RUNS;
-		a.category_mask = K_PAGE_IS_WRITTEN;
-		a.return_mask = K_PAGE_IS_WRITTEN;
+		a.category_mask = mask;
+		a.category_anyof_mask = anyof;
+		a.return_mask = ret;
 		n = xioctl(t->pagemap_fd, K_PAGEMAP_SCAN, &a);
 		if (n < 0)
 			return (int)n;
@@ -218,14 +226,8 @@ int wp_scan(struct wp_track *t, uint64_t start, uint64_t end, wp_run_cb cb, void
 		for (i = 0; i < n; i++) {
 			uint64_t s = t->vec[3 * i], e = t->vec[3 * i + 1];
 
-			if (run_e && s == run_e) {
-				run_e = e;
-			} else {
-				if (run_e && (rc = cb(arg, run_s, run_e)) != 0)
-					return rc;
-				run_s = s;
-				run_e = e;
-			}
+			if ((rc = fn(arg, s, e)) != 0)
+				return rc;
 			if (e > next)
 				next = e;
 		}
@@ -235,47 +237,56 @@ int wp_scan(struct wp_track *t, uint64_t start, uint64_t end, wp_run_cb cb, void
 			return -EIO; /* no progress: never seen, but never loop */
 		pos = next;
 	}
-	if (run_e && (rc = cb(arg, run_s, run_e)) != 0)
-		return rc;
 	return 0;
 }
 
-#define K_PAGE_IS_PRESENT (1ull << 3)
-#define K_PAGE_IS_SWAPPED (1ull << 4)
+/* wp_scan's runs, adjacent ones merged before they reach the caller */
+struct merge {
+	wp_run_cb cb;
+	void *arg;
+	uint64_t s, e; /* e == 0: no run pending */
+};
+
+static int merge_run(void *arg, uint64_t s, uint64_t e)
+{
+	struct merge *mg = arg;
+	int rc;
+
+	if (mg->e && s == mg->e) {
+		mg->e = e;
+		return 0;
+	}
+	if (mg->e && (rc = mg->cb(mg->arg, mg->s, mg->e)) != 0)
+		return rc;
+	mg->s = s;
+	mg->e = e;
+	return 0;
+}
+
+int wp_scan(struct wp_track *t, uint64_t start, uint64_t end, wp_run_cb cb, void *arg)
+{
+	struct merge mg = { cb, arg, 0, 0 };
+	int rc = scan_loop(t, start, end, K_PM_SCAN_WP_MATCHING | K_PM_SCAN_CHECK_WPASYNC,
+			   K_PAGE_IS_WRITTEN, 0, K_PAGE_IS_WRITTEN, merge_run, &mg);
+
+	if (!rc && mg.e)
+		rc = cb(arg, mg.s, mg.e);
+	return rc;
+}
+
+static int add_bytes(void *arg, uint64_t s, uint64_t e)
+{
+	*(uint64_t *)arg += e - s;
+	return 0;
+}
 
 long wp_present_bytes(struct wp_track *t, uint64_t start, uint64_t end)
 {
-	struct k_pm_scan_arg a;
-	uint64_t pos = start, bytes = 0;
-	long n, i;
+	uint64_t bytes = 0;
+	int rc = scan_loop(t, start, end, 0, 0, K_PAGE_IS_PRESENT | K_PAGE_IS_SWAPPED,
+			   K_PAGE_IS_PRESENT | K_PAGE_IS_SWAPPED, add_bytes, &bytes);
 
-	if (bad_range(t, start, end) || t->pagemap_fd < 0)
-		return -EINVAL;
-	while (pos < end) {
-		uint64_t next;
-
-		a = (struct k_pm_scan_arg){ 0 };
-		a.size = sizeof(a);
-		a.start = pos;
-		a.end = end;
-		a.vec = (uint64_t)(uintptr_t)t->vec;
-		a.vec_len = WP_VEC_RUNS;
-		a.category_anyof_mask = K_PAGE_IS_PRESENT | K_PAGE_IS_SWAPPED;
-		a.return_mask = K_PAGE_IS_PRESENT | K_PAGE_IS_SWAPPED;
-		n = xioctl(t->pagemap_fd, K_PAGEMAP_SCAN, &a);
-		if (n < 0)
-			return n;
-		next = a.walk_end;
-		for (i = 0; i < n; i++) {
-			bytes += t->vec[3 * i + 1] - t->vec[3 * i];
-			if (t->vec[3 * i + 1] > next)
-				next = t->vec[3 * i + 1];
-		}
-		if (next <= pos)
-			return -EIO;
-		pos = next;
-	}
-	return (long)bytes;
+	return rc ? rc : (long)bytes;
 }
 
 int wp_del(struct wp_track *t, uint64_t start, uint64_t end)

@@ -12,7 +12,11 @@ what the files hold:
     fig3_threads.png            pause, time to disk and image size against threads
     fig4_npb_table.png          NAS LU by class, beside the paper's table
 
-each with the 2006 paper's numbers (paper2006.py) drawn beside today's.
+each with the 2006 paper's numbers (paper2006.py) drawn beside today's,
+and, from mtcp-bench memory --incremental (issue 11; no 2006 counterpart):
+
+    fig_incremental.png         increment size and pause against the fraction rewritten
+
 Exit status: 0 figures written, 1 an unusable file or nothing to plot,
 2 usage.
 """
@@ -27,7 +31,7 @@ sys.dont_write_bytecode = True  # nothing written into the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import paper2006 as P  # noqa: E402
-from results import COW_ORDER, ResultsError, read_results  # noqa: E402
+from results import COW_LABELS, COW_ORDER, ResultsError, read_results  # noqa: E402
 
 PROG = "mtcp_plot"
 MIB = 1024.0 * 1024.0
@@ -38,6 +42,7 @@ FIGURES = {
     "fig6": "fig6_memory_restart.png",
     "fig3": "fig3_threads.png",
     "fig4": "fig4_npb_table.png",
+    "incr": "fig_incremental.png",
 }
 
 PAPER_LABEL = "2006 paper (rate)"
@@ -539,13 +544,123 @@ def fig_npb(rows, out, machine):
     return save(fig, out, FIGURES["fig4"])
 
 
+# ---------------------------------------------------------------- incremental images (issue 11)
+
+# issue 11's limits: an increment <= 1.1 x the bytes rewritten + 256 KiB; at 1%
+# rewritten (of 1 GiB), the pause <= 20 ms copy-on-write, <= 60 ms stop-the-world;
+# the scan of 4 GiB tracked with 1% written <= 15 ms
+INCR_IMAGE_FACTOR = 1.1
+INCR_IMAGE_SLACK = 256 * 1024
+INCR_PAUSE_LIMIT_S = {"cow": 0.020, "auto": 0.020, "stw": 0.060}
+INCR_SCAN_LIMIT_S = 0.015
+INCR_SIDE_STYLE = {"stw": ("#d62728", "s"), "cow": ("#1f77b4", "o"), "auto": ("#2ca02c", "^"), "": ("#9467bd", "D")}
+
+
+def fig_incremental(rows, out, machine):
+    """Increment size (top) and pause (bottom) against the percentage of pages
+    rewritten between checkpoints, one series per --cow side; the limits of
+    issue 11 beside them. The scan rows (kinds scan-random, scan-window) are
+    told in the footnote."""
+    from matplotlib.lines import Line2D
+    main = [r for r in rows if r.kind == "random"]
+    scans = [r for r in rows if r.kind in ("scan-random", "scan-window")]
+    if not main:
+        raise PlotError("incremental rows, but none of kind random: %s skipped" % FIGURES["incr"])
+    sides = sorted({r.cow for r in main}, key=lambda c: COW_ORDER.index(c) if c in COW_ORDER else 9)
+    xs = sorted({r.point for r in main})
+    fig = new_figure(12.5, 8.6)
+    ax1 = fig.add_axes([0.08, 0.56, 0.54, 0.36])
+    ax2 = fig.add_axes([0.08, 0.14, 0.54, 0.36], sharex=ax1)
+    h1, l1, h2, l2 = [], [], [], []
+
+    for side in sides:
+        color, marker = INCR_SIDE_STYLE.get(side, INCR_SIDE_STYLE[""])
+        sr = [r for r in main if r.cow == side]
+        name = COW_LABELS.get(side, "side not set")
+        h = draw_series(ax1, sr, "image_bytes", "image_min_bytes", "image_max_bytes", color, marker, "-",
+                        scale_y=1.0 / MIB, logy=True, what=name)
+        if h:
+            h1.append(h)
+            l1.append("%s: %s, increment image" % (TODAY_LABEL, name))
+        h = draw_series(ax2, sr, "pause_med_s", "pause_min_s", "pause_max_s", color, marker, "-",
+                        scale_y=1e3, logy=True, what=name)
+        if h:
+            h2.append(h)
+            l2.append("%s: %s, pause" % (TODAY_LABEL, name))
+        lim = INCR_PAUSE_LIMIT_S.get(side)
+        if lim is not None and 1.0 in xs:
+            ax2.plot([1.0], [lim * 1e3], linestyle="none", marker="_", markersize=26, markeredgewidth=2.4,
+                     color=color, zorder=2)
+            h2.append(Line2D([], [], linestyle="none", marker="_", markersize=14, markeredgewidth=2.4, color=color))
+            l2.append("issue 11 limit at 1%%, %s: %g ms" % (name, lim * 1e3))
+
+    # what was rewritten, and the limit drawn from it (the first side's rows: the same bytes)
+    ref = [r for r in main if r.cow == sides[0] and r.get("rewritten_bytes") is not None]
+    ref.sort(key=lambda r: r.point)
+    if ref:
+        px = [r.point for r in ref]
+        rw = [r.get("rewritten_bytes") / MIB for r in ref]
+        lim = [(INCR_IMAGE_FACTOR * r.get("rewritten_bytes") + INCR_IMAGE_SLACK) / MIB for r in ref]
+        ax1.plot(px, rw, color=BASELINE_COLOR, linestyle=":", marker="x", linewidth=1.4, zorder=2)
+        h1.append(Line2D([], [], color=BASELINE_COLOR, linestyle=":", marker="x", linewidth=1.4))
+        l1.append("the bytes rewritten before each increment")
+        ax1.plot(px, lim, **PAPER_STYLE)
+        h1.append(Line2D([], [], **{k: v for k, v in PAPER_STYLE.items() if k != "zorder"}))
+        l1.append("issue 11 limit: 1.1 x rewritten + 256 KiB")
+    if any(not r.ok for r in main):
+        h1.append(hollow_handle())
+        l1.append("hollow: a run of that point failed its check")
+
+    for ax in (ax1, ax2):
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        plain_log_y(ax)
+        ax.grid(True, which="major", color="0.88")
+    x_ticks_at_points(ax1, xs)
+    ax1.tick_params(which="both", labelbottom=False)
+    ax1.set_ylabel("increment image (MiB)")
+    ax2.set_ylabel("pause (ms)")
+    ax2.set_xlabel("pages rewritten between two checkpoints (% of the program's memory)")
+    ax1.legend(h1, l1, loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8.2, frameon=False,
+               borderaxespad=0.0)
+    ax2.legend(h2, l2, loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8.2, frameon=False,
+               borderaxespad=0.0)
+    sizes = sorted({r.get("data_bytes") for r in main if r.get("data_bytes") is not None})
+    size = ("%g MiB" % (sizes[-1] / MIB)) if sizes else "the program's memory"
+    fig.suptitle("Incremental images: increment size and pause against the fraction rewritten (%s of random data)"
+                 % size, fontsize=12.5)
+    scan_text = ""
+    if scans:
+        parts = []
+        for r in sorted(scans, key=lambda r: r.kind):
+            v = r.get("scan_med_s")
+            tracked = r.get("tracked_bytes")
+            parts.append("%s %s (%s tracked)" % (
+                "random pages" if r.kind == "scan-random" else "one contiguous window",
+                "%.1f ms" % (v * 1e3) if v is not None else "-",
+                "%.0f MiB" % (tracked / MIB) if tracked is not None else "?"))
+        scan_text = ("Scan and re-protect with 1%% written (the library's figure; issue 11 limit %g ms): %s. "
+                     % (INCR_SCAN_LIMIT_S * 1e3, "; ".join(parts)))
+    incs = sorted({int(r.get("increments")) for r in main if r.get("increments") is not None})
+    footnote(fig, [
+        "today: %s. %s, bars min-max; each run's figure is the median over its %s increment(s) after a full "
+        "image, the pages rewritten (random whole pages, new random bytes) before each. %s"
+        % (machine, runs_text(main), "/".join("%d" % i for i in incs) or "?", sides_text(main)),
+        "image: the increment's file; pause: the longest stall a thread of the program saw across the checkpoint "
+        "(1 ms meter). %sNo 2006 counterpart: MTCP had no incremental images. Data: %s."
+        % (scan_text, files_text(rows)),
+    ])
+    return save(fig, out, FIGURES["incr"])
+
+
 # ---------------------------------------------------------------- main
 
 def parse_args(argv):
     ap = argparse.ArgumentParser(
         prog="mtcp_plot.py",
         description="Draw the MTCP paper's figures 2, 3, 4 and 6 from mtcp-bench results (CSV), "
-                    "with the 2006 paper's numbers beside today's.")
+                    "with the 2006 paper's numbers beside today's, and the incremental images' figure "
+                    "(mtcp-bench memory --incremental).")
     ap.add_argument("csv", nargs="+", metavar="RESULTS.csv", help="mtcp-bench per-point results (any modes)")
     ap.add_argument("--out", required=True, metavar="DIR", help="directory for the PNG files (created)")
     ap.add_argument("--machine", metavar="TEXT",
@@ -573,6 +688,7 @@ def run(args):
     mem = [r for r in rows if r.mode == "memory"]
     thr = [r for r in rows if r.mode == "threads"]
     npb = [r for r in rows if r.mode == "npb"]
+    inc = [r for r in rows if r.mode == "incremental"]
     written = []
     if mem:
         written.append(fig_memory(mem, args.out, machine, args.scale, "checkpoint"))
@@ -587,6 +703,10 @@ def run(args):
         written.append(fig_npb(npb, args.out, machine))
     else:
         note("no npb rows: %s skipped" % FIGURES["fig4"])
+    if inc:
+        written.append(fig_incremental(inc, args.out, machine))
+    else:
+        note("no incremental rows: %s skipped" % FIGURES["incr"])
     return written
 
 

@@ -9,7 +9,7 @@ empty; empty reads as None.
 import csv
 import math
 
-MODES = ("memory", "threads", "npb")
+MODES = ("memory", "threads", "npb", "incremental")
 # Rows of other mtcp-bench modes that no figure draws: skipped quietly.
 OTHER_MODES = ("targets",)
 # npb rows of other experiments that no figure draws: skipped quietly
@@ -36,6 +36,11 @@ OPTIONAL_NUMBERS = (
     "data_bytes", "write_base_med_s", "read_base_med_s", "base_bytes",
     "criu_pause_s", "criu_todisk_s", "criu_image_bytes", "criu_restart_s",
     "reported_pause_med_s", "fork_base_med_s",
+    # mtcp-bench memory --incremental (mode incremental, its own columns)
+    "increments", "rewritten_bytes", "image_limit_bytes", "image_min_bytes", "image_max_bytes",
+    "scan_med_s", "scan_min_s", "scan_max_s", "tracked_bytes", "written_bytes",
+    "full_pause_med_s", "protect_med_s", "protected_bytes", "depth",
+    "restart_full_med_s", "restart_full_min_s", "restart_full_max_s",
 )
 NUMBERS = (
     "runs", "pause_med_s", "pause_min_s", "pause_max_s",
@@ -44,7 +49,7 @@ NUMBERS = (
 ) + OPTIONAL_NUMBERS
 
 # unit of `point` for each mode; None: a label (class letter, program).
-NUMERIC_UNIT = {"memory": "MiB", "threads": "threads"}
+NUMERIC_UNIT = {"memory": "MiB", "threads": "threads", "incremental": "%"}
 LABEL_UNITS = ("class", "program")
 
 

@@ -60,6 +60,16 @@ PAPER_2006 = {
 
 MIB = 1 << 20
 
+# bench/mb/README.md: memory --incremental's per-point header, exactly.
+HEADER_INCR = ("mode,kind,point,unit,cow,runs,data_bytes,increments,policy_fulls,rewritten_bytes,"
+               "image_limit_bytes,image_bytes,image_min_bytes,image_max_bytes,image_ratio,pause_med_s,"
+               "pause_min_s,pause_max_s,reported_pause_med_s,todisk_med_s,todisk_min_s,todisk_max_s,"
+               "scan_med_s,scan_min_s,scan_max_s,tracked_bytes,written_bytes,inherited_bytes,"
+               "full_pause_med_s,full_pause_min_s,full_pause_max_s,full_todisk_med_s,full_image_bytes,"
+               "protect_med_s,protect_min_s,protect_max_s,protected_bytes,depth,restart_med_s,"
+               "restart_min_s,restart_max_s,restart_full_med_s,restart_full_min_s,restart_full_max_s,"
+               "restart_ratio,flatten_med_s,restart_flat_med_s,restart_flat_min_s,restart_flat_max_s,ok").split(",")
+
 
 def _row(**kw):
     r = {h: "" for h in HEADER_COW}
@@ -145,6 +155,38 @@ def npb_rows():
     return rows
 
 
+def incremental_rows(failed=None):
+    """mtcp-bench memory --incremental: 1 GiB, 0.1/1/10/50% rewritten, both
+    sides, then the two scan rows of 4 GiB."""
+    rows = []
+    for pct in ("0.1", "1", "10", "50"):
+        rw = int(float(pct) / 100 * 262144 + 0.5) * 4096
+        for side, base, per_mib in (("stw", 0.006, 0.0024), ("cow", 0.004, 0.00025)):
+            r = {h: "" for h in HEADER_INCR}
+            img = rw * 1.02 + 30000
+            pa = _spread(base + per_mib * rw / MIB)
+            r.update(mode="incremental", kind="random", point=pct, unit="%", cow=side, runs="5",
+                     data_bytes="%d" % (1024 * MIB), increments="7", policy_fulls="0",
+                     rewritten_bytes="%d" % rw, image_limit_bytes="%d" % (1.1 * rw + 262144),
+                     image_bytes="%d" % img, image_min_bytes="%d" % (img * 0.99),
+                     image_max_bytes="%d" % (img * 1.01), pause_med_s="%.6f" % pa["med"],
+                     pause_min_s="%.6f" % pa["lo"], pause_max_s="%.6f" % pa["hi"],
+                     todisk_med_s="%.6f" % (pa["med"] * 2), todisk_min_s="%.6f" % (pa["lo"] * 2),
+                     todisk_max_s="%.6f" % (pa["hi"] * 2), scan_med_s="0.030000", tracked_bytes="%d" % (1036 * MIB),
+                     restart_med_s="1.100000", restart_min_s="1.000000", restart_max_s="1.200000",
+                     restart_full_med_s="1.000000", ok="0" if (failed == (pct, side)) else "1")
+            rows.append(r)
+    for kind, scan in (("scan-random", 0.110), ("scan-window", 0.004)):
+        r = {h: "" for h in HEADER_INCR}
+        r.update(mode="incremental", kind=kind, point="1", unit="%", cow="stw", runs="5",
+                 data_bytes="%d" % (4096 * MIB), increments="1", rewritten_bytes="%d" % (41 * MIB),
+                 image_bytes="%d" % (42 * MIB), pause_med_s="0.050000", pause_min_s="0.040000",
+                 pause_max_s="0.060000", todisk_med_s="0.100000", todisk_min_s="0.090000",
+                 todisk_max_s="0.110000", scan_med_s="%.6f" % scan, tracked_bytes="%d" % (4108 * MIB), ok="1")
+        rows.append(r)
+    return rows
+
+
 def write_csv(path, rows, header=HEADER_COW):
     with open(path, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=header, extrasaction="ignore", lineterminator="\n")
@@ -169,6 +211,7 @@ def run_plot(*args):
 
 
 ALL = ("fig2_memory_checkpoint.png", "fig6_memory_restart.png", "fig3_threads.png", "fig4_npb_table.png")
+INCR = "fig_incremental.png"
 
 
 def have_matplotlib():
@@ -283,6 +326,31 @@ class PlotTest(unittest.TestCase):
         self.check_pngs(out, ALL[3:])
         self.assertNotIn("warning", r.stderr)
         self.assertNotIn("lu-interval", r.stderr)
+
+    def test_incremental(self):
+        # memory --incremental's own columns: its figure alone; with a memory
+        # file, the memory figures too; a failed point is named and drawn hollow
+        csvp = write_csv(self.path("incr.csv"), incremental_rows(), header=HEADER_INCR)
+        out = self.path("out-incr")
+        r = run_plot(csvp, "--out", out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.check_pngs(out, [INCR])
+        self.assertNotIn("warning", r.stderr)
+        self.assertIn("no memory rows", r.stderr)
+        for name in ALL:
+            self.assertFalse(os.path.exists(os.path.join(out, name)), name)
+        mem = write_csv(self.path("incr-mem.csv"), memory_rows(failed_point=None))
+        bad = write_csv(self.path("incr-bad.csv"), incremental_rows(failed=("1", "cow")), header=HEADER_INCR)
+        out = self.path("out-incr-mem")
+        r = run_plot(mem, bad, "--out", out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.check_pngs(out, ALL[:2] + (INCR,))
+        self.assertIn("ok=0", r.stderr)
+        self.assertIn("incr-bad.csv:5", r.stderr)
+        # the scan rows alone: no figure to draw from them
+        scan = write_csv(self.path("incr-scan.csv"), incremental_rows()[-2:], header=HEADER_INCR)
+        r = run_plot(scan, "--out", self.path("out-incr-scan"))
+        self.assert_fails(r, 1, ["none of kind random"])
 
     def assert_fails(self, r, status, words):
         self.assertEqual(r.returncode, status, r.stdout + r.stderr)
