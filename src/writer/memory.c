@@ -542,6 +542,8 @@ static int write_region_data(struct stream *st, struct page_scan *ps, char *err,
 	if (j->rule == SAVE_ALL) {
 		rc = queue_range(st, j->rec.start, j->all_end < j->rec.end ? j->all_end : j->rec.end);
 	} else {
+		/* only a private file mapping's rule asks which pages are the file's */
+		ps->no_file = j->rule != SAVE_COW;
 		rc = ps_scan(ps, j->rec.start, j->rec.end, on_run, st);
 		if (rc < 0 && rc > -4096 && rc != -E2BIG && (!st->s || !st->s->err))
 			snprintf(err, errlen, "cannot classify the pages of %llx-%llx: %s",

@@ -52,7 +52,8 @@ static long scan_ioctl(struct page_scan *ps, uint64_t start, uint64_t end, uint6
 	a.category_inverted = ps->scan_exclude;
 	a.category_mask = ps->scan_exclude;
 	a.category_anyof_mask = KPAGE_IS_PRESENT | KPAGE_IS_SWAPPED;
-	a.return_mask = KPAGE_IS_PRESENT | KPAGE_IS_SWAPPED | KPAGE_IS_FILE | KPAGE_IS_PFNZERO;
+	a.return_mask = KPAGE_IS_PRESENT | KPAGE_IS_SWAPPED | KPAGE_IS_PFNZERO |
+			(ps->no_file ? 0 : KPAGE_IS_FILE);
 	do
 		n = raw_syscall3(SYS_ioctl, ps->fd, MTCP_PAGEMAP_SCAN, (long)&a);
 	while (n == -EINTR);
