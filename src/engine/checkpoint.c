@@ -943,6 +943,10 @@ again:
 	t[0] = util_now_ns();
 	degraded_reset();
 	resident = resident_bytes();
+	/* the copies kept for copy-on-write increments are the library's
+	 * (resident as shared memory), not the program's */
+	if (plan.copy_map && resident > plan.copied)
+		resident -= plan.copied;
 	use_cow = cow_wanted(c->cow, resident, why, sizeof(why));
 	if (!use_cow && why[0])
 		cow_warn_once(COW_WHY_MEMORY, why);
