@@ -56,36 +56,15 @@ void mb_incr_run_init(struct mb_incr_run *r, unsigned run)
 	r->ok = 1;
 }
 
-/* the statistics of one double field of n runs */
+/* the statistics of one field of n runs (stats.h) */
 static void dstat(const struct mb_incr_run *runs, size_t n, size_t off, struct mb_stat *s)
 {
-	double v[MB_STAT_MAX];
-
-	if (n > MB_STAT_MAX)
-		n = MB_STAT_MAX;
-	for (size_t i = 0; i < n; i++)
-		memcpy(&v[i], (const char *)&runs[i] + off, sizeof v[i]);
-	mb_stat_of(v, n, s);
+	mb_stat_of_field(runs, sizeof(*runs), n, off, s);
 }
 
-/* one size field of n runs (-1: not measured): the median rounded, or -1; the stat in *s */
 static long long lstat_(const struct mb_incr_run *runs, size_t n, size_t off, struct mb_stat *s)
 {
-	double v[MB_STAT_MAX];
-	struct mb_stat tmp;
-
-	if (!s)
-		s = &tmp;
-	if (n > MB_STAT_MAX)
-		n = MB_STAT_MAX;
-	for (size_t i = 0; i < n; i++) {
-		long long x;
-
-		memcpy(&x, (const char *)&runs[i] + off, sizeof x);
-		v[i] = x < 0 ? NAN : (double)x;
-	}
-	mb_stat_of(v, n, s);
-	return s->n ? llround(s->med) : -1;
+	return mb_stat_of_size(runs, sizeof(*runs), n, off, s);
 }
 
 #define D(f, s) dstat(runs, n, offsetof(struct mb_incr_run, f), s)

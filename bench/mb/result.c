@@ -24,34 +24,15 @@ void mb_run_init(struct mb_run *r, unsigned run)
 	r->ckpts = r->npauses = -1;
 }
 
-/* the statistics of one double field of n runs */
+/* the statistics of one field of n runs (stats.h) */
 static void stat_field(const struct mb_run *runs, size_t n, size_t off, struct mb_stat *s)
 {
-	double v[MB_STAT_MAX];
-
-	if (n > MB_STAT_MAX)
-		n = MB_STAT_MAX;
-	for (size_t i = 0; i < n; i++)
-		memcpy(&v[i], (const char *)&runs[i] + off, sizeof v[i]);
-	mb_stat_of(v, n, s);
+	mb_stat_of_field(runs, sizeof(*runs), n, off, s);
 }
 
-/* the statistics of one size field (-1: not measured); the median rounded, or -1 */
 static long long size_field(const struct mb_run *runs, size_t n, size_t off, struct mb_stat *out)
 {
-	double v[MB_STAT_MAX];
-	struct mb_stat tmp, *s = out ? out : &tmp;
-
-	if (n > MB_STAT_MAX)
-		n = MB_STAT_MAX;
-	for (size_t i = 0; i < n; i++) {
-		long long x;
-
-		memcpy(&x, (const char *)&runs[i] + off, sizeof x);
-		v[i] = x < 0 ? NAN : (double)x;
-	}
-	mb_stat_of(v, n, s);
-	return s->n ? llround(s->med) : -1;
+	return mb_stat_of_size(runs, sizeof(*runs), n, off, out);
 }
 
 /* the mean pause over every checkpoint of the runs, and the longest */

@@ -6,6 +6,7 @@
 #include "stats.h"
 
 #include <math.h>
+#include <string.h>
 
 void mb_stat_of(const double *v, size_t n, struct mb_stat *s)
 {
@@ -60,4 +61,35 @@ double mb_slope(const double *x, const double *y, size_t n)
 	if (!(fabs(d) > 1e-12 * (sxx > 1 ? sxx * k : k)))
 		return NAN;
 	return (k * sxy - sx * sy) / d;
+}
+
+void mb_stat_of_field(const void *recs, size_t stride, size_t n, size_t off, struct mb_stat *s)
+{
+	double v[MB_STAT_MAX];
+
+	if (n > MB_STAT_MAX)
+		n = MB_STAT_MAX;
+	for (size_t i = 0; i < n; i++)
+		memcpy(&v[i], (const char *)recs + i * stride + off, sizeof v[i]);
+	mb_stat_of(v, n, s);
+}
+
+long long mb_stat_of_size(const void *recs, size_t stride, size_t n, size_t off,
+			  struct mb_stat *s)
+{
+	double v[MB_STAT_MAX];
+	struct mb_stat tmp;
+
+	if (!s)
+		s = &tmp;
+	if (n > MB_STAT_MAX)
+		n = MB_STAT_MAX;
+	for (size_t i = 0; i < n; i++) {
+		long long x;
+
+		memcpy(&x, (const char *)recs + i * stride + off, sizeof x);
+		v[i] = x < 0 ? NAN : (double)x;
+	}
+	mb_stat_of(v, n, s);
+	return s->n ? llround(s->med) : -1;
 }

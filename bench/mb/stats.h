@@ -21,6 +21,13 @@ struct mb_stat {
  * changed.
  */
 void mb_stat_of(const double *v, size_t n, struct mb_stat *s);
+/* The statistics of one double field (at byte offset off) of n records of
+ * stride bytes each (at most MB_STAT_MAX are used). */
+void mb_stat_of_field(const void *recs, size_t stride, size_t n, size_t off, struct mb_stat *s);
+/* The same for a long long field where -1 means not measured: returns the
+ * median rounded, or -1; the statistics go to *s (s may be NULL). */
+long long mb_stat_of_size(const void *recs, size_t stride, size_t n, size_t off,
+			  struct mb_stat *s);
 
 /* a / b, or NAN when either is NAN or b is not positive */
 double mb_ratio(double a, double b);

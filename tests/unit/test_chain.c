@@ -38,6 +38,7 @@
 #include "chain.h"
 #include "flatten.h"
 #include "image_fix.h"
+#include "img_edit.h"
 #include "crc32c.h"
 
 #define PAGE 4096ull
@@ -458,47 +459,6 @@ static void inherit_from_shared(void **state)
 }
 
 /* ---- the validator's rules for PREV and INHERIT ------------------------- */
-
-struct img {
-	uint8_t *p;
-	size_t len;
-};
-
-static struct img img_read(const char *file)
-{
-	struct img m;
-	struct stat st;
-	int fd = open(file, O_RDONLY);
-
-	assert_true(fd >= 0 && fstat(fd, &st) == 0);
-	m.len = (size_t)st.st_size;
-	m.p = malloc(m.len);
-	assert_non_null(m.p);
-	assert_int_equal(pread(fd, m.p, m.len, 0), (ssize_t)m.len);
-	close(fd);
-	return m;
-}
-
-static size_t rec_at(const struct img *m, uint32_t type, int nth)
-{
-	struct imgfix_rec r[256];
-	size_t n = imgfix_records(m->p, m->len, r, 256);
-
-	for (size_t i = 0; i < n && i < 256; i++)
-		if (r[i].type == type && nth-- == 0)
-			return r[i].off;
-	fail_msg("no record %u", type);
-	return 0;
-}
-
-#define EDIT(m, type, nth, T, var, ...)                                            \
-	do {                                                                       \
-		size_t o_ = rec_at((m), (type), (nth)) + sizeof(struct mtcp_rec);  \
-		T var;                                                             \
-		memcpy(&var, (m)->p + o_, sizeof(var));                            \
-		__VA_ARGS__;                                                       \
-		memcpy((m)->p + o_, &var, sizeof(var));                            \
-	} while (0)
 
 /* The nth run of I2's INHERIT record. */
 #define RUN(m, nth) ((m)->p + rec_at((m), MTCP_REC_INHERIT, 0) + sizeof(struct mtcp_rec) + \

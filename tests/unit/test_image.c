@@ -25,6 +25,7 @@
 #include "image_writer.h"
 #include "image_reader.h"
 #include "image_fix.h"
+#include "img_edit.h"
 #include "crc32c.h"
 
 #define PAGE 4096ull
@@ -39,11 +40,6 @@
 #define C_END (C_START + 2 * PAGE)
 #define PAD_LEN 100 /* zero padding put before the second extent's data */
 
-struct img {
-	uint8_t *p;
-	size_t len;
-};
-
 static char path[] = "/tmp/mtcp-test-image-XXXXXX";
 static char map_path[] = "/tmp/mtcp-test-map-XXXXXX";
 static char case_path[] = "/tmp/mtcp-test-case-XXXXXX";
@@ -51,50 +47,6 @@ static struct img good, good2; /* v3 as written (plus padding), and a v2 copy */
 static struct iw_identity ident;
 
 /* ---- images in memory --------------------------------------------------- */
-
-static struct img img_copy(const struct img *g)
-{
-	struct img c = { malloc(g->len), g->len };
-	assert_non_null(c.p);
-	memcpy(c.p, g->p, g->len);
-	return c;
-}
-
-static struct img img_read(const char *file)
-{
-	struct img m;
-	struct stat st;
-	int fd = open(file, O_RDONLY);
-
-	assert_true(fd >= 0 && fstat(fd, &st) == 0);
-	m.len = (size_t)st.st_size;
-	m.p = malloc(m.len);
-	assert_non_null(m.p);
-	assert_int_equal(pread(fd, m.p, m.len, 0), (ssize_t)m.len);
-	close(fd);
-	return m;
-}
-
-static void img_write(const struct img *m, const char *file)
-{
-	int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, m->p, m->len), (ssize_t)m->len);
-	close(fd);
-}
-
-/* Offset of the record header of the nth record of a type. */
-static size_t rec_at(const struct img *m, uint32_t type, int nth)
-{
-	struct imgfix_rec r[256];
-	size_t n = imgfix_records(m->p, m->len, r, 256);
-
-	for (size_t i = 0; i < n && i < 256; i++)
-		if (r[i].type == type && nth-- == 0)
-			return r[i].off;
-	fail_msg("no record %u #%d", type, nth);
-	return 0;
-}
 
 static size_t rec_size(const struct img *m, size_t off)
 {
@@ -140,15 +92,6 @@ static void rec_move(struct img *m, size_t from, size_t to)
 }
 
 /* Edit a record's payload as a struct: EDIT(m, type, nth, T, x, x.f = 1). */
-#define EDIT(m, type, nth, T, var, ...)                                \
-	do {                                                           \
-		size_t o_ = rec_at((m), (type), (nth)) + sizeof(struct mtcp_rec); \
-		T var;                                                 \
-		memcpy(&var, (m)->p + o_, sizeof(var));                \
-		__VA_ARGS__;                                           \
-		memcpy((m)->p + o_, &var, sizeof(var));                \
-	} while (0)
-
 #define EDIT_HDR(m, var, ...)                                          \
 	do {                                                           \
 		struct mtcp_img_header_v3 var;                         \

@@ -131,6 +131,26 @@ static void test_slope(void **state)
 	assert_true(isnan(mb_slope(same, ys, 3)));
 }
 
+/* a field of records: doubles, and sizes where -1 is not measured */
+static void test_fields(void **state)
+{
+	struct rec {
+		char pad[3];
+		double d;
+		long long sz;
+	} r[4] = { { "", 3.0, 10 }, { "", 1.0, -1 }, { "", 2.0, 30 }, { "", NAN, 20 } };
+	struct mb_stat s;
+	(void)state;
+
+	mb_stat_of_field(r, sizeof(r[0]), 4, offsetof(struct rec, d), &s);
+	assert_int_equal(s.n, 3);
+	assert_true(s.med == 2.0 && s.min == 1.0 && s.max == 3.0);
+	assert_int_equal(mb_stat_of_size(r, sizeof(r[0]), 4, offsetof(struct rec, sz), &s), 20);
+	assert_int_equal(s.n, 3);
+	assert_int_equal(mb_stat_of_size(r, sizeof(r[0]), 1, offsetof(struct rec, sz), NULL), 10);
+	assert_int_equal(mb_stat_of_size(&r[1], sizeof(r[0]), 1, offsetof(struct rec, sz), NULL), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -139,6 +159,7 @@ int main(void)
 		cmocka_unit_test(test_ratio),
 		cmocka_unit_test(test_point),
 		cmocka_unit_test(test_slope),
+		cmocka_unit_test(test_fields),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
