@@ -297,3 +297,26 @@ writer_check() {
 	done
 	[[ -n $WRITER ]] || failed "$what: the gate is open, but in no child of the program $prog (children: $(task_children "$prog" | tr '\n' ' '))"
 }
+
+# outside_pid RST PID: the restored program's pid as we see it (as root it
+# is PID, the pid it had; without root it is in a pid namespace under
+# mtcp_restart RST).
+outside_pid() {
+	local p k v
+	if [[ $(parent_of_pid "$2") == "$1" ]]; then
+		echo "$2"
+		return
+	fi
+	for p in $(descendants "$1"); do
+		while read -r k v; do
+			[[ $k == NSpid: && ${v##*[[:space:]]} == "$2" && $p != "$2" ]] && { echo "$p"; return; }
+		done 2>/dev/null <"/proc/$p/status"
+	done
+	echo "$1"
+}
+parent_of_pid() {
+	local k v
+	while read -r k v; do
+		[[ $k == PPid: ]] && { echo "$v"; return; }
+	done 2>/dev/null <"/proc/$1/status"
+}

@@ -2,8 +2,9 @@
 /*
  * cow_out.h - what the programs the cow drivers run share: the monotonic
  * clock in ns, one line on stdout in one write() (several threads
- * answer; the drivers read whole lines), and the loop that hands each line
- * of stdin, the driver's commands, to the program.
+ * answer; the drivers read whole lines), a failed set-up said there, and
+ * the loop that hands each line of stdin, the driver's commands, to the
+ * program.
  */
 #ifndef COW_OUT_H
 #define COW_OUT_H
@@ -12,6 +13,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -48,6 +50,20 @@ static void out(const char *fmt, ...)
 		p += w;
 		n -= (int)w;
 	}
+}
+
+/* "FAIL setup: WHY" on stdout, where the driver reads it, and exit 1. */
+static void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2), unused));
+static void die(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	out("FAIL setup: %s", msg);
+	exit(1);
 }
 
 /* Each line of stdin (without its newline) to command(); a line too

@@ -115,18 +115,6 @@ static void futex_wake_all(uint32_t *w)
 }
 
 
-static void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-static void die(const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	out("FAIL setup: %s", msg);
-	exit(1);
-}
 
 static uint64_t gen_of(uint64_t d, size_t j)
 {

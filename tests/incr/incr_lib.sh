@@ -241,28 +241,6 @@ restart_img() {
 	PID_OUT=$(outside_pid "$RST" "$rpid")
 }
 
-# outside_pid RST PID: the restored program's pid as we see it (as root it
-# is PID, a child of mtcp_restart RST; without root it is in a pid
-# namespace under RST).
-outside_pid() {
-	local p k v
-	if [[ $(parent_of_pid "$2") == "$1" ]]; then
-		echo "$2"
-		return
-	fi
-	for p in $(descendants "$1"); do
-		while read -r k v; do
-			[[ $k == NSpid: && ${v##*[[:space:]]} == "$2" && $p != "$2" ]] && { echo "$p"; return; }
-		done 2>/dev/null <"/proc/$p/status"
-	done
-	echo "$1"
-}
-parent_of_pid() {
-	local k v
-	while read -r k v; do
-		[[ $k == PPid: ]] && { echo "$v"; return; }
-	done 2>/dev/null <"/proc/$1/status"
-}
 
 # quit_current WHAT: "quit" to the program now running; it says "bye", and
 # it (or the mtcp_restart it runs under) exits 0.

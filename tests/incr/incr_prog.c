@@ -137,18 +137,6 @@ static uint64_t mix[WORDS];
 static size_t grow_max;           /* the grow area's reservation, pages */
 static int uffd = -1;
 
-static void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-static void die(const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	out("FAIL setup: %s", msg);
-	exit(1);
-}
 
 static uint64_t splitmix(uint64_t z)
 {
