@@ -291,6 +291,42 @@ int opt_parse_signal(const char *s, int *out)
 	return 0;
 }
 
+int opt_check_term_signal(int sig)
+{
+	if (opt_check_signal(sig))
+		return -EINVAL;
+	switch (sig) {
+	case SIGTSTP:
+	case SIGTTIN:
+	case SIGTTOU:
+	case SIGURG:
+	case SIGWINCH:
+		return -EINVAL;
+	default:
+		return 0;
+	}
+}
+
+int opt_parse_on_term(const char *s, int *out)
+{
+	int sig;
+
+	if (!s || !out)
+		return -EINVAL;
+	if (!*s || !strcmp(s, "0")) {
+		*out = 0;
+		return 0;
+	}
+	if (!strcmp(s, "1")) {
+		*out = SIGTERM;
+		return 0;
+	}
+	if (is_digit(*s) || opt_parse_signal(s, &sig) || opt_check_term_signal(sig))
+		return -EINVAL;
+	*out = sig;
+	return 0;
+}
+
 /* Appends text to buf at *pos, keeping room for the NUL. */
 static void put_str(char *buf, unsigned len, unsigned *pos, const char *text)
 {

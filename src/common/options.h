@@ -49,6 +49,19 @@ int opt_parse_signal(const char *s, int *out);
  * would start by itself).  32 and 33 are glibc's own, 0 is no signal. */
 int opt_check_signal(int sig);
 
+/* 0 if `sig` may be the termination signal of MTCP_ON_TERM / --on-term:
+ * what opt_check_signal() accepts, less the signals whose default action
+ * is to stop the process or to do nothing (SIGTSTP, SIGTTIN, SIGTTOU,
+ * SIGURG, SIGWINCH): "take a final checkpoint, then let the signal act"
+ * means a signal that ends the program. */
+int opt_check_term_signal(int sig);
+
+/* MTCP_ON_TERM's value: "" or "0" is off (*out = 0), "1" is SIGTERM, and
+ * otherwise a signal name as opt_parse_signal() reads it ("USR1",
+ * "SIGRTMIN+2"), never a number ("1" is not SIGHUP here).  The signal
+ * must pass opt_check_term_signal(). */
+int opt_parse_on_term(const char *s, int *out);
+
 /* How many images to keep: decimal 1..OPT_KEEP_MAX. */
 int opt_parse_keep(const char *s, int *out);
 

@@ -289,6 +289,38 @@ static void test_signal(void **state)
 	assert_int_equal(opt_parse_signal("USR1", NULL), -EINVAL);
 }
 
+static void test_on_term(void **state)
+{
+	static const struct int_case cases[] = {
+		{ "1", OK, SIGTERM },
+		{ "0", OK, 0 },
+		{ "", OK, 0 },
+		{ "TERM", OK, SIGTERM },
+		{ "SIGUSR1", OK, SIGUSR1 },
+		{ "int", OK, SIGINT },
+		{ "RTMIN+2", OK, 36 },
+		{ "15", BAD, 0 },     /* numbers are not signals here */
+		{ "2", BAD, 0 },
+		{ "KILL", BAD, 0 },   /* opt_check_signal refuses */
+		{ "CHLD", BAD, 0 },
+		{ "TSTP", BAD, 0 },   /* default action stops */
+		{ "TTIN", BAD, 0 },
+		{ "TTOU", BAD, 0 },
+		{ "URG", BAD, 0 },    /* default action ignores */
+		{ "WINCH", BAD, 0 },
+		{ "TERM ", BAD, 0 },
+		{ NULL, BAD, 0 },
+	};
+
+	(void)state;
+	run_int_cases("opt_parse_on_term", opt_parse_on_term, cases, N(cases));
+	assert_int_equal(opt_parse_on_term("1", NULL), -EINVAL);
+	assert_int_equal(opt_check_term_signal(SIGTERM), 0);
+	assert_int_equal(opt_check_term_signal(SIGHUP), 0);
+	assert_int_equal(opt_check_term_signal(SIGKILL), -EINVAL);
+	assert_int_equal(opt_check_term_signal(SIGWINCH), -EINVAL);
+}
+
 static void test_check_signal(void **state)
 {
 	int sig, bad = 0;
@@ -368,6 +400,7 @@ int main(void)
 		cmocka_unit_test(test_pid),
 		cmocka_unit_test(test_signal),
 		cmocka_unit_test(test_check_signal),
+		cmocka_unit_test(test_on_term),
 		cmocka_unit_test(test_signal_name),
 		cmocka_unit_test(test_signal_round_trip),
 	};
