@@ -18,7 +18,7 @@ if objdump -d "$elf" | grep -q '%fs'; then
 	echo "restorer: reads %fs:"; objdump -d "$elf" | grep '%fs'; rc=1
 fi
 
-expected="inotify_add_watch inotify_rm_watch ioctl mtcp_checkpoint mtcp_disable mtcp_enable mtcp_init mtcp_last_degraded mtcp_last_image mtcp_restart_count mtcp_version_number pthread_sigmask sigaction signal sigprocmask sigsuspend"
+expected="inotify_add_watch inotify_rm_watch ioctl mtcp_checkpoint mtcp_disable mtcp_enable mtcp_init mtcp_last_degraded mtcp_last_image mtcp_restart_count mtcp_version_number pthread_sigmask sigaction signal sigprocmask sigsuspend sigtimedwait sigwait sigwaitinfo"
 got=$(nm -D --defined-only "$lib" | awk '$2 ~ /^[TWDBVR]$/ {print $3}' | sed 's/@.*//' | sort -u | tr '\n' ' ' | sed 's/ $//')
 if [ "$got" != "$expected" ]; then
 	echo "library exports: $got"

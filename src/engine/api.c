@@ -141,6 +141,10 @@ static int first_init(struct engine *e, const void *opts, char *err, size_t errl
 			 strerror(-rc));
 		return rc;
 	}
+	if (e->cfg.on_term && (rc = on_term_install(e->cfg.on_term))) {
+		snprintf(err, errlen, "cannot install the MTCP_ON_TERM handler: %s", strerror(-rc));
+		return rc;
+	}
 	/* a new launch: a new lineage; temporaries of dead writers go */
 	identity_init();
 	commit_clean_stale(e->cfg.dir);

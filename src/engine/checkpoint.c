@@ -210,7 +210,7 @@ static int write_threads(struct img_writer *w, uint32_t *count)
 		snprintf(path, sizeof(path), "/proc/self/task/%d/status", s->tid);
 		if (util_read_file(path, status, 1 << 16) > 0)
 			s->rec.pending = procstate_sigset_from_status(status, "SigPnd:") &
-					 ~(1ull << (e->cfg.signal - 1));
+					 ~(1ull << (e->cfg.signal - 1)) & ~on_term_pending_mask();
 		rc = iw_record(w, MTCP_REC_THREAD, &s->rec, sizeof(s->rec), NULL, 0);
 		if (rc)
 			return rc;

@@ -155,6 +155,13 @@ int config_from_env(struct mtcp_config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "MTCP_SIGNAL=%s: not a usable signal", v);
 		return -EINVAL;
 	}
+	v = env("MTCP_ON_TERM");
+	if (v && opt_parse_on_term(v, &cfg->on_term)) {
+		snprintf(err, errlen, "MTCP_ON_TERM=%s: expected 1 (SIGTERM), 0, or a signal name "
+			 "such as USR1 that ends a program (not KILL STOP TSTP TTIN TTOU URG WINCH "
+			 "SEGV BUS ILL FPE ABRT TRAP CHLD CONT)", v);
+		return -EINVAL;
+	}
 	v = env("MTCP_SAVE_FILES");
 	if (v && strlen(v) >= sizeof(cfg->save_files)) {
 		snprintf(err, errlen, "MTCP_SAVE_FILES: longer than %zu bytes",
@@ -168,7 +175,23 @@ int config_from_env(struct mtcp_config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "MTCP_KEEP=%s: not an integer from 1 to 1000", v);
 		return -EINVAL;
 	}
-	return writer_from_env(cfg, err, errlen);
+	rc = writer_from_env(cfg, err, errlen);
+	if (!rc)
+		rc = config_check_on_term(cfg, err, errlen);
+	return rc;
+}
+
+int config_check_on_term(const struct mtcp_config *cfg, char *err, size_t errlen)
+{
+	char name[32];
+
+	if (cfg->on_term && cfg->on_term == cfg->signal) {
+		snprintf(err, errlen, "MTCP_ON_TERM: %s is also the checkpoint signal "
+			 "(MTCP_SIGNAL); pick another", opt_signal_name(cfg->signal, name,
+									 sizeof(name)));
+		return -EINVAL;
+	}
+	return 0;
 }
 
 int config_apply_options(struct mtcp_config *cfg, const void *opts_, char *err, size_t errlen)
@@ -225,6 +248,9 @@ int config_apply_options(struct mtcp_config *cfg, const void *opts_, char *err, 
 			return -EINVAL;
 		}
 	}
+	rc = config_check_on_term(&n, err, errlen);
+	if (rc)
+		return rc;
 	*cfg = n;
 	return 0;
 }

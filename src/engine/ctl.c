@@ -455,7 +455,12 @@ static void *ctl_main(void *arg)
 		uint64_t iv = interval_ns(), now = util_now_ns(), wake_at, idle;
 		uint64_t open_mask = all & ~(1ull << (e->cfg.signal - 1));
 		struct timespec ts, *tsp;
-		int np = 0, waiting, due, result;
+		int np = 0, waiting, due, result, term;
+
+		/* the termination signal (MTCP_ON_TERM) too: when every program
+		 * thread blocks it, this thread takes it (on_term.c) */
+		if (on_term_ctl_may_take())
+			open_mask &= ~on_term_pending_mask();
 
 		if (iv && !next_due)
 			next_due = now + iv;
@@ -473,13 +478,16 @@ static void *ctl_main(void *arg)
 		waiting = 0;
 		for (int i = 0; i < nclients; i++)
 			waiting += clients[i].accepted;
-		if (__atomic_load_n(&e->req_gen, __ATOMIC_ACQUIRE) == served_req && !waiting)
+		if (__atomic_load_n(&e->req_gen, __ATOMIC_ACQUIRE) == served_req && !waiting &&
+		    !on_term_requested())
 			raw_syscall5(SYS_ppoll, (long)pfd, np, (long)tsp, (long)&open_mask, 8);
 		accept_all();
 		receive_from_broker();
 		waiting = read_requests();
 		due = next_due && util_now_ns() >= next_due;
-		if (!waiting && !due &&
+		/* read before the snapshot: a request after it needs another */
+		term = on_term_requested();
+		if (!waiting && !due && !term &&
 		    __atomic_load_n(&e->req_gen, __ATOMIC_ACQUIRE) == served_req)
 			continue;
 
@@ -495,6 +503,9 @@ static void *ctl_main(void *arg)
 			 * (or through the broker); old names that nobody serves go */
 			served_req = __atomic_load_n(&e->req_gen, __ATOMIC_ACQUIRE);
 			forget_after_restart();
+			/* the image was taken for a termination signal, perhaps:
+			 * the restarted program is not told again */
+			on_term_after_restart();
 			ctl_listen();
 			next_due = 0;
 			e->last_result = MTCP_RESTARTED;
@@ -509,6 +520,9 @@ static void *ctl_main(void *arg)
 			read_requests();
 			answer_all(result, err);
 			next_due = iv ? util_now_ns() + iv : 0;
+			/* durable (or failed): now the program gets its signal */
+			if (term)
+				on_term_deliver(result, err);
 		}
 		__atomic_store_n(&e->served_req, served_req, __ATOMIC_RELEASE);
 		__atomic_fetch_add(&e->done_gen, 1, __ATOMIC_ACQ_REL);

@@ -23,6 +23,8 @@ struct mtcp_config {
 	int dir_tmpfile;         /* 1: O_TMPFILE works in dir (probed by config_check_dir) */
 	double interval;         /* seconds, 0: on demand only */
 	int signal;              /* checkpoint signal */
+	int on_term;             /* MTCP_ON_TERM: a final checkpoint on this signal
+	                            (0: off), on_term.c */
 	int keep;                /* images kept */
 	/* the writer */
 	int write_mode;          /* CFG_WRITE_*: MTCP_WRITE */
@@ -119,6 +121,8 @@ int engine_init(const void *opts, int from_constructor);
 
 /* config.c */
 int config_from_env(struct mtcp_config *cfg, char *err, size_t errlen);
+/* The termination signal is not the checkpoint signal. */
+int config_check_on_term(const struct mtcp_config *cfg, char *err, size_t errlen);
 int config_apply_options(struct mtcp_config *cfg, const void *opts, char *err, size_t errlen);
 /* The image directory is usable: given (AT_SECURE), not writable by
  * others unless sticky, a file can be created in it.  Sets dir_tmpfile. */
@@ -132,6 +136,20 @@ int real_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
  * inotify_add_watch/inotify_rm_watch */
 void inotify_note_add(int fd, int wd, const char *path, uint32_t mask);
 void inotify_note_rm(int fd, int wd);
+
+/* on_term.c: the final checkpoint on the termination signal */
+int on_term_signal(void);             /* the signal, 0 when off */
+uint64_t on_term_pending_mask(void);  /* its bit: never pending in an image */
+int on_term_install(int sig);
+/* sigaction() on the signal: the program's disposition, kept aside */
+int on_term_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
+/* A signal taken by a handler or a sigwait: 1 if the program gets it now
+ * (*si is then what it sees), 0 if it is (part of) a request. */
+int on_term_take(siginfo_t *si);
+int on_term_requested(void);          /* a request waits for the control thread */
+int on_term_ctl_may_take(void);       /* the control thread may unblock it */
+void on_term_deliver(int result, const char *err); /* after the checkpoint */
+void on_term_after_restart(void);
 
 /* suspend.c */
 int suspend_install_handler(int sig);

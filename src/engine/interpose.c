@@ -10,6 +10,13 @@
  * which inode a watch is on, not by which path; the path is recorded here
  * (fd_inotify.c).  Watches added by raw system calls are not seen.
  *
+ * With MTCP_ON_TERM, sigaction() on the termination signal sets the
+ * program's disposition, which the library keeps aside (on_term.c), and
+ * sigwait(), sigwaitinfo() and sigtimedwait() hand a termination signal
+ * from outside to the control thread and wait on until it comes back after
+ * the final checkpoint.  A raw rt_sigtimedwait or a signalfd is not seen:
+ * it may take the signal first, and then no final checkpoint is taken.
+ *
  * And ioctl(UFFDIO_REGISTER): a range the library tracks for incremental
  * images is registered with the library's own userfaultfd, and the
  * program's registration of it would fail with EBUSY.  Where it does, the
@@ -37,10 +44,14 @@
 typedef int (*sigaction_fn)(int, const struct sigaction *, struct sigaction *);
 typedef int (*sigmask_fn)(int, const sigset_t *, sigset_t *);
 typedef int (*sigsuspend_fn)(const sigset_t *);
+typedef int (*sigtimedwait_fn)(const sigset_t *, siginfo_t *, const struct timespec *);
+typedef int (*sigwait_fn)(const sigset_t *, int *);
 
 static sigaction_fn next_sigaction;
 static sigmask_fn next_sigprocmask, next_pthread_sigmask;
 static sigsuspend_fn next_sigsuspend;
+static sigtimedwait_fn next_sigtimedwait;
+static sigwait_fn next_sigwait;
 
 /* What the program believes is installed for the checkpoint signal. */
 static struct sigaction app_ckpt_action;
@@ -51,7 +62,10 @@ int interpose_init(void)
 	next_sigprocmask = (sigmask_fn)dlsym(RTLD_NEXT, "sigprocmask");
 	next_pthread_sigmask = (sigmask_fn)dlsym(RTLD_NEXT, "pthread_sigmask");
 	next_sigsuspend = (sigsuspend_fn)dlsym(RTLD_NEXT, "sigsuspend");
-	if (!next_sigaction || !next_sigprocmask || !next_pthread_sigmask || !next_sigsuspend)
+	next_sigtimedwait = (sigtimedwait_fn)dlsym(RTLD_NEXT, "sigtimedwait");
+	next_sigwait = (sigwait_fn)dlsym(RTLD_NEXT, "sigwait");
+	if (!next_sigaction || !next_sigprocmask || !next_pthread_sigmask || !next_sigsuspend ||
+	    !next_sigtimedwait || !next_sigwait)
 		return -ENOSYS;
 	return 0;
 }
@@ -86,6 +100,8 @@ EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old
 		sigdelset(&copy.sa_mask, cs);
 		act = &copy;
 	}
+	if (sig > 0 && sig == on_term_signal())
+		return on_term_sigaction(sig, act, old);
 	return real_sigaction(sig, act, old);
 }
 
@@ -150,6 +166,80 @@ EXPORT int sigsuspend(const sigset_t *mask)
 	if (!next_sigsuspend)
 		interpose_init();
 	return next_sigsuspend(without_ckpt(SIG_SETMASK, mask, &copy));
+}
+
+/* The termination signal of MTCP_ON_TERM is in the set: a signal from
+ * outside becomes a request for the final checkpoint, and the wait goes on
+ * (for what is left of ts) until the signal comes back from the control
+ * thread, with the siginfo of the one from outside. */
+static int wait_past_requests(int term, const sigset_t *set, siginfo_t *info,
+			      const struct timespec *ts)
+{
+	uint64_t deadline = 0;
+
+	if (ts)
+		deadline = util_now_ns() + (uint64_t)ts->tv_sec * 1000000000ull +
+			   (uint64_t)ts->tv_nsec;
+	for (;;) {
+		struct timespec left, *lp = NULL;
+		siginfo_t si;
+		int r;
+
+		if (ts) {
+			uint64_t now = util_now_ns(), d = deadline > now ? deadline - now : 0;
+			left.tv_sec = (time_t)(d / 1000000000ull);
+			left.tv_nsec = (long)(d % 1000000000ull);
+			lp = &left;
+		}
+		r = next_sigtimedwait(set, &si, lp);
+		if (r != term || on_term_take(&si)) {
+			if (r > 0 && info)
+				*info = si;
+			return r;
+		}
+	}
+}
+
+static int term_in(const sigset_t *set)
+{
+	int term = on_term_signal();
+	return term && set && sigismember(set, term) == 1 ? term : 0;
+}
+
+EXPORT int sigtimedwait(const sigset_t *set, siginfo_t *info, const struct timespec *ts)
+{
+	int term;
+
+	if (!next_sigtimedwait)
+		interpose_init();
+	term = term_in(set);
+	if (!term)
+		return next_sigtimedwait(set, info, ts);
+	return wait_past_requests(term, set, info, ts);
+}
+
+EXPORT int sigwaitinfo(const sigset_t *set, siginfo_t *info)
+{
+	return sigtimedwait(set, info, NULL);
+}
+
+EXPORT int sigwait(const sigset_t *set, int *sig)
+{
+	int term, r;
+
+	if (!next_sigwait)
+		interpose_init();
+	term = term_in(set);
+	if (!term)
+		return next_sigwait(set, sig);
+	/* glibc's sigwait: EINTR is not an answer; errors are returned */
+	do
+		r = wait_past_requests(term, set, NULL, NULL);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return errno;
+	*sig = r;
+	return 0;
 }
 
 EXPORT int inotify_add_watch(int fd, const char *path, uint32_t mask)

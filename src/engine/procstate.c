@@ -96,7 +96,9 @@ int procstate_capture(struct mtcp_rec_proc *p, char *cwd, char *exe,
 		snprintf(err, errlen, "cannot read /proc/self/status");
 		return (int)n;
 	}
-	p->pending_shared = procstate_sigset_from_status(buf, "ShdPnd:");
+	/* a termination signal (MTCP_ON_TERM) is this checkpoint's reason or
+	 * is absorbed by it: a restart must not deliver it again */
+	p->pending_shared = procstate_sigset_from_status(buf, "ShdPnd:") & ~on_term_pending_mask();
 
 	for (int r = 0; r < MTCP_NRLIMITS; r++) {
 		struct rlimit rl;
