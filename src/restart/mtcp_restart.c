@@ -105,6 +105,31 @@ static pid_t clone_child(pid_t want)
 	return clone_child_ns(want, 0);
 }
 
+/* pid is this process or one of its ancestors: no waiting frees it. */
+static int pid_is_ours(pid_t pid)
+{
+	pid_t p = getpid();
+
+	for (int depth = 0; p > 1 && depth < 64; depth++) {
+		char path[64], line[256];
+		FILE *f;
+		pid_t parent = 0;
+
+		if (p == pid)
+			return 1;
+		snprintf(path, sizeof(path), "/proc/%d/status", (int)p);
+		f = fopen(path, "re");
+		if (!f)
+			return 0;
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "PPid: %d", &parent) == 1)
+				break;
+		fclose(f);
+		p = parent;
+	}
+	return p == pid;
+}
+
 /*
  * In a pid namespace the restored program is the child of the namespace's
  * init (our child).  Its pid out here is what users see in ps: wait for it
@@ -370,7 +395,7 @@ int main(int argc, char **argv)
 	struct chain ch;
 	struct image *img = NULL;
 	char err[1024];
-	int verify = 0, list = 0, flatten = 0, same_pid = 1, in_userns = 0, restored, c, rc, pipefd[2], status;
+	int verify = 0, list = 0, flatten = 0, same_pid = 1, in_userns = 0, pid_ours = 0, restored, c, rc, pipefd[2], status;
 	int outer[2] = { -1, -1 }, mapped[2] = { -1, -1 }, foreign = 0;
 	pid_t prog_outer = 0;
 	struct broker broker;
@@ -532,11 +557,15 @@ int main(int argc, char **argv)
 	fflush(NULL);
 
 	/* not allowed to choose pids here: a user + pid namespace (made by
-	 * the clone below, so that we stay outside it) */
-	in_userns = same_pid && userns_needed();
+	 * the clone below, so that we stay outside it).  Root whose own pid
+	 * (or an ancestor's) is the old one, as after `mtcp_launch --resume`
+	 * in a container whose pids start alike each time: a pid namespace
+	 * alone, where that pid is free (in_userns covers both) */
+	pid_ours = same_pid && !userns_needed() && pid_is_ours((pid_t)img->proc.pid);
+	in_userns = same_pid && (userns_needed() || pid_ours);
 	/* the threads cut their capabilities to the writer's only where ours
 	 * exceed them (a new user namespace grants all of its own) */
-	if (!in_userns && !priv_caps_to_cut(&ro.ids))
+	if ((!in_userns || pid_ours) && !priv_caps_to_cut(&ro.ids))
 		ro.ids.caps_set = 0;
 	ro.same_tids = same_pid;
 	if (in_userns) {
@@ -558,7 +587,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		err[0] = '\0';
-		child = clone_child_ns(0, CLONE_NEWUSER | CLONE_NEWPID);
+		child = clone_child_ns(0, pid_ours ? CLONE_NEWPID : CLONE_NEWUSER | CLONE_NEWPID);
 		if (child == 0) {
 			char go = 0;
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -595,7 +624,7 @@ int main(int argc, char **argv)
 			_exit(WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status));
 		}
 		close(mapped[0]);
-		if (child > 0 && userns_map(child, err, sizeof(err))) {
+		if (child > 0 && !pid_ours && userns_map(child, err, sizeof(err))) {
 			kill(child, SIGKILL);
 			waitpid(child, NULL, 0);
 			child = -1;
