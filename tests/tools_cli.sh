@@ -6,6 +6,7 @@
 set -u
 build=$1
 launch=$build/src/tools/mtcp_launch ckpt=$build/src/tools/mtcp_checkpoint
+check=$build/src/tools/mtcp_check
 restart=$build/src/restart/mtcp_restart prog=$build/bench/progs/randmem
 tmp=$(mktemp -d /tmp/mtcp-cli.XXXXXX)
 pids=()
@@ -28,7 +29,7 @@ expect() {
 	fi
 }
 
-for t in "$launch" "$ckpt" "$restart"; do
+for t in "$launch" "$ckpt" "$restart" "$check"; do
 	expect 0 "$(basename "$t") --help" "$t" --help
 	grep -qi usage "$tmp/out" || { echo "FAIL: $(basename "$t") --help prints no usage"; fails=$((fails + 1)); }
 	expect 2 "$(basename "$t") with a bad option" "$t" --no-such-option
@@ -50,6 +51,8 @@ sleep 30 & pids+=($!)
 expect 1 "mtcp_checkpoint of a process without the library" "$ckpt" --wait "$!"
 expect 2 "mtcp_checkpoint without a pid" "$ckpt"
 expect 2 "mtcp_restart without an image" "$restart"
+expect 2 "mtcp_check --dir that does not exist" "$check" --dir /nonexistent/dir
+expect 2 "mtcp_check with an argument" "$check" extra
 expect 2 "mtcp_restart --fd without a value" "$restart" img --fd
 expect 2 "mtcp_restart --fd without =PATH" "$restart" --fd 7 img
 expect 2 "mtcp_restart --fd with an empty PATH" "$restart" --fd 7= img
@@ -63,6 +66,7 @@ if meson install --no-rebuild -C "$build" --destdir "$tmp/root" > "$tmp/install.
 	bin=$(find "$tmp/root" -name mtcp_launch -type f | head -1)
 	bindir=$(dirname "$bin")
 	[ -n "$bin" ] && ls "$tmp/root" > /dev/null
+	[ -x "$bindir/mtcp_check" ] || { echo "FAIL: mtcp_check not installed beside mtcp_launch"; fails=$((fails + 1)); }
 	[ -f "$(find "$tmp/root" -name mtcp.h | head -1)" ] || { echo "FAIL: mtcp.h not installed"; fails=$((fails + 1)); }
 	[ -f "$(find "$tmp/root" -name libmtcp-fast.pc | head -1)" ] || { echo "FAIL: pkg-config file not installed"; fails=$((fails + 1)); }
 	mkdir "$tmp/img"

@@ -85,24 +85,9 @@ static void usage(FILE *f)
 		"Exit status: the program's; 1 if the image cannot be restarted; 2 on a usage error.\n");
 }
 
-static pid_t clone_child_ns(pid_t want, uint64_t flags)
-{
-	struct clone_args ca;
-	uint64_t tid = (uint64_t)want;
-
-	memset(&ca, 0, sizeof(ca));
-	ca.flags = flags;
-	ca.exit_signal = SIGCHLD;
-	if (want > 0) {
-		ca.set_tid = (uint64_t)(uintptr_t)&tid;
-		ca.set_tid_size = 1;
-	}
-	return (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
-}
-
 static pid_t clone_child(pid_t want)
 {
-	return clone_child_ns(want, 0);
+	return userns_clone3(want, 0);
 }
 
 /* pid is this process or one of its ancestors: no waiting frees it. */
@@ -587,7 +572,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		err[0] = '\0';
-		child = clone_child_ns(0, pid_ours ? CLONE_NEWPID : CLONE_NEWUSER | CLONE_NEWPID);
+		child = userns_clone3(0, pid_ours ? CLONE_NEWPID : CLONE_NEWUSER | CLONE_NEWPID);
 		if (child == 0) {
 			char go = 0;
 			prctl(PR_SET_PDEATHSIG, SIGKILL);

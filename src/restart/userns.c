@@ -10,11 +10,29 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sched.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+pid_t userns_clone3(pid_t want, uint64_t flags)
+{
+	struct clone_args ca;
+	uint64_t tid = (uint64_t)want;
+
+	memset(&ca, 0, sizeof(ca));
+	ca.flags = flags;
+	ca.exit_signal = SIGCHLD;
+	if (want > 0) {
+		ca.set_tid = (uint64_t)(uintptr_t)&tid;
+		ca.set_tid_size = 1;
+	}
+	return (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+}
 
 int userns_needed(void)
 {

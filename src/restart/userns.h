@@ -7,8 +7,16 @@
 #define MTCP_USERNS_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
+/*
+ * clone3() as fork(): a child with exit signal SIGCHLD, created with flags
+ * (CLONE_NEWUSER | CLONE_NEWPID, or 0), and with pid want in the innermost
+ * pid namespace (set_tid) if want > 0.  Returns as fork() does (errno set
+ * on -1).  mtcp_restart and mtcp_check's probe both create processes so.
+ */
+pid_t userns_clone3(pid_t want, uint64_t flags);
 /* 1 if this process may not pick pids in its own pid namespace. */
 int userns_needed(void);
 /*

@@ -40,7 +40,10 @@ void sink_open(struct sink *s, int fd, int dfd, int want_uring, const struct iov
 	for (int i = 0; i < SINK_DEPTH; i++)
 		s->free_ids[i] = i;
 	s->nfree = SINK_DEPTH;
-	if (!want_uring || io_uring_queue_init(SINK_DEPTH, &s->ring, 0) < 0)
+	if (!want_uring)
+		return;
+	s->uring_err = io_uring_queue_init(SINK_DEPTH, &s->ring, 0); /* 0 or -errno */
+	if (s->uring_err)
 		return;
 	s->uring = 1;
 	/* registered buffers spare the kernel a page walk per write; they are

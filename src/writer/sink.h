@@ -34,6 +34,8 @@ struct sink_req {
 struct sink {
 	int fd, dfd;         /* buffered and O_DIRECT descriptors (dfd -1: none) */
 	int uring;           /* 1: io_uring is used */
+	int uring_err;       /* -errno of io_uring's setup when it was wanted
+	                        and refused (mtcp_check says why), else 0 */
 	int sync_only;       /* 1: the ring could not run a request (its kernel
 	                        worker could not be made): the rest is written
 	                        plainly */

@@ -105,6 +105,7 @@ int wp_open(struct wp_track *t)
 	t->user_mode_only = 1;
 	t->features = 0;
 	t->why = 0;
+	t->uffd_err = 0;
 
 	fd = open_uffd(1);
 	if (fd < 0) {
@@ -114,6 +115,7 @@ int wp_open(struct wp_track *t)
 		fd = open_uffd(0);
 	}
 	if (fd < 0) {
+		t->uffd_err = (int)fd;
 		t->why = fd == -ENOSYS ? "userfaultfd refused (ENOSYS: seccomp or no CONFIG_USERFAULTFD)"
 			 : fd == -EPERM ? "userfaultfd refused (EPERM: vm.unprivileged_userfaultfd, "
 					  "seccomp or LSM)"

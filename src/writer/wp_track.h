@@ -49,6 +49,8 @@ struct wp_track {
 	int user_mode_only;   /* 1: opened with UFFD_USER_MODE_ONLY */
 	uint64_t features;    /* UFFD_FEATURE_* bits the kernel offers (0: unknown) */
 	const char *why;      /* after a failed wp_open: one line saying why, else NULL */
+	int uffd_err;         /* after wp_open: -errno of userfaultfd(2) itself (its
+	                         failure is what refused the tracker), else 0 */
 	uint64_t vec[WP_VEC_RUNS * 3]; /* scratch for PAGEMAP_SCAN: start, end, categories */
 };
 
