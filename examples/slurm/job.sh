@@ -39,22 +39,23 @@ interval=${MTCP_JOB_INTERVAL:-0}
 
 mkdir -p "$dir" && chmod 0700 "$dir" || exit 1
 
-got_term=0 child=
-trap 'got_term=1; [ -n "$child" ] && kill -TERM "$child" 2>/dev/null' TERM
+terms=0 child=
+trap 'terms=$((terms + 1)); [ -n "$child" ] && kill -TERM "$child" 2>/dev/null' TERM
 # shellcheck disable=SC2086 # the program's words
 mtcp_launch --dir "$dir" --resume --on-term --interval "$interval" -- $program &
 child=$!
 # a signal that came before $child was known
-[ "$got_term" = 1 ] && kill -TERM "$child" 2>/dev/null
+[ "$terms" != 0 ] && kill -TERM "$child" 2>/dev/null
 
 # `wait` returns early when the trapped signal arrives: wait again until
 # the program (and its final checkpoint) is done
-wait "$child"
-rc=$?
-while kill -0 "$child" 2>/dev/null; do
+while :; do
+	seen=$terms
 	wait "$child"
 	rc=$?
+	[ "$seen" = "$terms" ] && break
 done
+got_term=$((terms > 0))
 echo "mtcp job: the program ended with status $rc (SIGTERM received: $got_term)" >&2
 
 if [ "$got_term" = 1 ] && [ -n "${SLURM_JOB_ID:-}" ] && command -v scontrol >/dev/null; then
