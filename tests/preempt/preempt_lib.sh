@@ -16,7 +16,9 @@ cleanup() {
 	for p in "${STARTED[@]}"; do kill -9 "$p" 2>/dev/null; done
 	# a restored program lives in a pid namespace of its own, perhaps:
 	# whatever still writes into $OUT goes too
-	for p in $(fuser "$OUT" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+	for p in /proc/[0-9]*; do
+		[ "$(readlink "$p/fd/1" 2>/dev/null)" = "$OUT" ] && kill -9 "${p#/proc/}" 2>/dev/null
+	done
 	wait 2>/dev/null
 	rm -rf "$D"
 }
