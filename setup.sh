@@ -16,8 +16,9 @@ case "$what" in demo|test) ;; *) echo "usage: $0 demo|test" >&2; exit 2 ;; esac
 
 # nodejs, openjdk-17-jdk-headless (and python3, coreutils): the real
 # programs of tests/runtimes, which skip only when their runtime is absent;
-# tini: pid 1 of examples/k8s, run by tests/preempt
-packages="meson ninja-build gcc g++ pkg-config libc6-dev binutils python3 libcmocka-dev util-linux liburing-dev liblz4-dev libbenchmark-dev python3-matplotlib clang-14 libclang-rt-14-dev nodejs openjdk-17-jdk-headless tini"
+# tini: pid 1 of examples/k8s, run by tests/preempt;
+# scdoc: the man pages (docs/man; built when it is there, -Dman=auto)
+packages="meson ninja-build gcc g++ pkg-config libc6-dev binutils python3 libcmocka-dev util-linux liburing-dev liblz4-dev libbenchmark-dev python3-matplotlib clang-14 libclang-rt-14-dev nodejs openjdk-17-jdk-headless tini scdoc"
 missing=
 for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -594,7 +594,7 @@ static const char usage_common[] =
 	"                  write_baseline, readback_baseline, fork_baseline and npb_lu\n"
 	"                  are, all in DIR (default: $MTCP_BENCH_TOOLS, else the build tree\n"
 	"                  mtcp-bench is in: ../../src/tools, ../../src/restart and\n"
-	"                  ../progs from it)\n"
+	"                  ../progs from it; installed: ../libexec/libmtcp-fast)\n"
 	"\n"
 	"CSV columns (bench/mb/README.md; empty where not applicable):\n"
 	"  mode,kind,point,unit,cow,runs,data_bytes,pause_med_s,pause_min_s,pause_max_s,\n"

@@ -11,6 +11,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Where `meson install` puts the programs mtcp-bench runs (bench/meson.build),
+ * relative to the directory it installs mtcp-bench in; "" when the
+ * configured directories do not allow a relative path. */
+#ifndef MB_INSTALL_TOOLS_REL
+#define MB_INSTALL_TOOLS_REL ""
+#endif
+
 static const struct {
 	const char *name;
 	const char *in_build; /* relative to the build root */
@@ -77,10 +84,23 @@ int mb_tools_find(struct mb_tools *t, const char *dir, const char *exe, char *er
 		root[len] = 0;
 		flat = 0;
 	}
-	if (!flat) { /* BUILD/bench/mb/mtcp-bench -> BUILD */
-		cut_last(root);
-		cut_last(root);
-		cut_last(root);
+	if (!flat) {
+		struct stat st;
+		char inst[PATH_MAX];
+		int w;
+
+		cut_last(root); /* the directory mtcp-bench is in */
+		/* installed: PREFIX/bin/mtcp-bench, the rest in one directory,
+		 * PREFIX/libexec/libmtcp-fast (MB_INSTALL_TOOLS_REL from bin) */
+		w = snprintf(inst, sizeof inst, "%s/%s", root, MB_INSTALL_TOOLS_REL);
+		if (MB_INSTALL_TOOLS_REL[0] && w > 0 && (size_t)w < sizeof inst &&
+		    !stat(inst, &st) && S_ISDIR(st.st_mode)) {
+			strcpy(root, inst);
+			flat = 1;
+		} else { /* BUILD/bench/mb -> BUILD */
+			cut_last(root);
+			cut_last(root);
+		}
 	}
 	for (int i = 0; i < T_COUNT; i++) {
 		int w = flat ? snprintf(t->path[i], sizeof t->path[i], "%s/%s", root, tools[i].name) :

@@ -9,6 +9,10 @@
  * BUILD/src/tools/mtcp_checkpoint, BUILD/src/restart/mtcp_restart, and the
  * programs of bench/progs in BUILD/bench/progs: bench_prog, write_baseline,
  * readback_baseline, fork_baseline, npb_lu (or BUILD/bench/progs/npb/npb_lu).
+ * Installed (PREFIX/bin/mtcp-bench): every program by its name in
+ * PREFIX/libexec/libmtcp-fast, where `meson install` puts the bench programs
+ * and symbolic links to the three tools, found relative to mtcp-bench's own
+ * directory (bin/../libexec/libmtcp-fast), so a moved install works too.
  */
 #ifndef MB_TOOLS_H
 #define MB_TOOLS_H
