@@ -3,7 +3,7 @@
 # mb_smoke.sh MTCP_BENCH: the paper's modes of mtcp-bench (bench/mb) on
 # their smallest sizes, one run each (memory also with --cow both; npb also
 # with --interval, the slowdown runs, on both sides; memory --incremental,
-# issue 11's rows): exit 0, and the CSV
+# issue 11's rows; memory --on-term, issue 12's): exit 0, and the CSV
 # files hold the header and the rows expected, every one with ok = 1. No
 # timing is checked. Also: --help exits 0 and a bad option exits 2. (The
 # targets mode: mb_targets_smoke.sh.)
@@ -122,6 +122,48 @@ else
 fi
 "$bench" memory --incremental 0 >/dev/null 2>&1
 [[ $? == 2 ]] || fail "--incremental 0 did not exit 2"
+
+# memory --on-term (issue 12): its own columns; a row per kind and image and
+# side; every run's SIGTERM timed, the library's final line read (its
+# pause), the image full or an increment as the row says (mtcp_restart
+# --verify), the program exited by its own handler (status 0), restarted from
+# the image with every byte checked, the write baseline taken.
+THEAD='mode,kind,image,rewrite_pct,cow,runs,data_bytes,rewritten_bytes,image_bytes,image_min_bytes,image_max_bytes,depth,term_med_s,term_min_s,term_max_s,paused_med_s,paused_min_s,paused_max_s,prior_todisk_med_s,restart_med_s,restart_min_s,restart_max_s,base_bytes,write_base_med_s,write_base_min_s,write_base_max_s,term_ratio,grace_s,grace_share,fit_gib,disk_fit_gib,ok'
+TRHEAD='mode,kind,image,rewrite_pct,cow,run,order,data_bytes,rewritten_bytes,prior_todisk_s,prior_image_bytes,term_s,paused_s,image_bytes,depth,exit_status,restart_s,base_bytes,write_base_s,ok'
+"$bench" memory --on-term 1 --size-mb 32 --runs 1 --dir "$tmp" --out "$tmp/term.csv" \
+	>"$tmp/term.out" 2>&1 </dev/null
+rc=$?
+if [[ $rc != 0 ]]; then
+	fail "term: mtcp-bench memory --on-term exited $rc:"
+	tail -n 20 "$tmp/term.out"
+else
+	[[ $(head -n 1 "$tmp/term.csv") == "$THEAD" ]] || fail "term: header of term.csv: $(head -n 1 "$tmp/term.csv")"
+	[[ $(head -n 1 "$tmp/term-runs.csv") == "$TRHEAD" ]] ||
+		fail "term: header of term-runs.csv: $(head -n 1 "$tmp/term-runs.csv")"
+	want='on-term,random,full,,stw on-term,random,full,,cow on-term,heap,full,,stw on-term,heap,full,,cow on-term,random,incremental,1,stw on-term,random,incremental,1,cow '
+	got=$(tail -n +2 "$tmp/term.csv" | cut -d, -f1-5 | tr '\n' ' ')
+	[[ $got == "$want" ]] || fail "term: rows '$got', expected '$want'"
+	got=$(tail -n +2 "$tmp/term-runs.csv" | cut -d, -f1-5 | tr '\n' ' ')
+	[[ $got == "$want" ]] || fail "term: run rows '$got', expected '$want'"
+	# 32 fields, ok (32) 1; image (9), depth (12) 0 for full, 1 or more for an
+	# increment (with its checkpoint before, 19), SIGTERM to exit (13), the
+	# library's pause (16), restart (20), write baseline (24), share (29)
+	awk -F, 'NR > 1 && (NF != 32 || $32 != 1 || $9 <= 0 || $13 == "" || $16 == "" ||
+		$20 == "" || $24 == "" || $29 == "" ||
+		($3 == "full" ? $12 != 0 : $12 < 1 || $19 == "")) {
+		print "bad row: " $0; bad = 1 } END { exit bad }' \
+		"$tmp/term.csv" || fail "term: a row of term.csv lacks its figures"
+	# runs: 20 fields, exit status (16) 0, ok (20) 1
+	awk -F, 'NR > 1 && (NF != 20 || $16 != 0 || $20 != 1) { print "bad row: " $0; bad = 1 }
+		END { exit bad }' "$tmp/term-runs.csv" || fail "term: a row of term-runs.csv"
+	grep -qE '^random 1% incr \[cow\]: SIGTERM .*(PASS|MISS)' "$tmp/term.out" ||
+		fail "term: no judged SIGTERM row"
+	grep -qE '^  heap full \[stw\] .* of 30 s; at this rate' "$tmp/term.out" ||
+		fail "term: no grace-period line"
+	echo "ok: mtcp-bench memory --on-term 1 --size-mb 32 --runs 1"
+fi
+"$bench" memory --on-term --kind heap >/dev/null 2>&1
+[[ $? == 2 ]] || fail "--on-term --kind heap did not exit 2"
 
 "$bench" --help >/dev/null 2>&1 || fail "--help did not exit 0"
 "$bench" memory --from 0 >/dev/null 2>&1

@@ -169,7 +169,7 @@ static int parse_pcts(const char *s, double *out, size_t *n)
 
 enum opt_id { O_FROM, O_TO, O_KIND, O_RUNS, O_DIR, O_OUT, O_COMPARE, O_TOOLS, O_CLASS,
 	      O_BINARY, O_DELAY, O_COW, O_ONLY, O_SIZE, O_THREADS, O_GROWTH, O_INTERVAL,
-	      O_INCR, O_SCAN, O_INCREMENTS };
+	      O_INCR, O_SCAN, O_INCREMENTS, O_ON_TERM, O_GRACE };
 
 static const struct {
 	const char *name;
@@ -195,6 +195,8 @@ static const struct {
 	[O_INCR] = { "--incremental", M_MEMORY },
 	[O_SCAN] = { "--scan-mb", M_MEMORY },
 	[O_INCREMENTS] = { "--increments", M_MEMORY },
+	[O_ON_TERM] = { "--on-term", M_MEMORY },
+	[O_GRACE] = { "--grace", M_MEMORY },
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
 
@@ -304,6 +306,18 @@ static int set_opt(struct mb_opts *o, enum opt_id id, const char *v, int *given,
 			return bad(err, n, "invalid --increments '%s' (1 to %d)", v, MB_INCREMENTS_MAX);
 		o->increments = (unsigned)l;
 		break;
+	case O_ON_TERM:
+		if (parse_pcts(v, o->term_pct, &o->nterm))
+			return bad(err, n, "invalid --on-term '%s' (a comma-separated list of"
+				   " percentages, increasing, each above 0 and at most 100, at most"
+				   " %d)", v, MB_INCR_MAX);
+		o->on_term = 1;
+		break;
+	case O_GRACE:
+		if (parse_secs(v, MB_GRACE_MAX, &o->grace))
+			return bad(err, n, "invalid --grace '%s' (seconds, more than 0, at most %.0f)",
+				   v, MB_GRACE_MAX);
+		break;
 	case O_GROWTH:
 		if (parse_sizes(v, o->growth, &o->ngrowth))
 			return bad(err, n, "invalid --growth-sizes '%s' (a comma-separated list of"
@@ -335,6 +349,7 @@ int mb_args_parse(int argc, char **argv, struct mb_opts *o, char *err, size_t n)
 	o->threads = MB_TARGET_THREADS;
 	o->scan_mb = MB_INCR_SCAN_MB;
 	o->increments = MB_INCREMENTS;
+	o->grace = MB_GRACE;
 	o->only = (1u << TG_COUNT) - 1;
 	*err = 0;
 	if (argc < 2)
@@ -382,6 +397,8 @@ int mb_args_parse(int argc, char **argv, struct mb_opts *o, char *err, size_t n)
 			v = eq + 1;
 		} else if (id == O_INCR && (i + 1 == argc || !strncmp(argv[i + 1], "--", 2))) {
 			v = MB_INCR_POINTS; /* --incremental alone: the default points */
+		} else if (id == O_ON_TERM && (i + 1 == argc || !strncmp(argv[i + 1], "--", 2))) {
+			v = MB_TERM_POINTS; /* --on-term alone: the default increments */
 		} else if (i + 1 < argc) {
 			v = argv[++i];
 		} else {
@@ -406,13 +423,33 @@ int mb_args_parse(int argc, char **argv, struct mb_opts *o, char *err, size_t n)
 	}
 	if (o->mode == MB_TARGETS && !given[O_COW])
 		o->cow = MB_COW_BOTH;
-	if (o->mode == MB_MEMORY && !o->incremental) {
+	if (o->mode == MB_MEMORY && o->incremental && o->on_term)
+		return bad(err, n, "--incremental and --on-term exclude each other");
+	if (o->mode == MB_MEMORY && !o->on_term && given[O_GRACE])
+		return bad(err, n, "--grace in memory goes with --on-term");
+	if (o->mode == MB_MEMORY && o->on_term) {
+		static const enum opt_id not_term[] = { O_FROM, O_TO, O_KIND, O_SCAN, O_INCREMENTS };
+
+		for (size_t k = 0; k < sizeof not_term / sizeof not_term[0]; k++)
+			if (given[not_term[k]])
+				return bad(err, n, "%s does not go with --on-term (--size-mb gives"
+					   " the program's MiB; the kinds are random and heap)",
+					   opts[not_term[k]].name);
+		if (o->criu)
+			return bad(err, n, "--compare criu does not go with --on-term");
+		if (!given[O_SIZE])
+			o->size_mb = MB_TERM_SIZE;
+		if (!given[O_COW])
+			o->cow = MB_COW_BOTH;
+	}
+	if (o->mode == MB_MEMORY && !o->incremental && !o->on_term) {
 		static const enum opt_id only_incr[] = { O_SIZE, O_SCAN, O_INCREMENTS };
 
 		for (size_t k = 0; k < sizeof only_incr / sizeof only_incr[0]; k++)
 			if (given[only_incr[k]])
-				return bad(err, n, "%s in memory goes with --incremental",
-					   opts[only_incr[k]].name);
+				return bad(err, n, "%s in memory goes with --incremental%s",
+					   opts[only_incr[k]].name,
+					   only_incr[k] == O_SIZE ? " or --on-term" : "");
 	}
 	if (o->mode == MB_MEMORY && o->incremental) {
 		static const enum opt_id not_incr[] = { O_FROM, O_TO, O_KIND };
@@ -458,6 +495,8 @@ static const char usage_head[] =
 	"                          [--cow stw|cow|both] COMMON\n"
 	"       mtcp-bench memory  --incremental [PCT,...] [--size-mb M] [--scan-mb M]\n"
 	"                          [--increments N] [--cow stw|cow|both] COMMON\n"
+	"       mtcp-bench memory  --on-term [PCT,...] [--size-mb M] [--grace S]\n"
+	"                          [--cow stw|cow|both] COMMON\n"
 	"       mtcp-bench threads [--from N] [--to N] [--cow stw|cow|both] COMMON\n"
 	"       mtcp-bench npb     [--class S,W,A,B | --binary PATH [-- ARGS]] [--delay S] COMMON\n"
 	"       mtcp-bench npb     [--class S,W,A,B] --interval S [--cow stw|cow|both] COMMON\n"
@@ -501,7 +540,23 @@ static const char usage_memory[] =
 	"  --flatten of the chain and the restart from its output. Then --scan-mb M MiB\n"
 	"  (default 4096; 0: none) with 1% rewritten, random pages and one contiguous\n"
 	"  window: the scan and re-protect (<= 15 ms). One table with PASS/MISS; its\n"
-	"  own CSV columns (bench/mb/README.md).\n";
+	"  own CSV columns (bench/mb/README.md).\n"
+	"  --on-term [PCT,...] (issue 12; default 1,10): SIGTERM to a durable image.\n"
+	"  bench_prog holds --size-mb M MiB (default 1024) under mtcp_launch with\n"
+	"  MTCP_ON_TERM=1 (MTCP_FULL_EVERY=8, MTCP_VERBOSE=0); the driver sends it\n"
+	"  SIGTERM and times until it has exited (waitpid): the library takes a final\n"
+	"  checkpoint, makes it durable, says so on stderr (\"final checkpoint PATH is\n"
+	"  durable (paused X ms)\") and only then passes the signal on. Rows: a full\n"
+	"  image of random bytes and of heap objects (the first image of the launch),\n"
+	"  and increments of random bytes: one checkpoint first (mtcp_checkpoint\n"
+	"  --wait), then PCT% of the pages rewritten, then SIGTERM. Per row and side\n"
+	"  (--cow, default both): SIGTERM to exit median [min..max] against --grace S\n"
+	"  (default 30: Slurm's KillWait, Kubernetes' terminationGracePeriodSeconds),\n"
+	"  the library's pause, the image, write()+fsync of the image's bytes in the\n"
+	"  same run, and the memory that would fit in S at the rate measured (a linear\n"
+	"  extrapolation). Afterwards (not timed) mtcp_restart --verify of the final\n"
+	"  image (full or increment, as expected) and a restart from it (cache\n"
+	"  dropped) that checks every byte. Its own CSV columns (bench/mb/README.md).\n";
 
 static const char usage_threads[] =
 	"\n"

@@ -33,6 +33,7 @@ enum mb_target { TG_RANDOM, TG_ZERO, TG_SPARSE, TG_THREADS, TG_LIBS, TG_REWRITE,
 #define MB_GROWTH_MAX 16     /* targets --growth-sizes: sizes given */
 #define MB_INCR_MAX 8	     /* memory --incremental: percentages given */
 #define MB_INCREMENTS_MAX 30 /* memory --increments (MTCP_FULL_EVERY is at most 31 here) */
+#define MB_GRACE_MAX 86400.0 /* memory --on-term --grace: a day */
 
 /* Defaults: the paper's sweeps. */
 #define MB_MEMORY_FROM 64L
@@ -50,6 +51,9 @@ enum mb_target { TG_RANDOM, TG_ZERO, TG_SPARSE, TG_THREADS, TG_LIBS, TG_REWRITE,
 #define MB_INCR_SIZE 1024L	     /* memory --incremental --size-mb: issue 11's 1 GiB */
 #define MB_INCR_SCAN_MB 4096L	     /* --scan-mb: issue 11's 4 GiB tracked */
 #define MB_INCREMENTS 7u	     /* --increments: a chain of 8 images, MTCP_FULL_EVERY's default */
+#define MB_TERM_POINTS "1,10"	     /* memory --on-term: % of the pages rewritten before an increment */
+#define MB_TERM_SIZE 1024L	     /* memory --on-term --size-mb: issue 12's 1 GiB */
+#define MB_GRACE 30.0		     /* --grace: Slurm's KillWait, Kubernetes' terminationGracePeriodSeconds */
 
 struct mb_opts {
 	enum mb_mode mode;
@@ -79,6 +83,11 @@ struct mb_opts {
 	size_t nincr;
 	long scan_mb;	     /* --scan-mb: the scan rows' program; 0: no scan rows */
 	unsigned increments; /* --increments: incremental checkpoints per chain */
+	/* memory --on-term (issue 12): size_mb is the program's MiB */
+	int on_term;
+	double term_pct[MB_INCR_MAX]; /* the increments' percentages of pages rewritten, increasing */
+	size_t nterm;
+	double grace; /* --grace: the grace period the times are set against (s) */
 };
 
 /*

@@ -8,9 +8,12 @@
 #include "log.h"
 #include "proc.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #define MIB 1048576LL
@@ -67,6 +70,14 @@ int mb_base_write(struct mb_ctx *c, long long bytes, double *secs)
 	return timed_tool(c, argv, secs);
 }
 
+void mb_base_remove(struct mb_ctx *c)
+{
+	char path[PATH_MAX];
+
+	base_path(c, path, sizeof path);
+	unlink(path);
+}
+
 int mb_base_read(struct mb_ctx *c, double *secs)
 {
 	char path[PATH_MAX];
@@ -104,4 +115,27 @@ int mb_drop_cache(struct mb_ctx *c, const char *path)
 		return -EIO;
 	}
 	return 0;
+}
+
+int mb_drop_dir(struct mb_ctx *c, const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[PATH_MAX];
+	int rc = 0;
+
+	if (!d) {
+		mb_err("%s: %s: %s", c->where, dir, strerror(errno));
+		return -EIO;
+	}
+	while (!rc && (e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+
+		if (len < 5 || strcmp(e->d_name + len - 5, ".mtcp"))
+			continue;
+		if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) < (int)sizeof path)
+			rc = mb_drop_cache(c, path);
+	}
+	closedir(d);
+	return rc;
 }

@@ -19,6 +19,9 @@ long long mb_base_bytes(long long bytes);
  */
 int mb_base_write(struct mb_ctx *c, long long bytes, double *secs);
 
+/* Removes WORK/baseline without reading it back (memory --on-term). */
+void mb_base_remove(struct mb_ctx *c);
+
 /* readback_baseline WORK/baseline (cache dropped first), then removes it. */
 int mb_base_read(struct mb_ctx *c, double *secs);
 
@@ -30,5 +33,8 @@ int mb_base_fork(struct mb_ctx *c, long long bytes, double *secs);
 
 /* readback_baseline --drop path: the file's pages leave the page cache. */
 int mb_drop_cache(struct mb_ctx *c, const char *path);
+
+/* The same for every *.mtcp file directly in dir. 0, or -EIO after saying why. */
+int mb_drop_dir(struct mb_ctx *c, const char *dir);
 
 #endif

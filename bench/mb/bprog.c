@@ -8,6 +8,7 @@
 #include "baseline.h"
 #include "ckptout.h"
 #include "ctx.h"
+#include "interval.h"
 #include "log.h"
 #include "proc.h"
 #include "result.h"
@@ -15,6 +16,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -110,6 +112,121 @@ int bprog_quit(struct mb_ctx *c, struct mb_chan *ch, pid_t pid, int expect_statu
 		       proc_code(st), tail);
 		return -EIO;
 	}
+	return 0;
+}
+
+extern char **environ;
+
+int bprog_own_start(struct mb_ctx *c, struct bprog_own *p, const char *name,
+		    const char *const *force, size_t nforce, char *const work[],
+		    long long *data_bytes)
+{
+	char *argv[ARGS_MAX + 10], line[512];
+	int k = 0, rc;
+
+	memset(p, 0, sizeof *p);
+	p->pid = -1;
+	p->ch.wfd = p->ch.rfd = p->ch.cin = p->ch.cout = -1;
+	if (mb_work_file(c, name, p->dir, sizeof p->dir) || (mkdir(p->dir, 0700) && errno != EEXIST)) {
+		mb_err("%s: cannot make a directory in %s: %s", c->where, c->work, strerror(errno));
+		return -EIO;
+	}
+	argv[k++] = c->tools.path[T_LAUNCH];
+	argv[k++] = "--dir";
+	argv[k++] = p->dir;
+	argv[k++] = "--keep";
+	argv[k++] = "2";
+	argv[k++] = "--interval";
+	argv[k++] = "0";
+	argv[k++] = "--";
+	argv[k++] = c->tools.path[T_PROG];
+	for (int i = 0; work[i] && i < ARGS_MAX; i++)
+		argv[k++] = work[i];
+	argv[k] = NULL;
+	if (!(p->env = mb_iv_env(environ, force, nforce, NULL, 0))) {
+		mb_err("%s: out of memory for the environment", c->where);
+		return -EIO;
+	}
+	if ((rc = chan_open(&p->ch, 1)) ||
+	    (rc = proc_spawn_env(argv, p->env, p->ch.cin, p->ch.cout, &p->pid))) {
+		mb_err("%s: cannot start %s: %s", c->where, argv[0], strerror(-rc));
+		return -EIO;
+	}
+	chan_spawned(&p->ch);
+	if ((rc = bprog_expect(c, &p->ch, "ready", BPROG_TIMEOUT, line, sizeof line)))
+		return rc == -EBADMSG ? -EIO : rc;
+	*data_bytes = bprog_ready_bytes(line);
+	return 0;
+}
+
+int bprog_own_end(struct mb_ctx *c, struct bprog_own *p, int failed, int *ok)
+{
+	int rc = 0;
+
+	if (!failed && p->pid > 0) {
+		if ((rc = bprog_verify(c, &p->ch, ok, &p->status)) ||
+		    (rc = bprog_quit(c, &p->ch, p->pid, p->status)))
+			rc = rc == -EBADMSG ? -EIO : rc;
+		else
+			p->pid = -1;
+	}
+	if (p->pid > 0)
+		proc_kill(p->pid);
+	p->pid = -1;
+	chan_close(&p->ch);
+	free(p->env);
+	p->env = NULL;
+	return rc;
+}
+
+int bprog_rewrite(struct mb_ctx *c, struct mb_chan *ch, double pct, int window,
+		  long long *bytes)
+{
+	char cmd[64], line[512];
+	unsigned long long pages, b;
+	int rc;
+
+	snprintf(cmd, sizeof cmd, "rewrite %g%s", pct, window ? " window" : "");
+	if ((rc = bprog_ask(c, ch, cmd, "rewritten", BPROG_TIMEOUT, line, sizeof line)))
+		return rc == -EBADMSG ? -EIO : rc;
+	if (sscanf(line, "rewritten %llu %llu", &pages, &b) != 2) {
+		mb_err("%s: the program answered '%s' to '%s'", c->where, line, cmd);
+		return -EIO;
+	}
+	*bytes = (long long)b;
+	return 0;
+}
+
+int bprog_ckpt_wait(struct mb_ctx *c, pid_t pid, double *secs, double *paused, char *img,
+		    size_t n, long long *bytes)
+{
+	char pidbuf[16], out[PATH_MAX + 64], errout[4096], tail[512];
+	char *argv[] = { c->tools.path[T_CHECKPOINT], "--wait", "--timeout", "1200", pidbuf, NULL };
+	struct stat sb;
+	int rc, st;
+
+	snprintf(pidbuf, sizeof pidbuf, "%d", (int)pid);
+	rc = proc_capture_err(argv, BPROG_TIMEOUT + 60, out, sizeof out, errout, sizeof errout, &st,
+			      secs);
+	if (rc || proc_code(st)) {
+		proc_errtail(tail, sizeof tail);
+		if (rc == -EINTR)
+			return rc;
+		if (rc)
+			mb_err("%s: mtcp_checkpoint --wait %s: %s (stderr: %s)", c->where, pidbuf,
+			       strerror(-rc), tail);
+		else
+			mb_err("%s: mtcp_checkpoint --wait %s failed with status %d (stderr: %s)",
+			       c->where, pidbuf, proc_code(st), tail);
+		return -EIO;
+	}
+	*paused = mb_ckpt_paused_secs(errout);
+	out[strcspn(out, "\n")] = 0;
+	if (snprintf(img, n, "%s", out) >= (int)n || stat(img, &sb) || !S_ISREG(sb.st_mode)) {
+		mb_err("%s: mtcp_checkpoint printed '%s', which is not a file", c->where, out);
+		return -EIO;
+	}
+	*bytes = (long long)sb.st_size;
 	return 0;
 }
 

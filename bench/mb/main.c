@@ -13,6 +13,7 @@
 #include "log.h"
 #include "modes.h"
 #include "proc.h"
+#include "term.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -131,7 +132,8 @@ static int open_outputs(struct mb_ctx *c)
 		snprintf(c->csv_path, sizeof c->csv_path, "%s", o->out);
 	else
 		snprintf(c->csv_path, sizeof c->csv_path, "mtcp-bench-%s.csv",
-			 o->incremental ? "incremental" : mb_mode_name(o->mode));
+			 o->incremental ? "incremental" : o->on_term ? "on-term" :
+			 mb_mode_name(o->mode));
 	if (mb_csv_runs_path(c->csv_path, c->runs_path, sizeof c->runs_path)) {
 		mb_err("--out '%s' is too long", c->csv_path);
 		return -EINVAL;
@@ -140,9 +142,11 @@ static int open_outputs(struct mb_ctx *c)
 		mb_err("cannot create %s: %s", c->csv ? c->runs_path : c->csv_path, strerror(errno));
 		return -EINVAL;
 	}
-	/* memory --incremental has columns of its own */
-	fprintf(c->csv, "%s\n", o->incremental ? mb_incr_point_header : mb_csv_point_header);
-	fprintf(c->runs_csv, "%s\n", o->incremental ? mb_incr_run_header : mb_csv_run_header);
+	/* memory --incremental and --on-term have columns of their own */
+	fprintf(c->csv, "%s\n", o->incremental ? mb_incr_point_header :
+		o->on_term ? mb_term_point_header : mb_csv_point_header);
+	fprintf(c->runs_csv, "%s\n", o->incremental ? mb_incr_run_header :
+		o->on_term ? mb_term_run_header : mb_csv_run_header);
 	fflush(c->csv);
 	fflush(c->runs_csv);
 	return 0;
@@ -248,7 +252,8 @@ int main(int argc, char **argv)
 	snprintf(ctx.where, sizeof ctx.where, "%s", mb_mode_name(o.mode));
 	switch (o.mode) {
 	case MB_MEMORY:
-		rc = o.incremental ? mb_mode_incremental(&ctx) : mb_mode_memory(&ctx);
+		rc = o.incremental ? mb_mode_incremental(&ctx) :
+		     o.on_term ? mb_mode_on_term(&ctx) : mb_mode_memory(&ctx);
 		break;
 	case MB_THREADS:
 		rc = mb_mode_threads(&ctx);
@@ -265,7 +270,7 @@ int main(int argc, char **argv)
 		       strsignal(proc_signal()), ctx.work);
 		return 128 + proc_signal();
 	}
-	if (o.mode != MB_TARGETS && !o.incremental) /* these print their own table */
+	if (o.mode != MB_TARGETS && !o.incremental && !o.on_term) /* these print their own table */
 		mb_table_print(&ctx.table);
 	if (rc) {
 		mb_err("stopped: %s failed (the reason is above); the rows done so far are in %s",

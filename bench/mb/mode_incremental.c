@@ -17,42 +17,26 @@
 
 #include "baseline.h"
 #include "bprog.h"
-#include "ckptout.h"
 #include "cow.h"
 #include "ctx.h"
 #include "incr.h"
 #include "incrout.h"
-#include "interval.h"
 #include "log.h"
 #include "proc.h"
 #include "runplan.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 /* a run's cost besides its MiB (start, tools, fsyncs), in MiB-equivalents */
 #define RUN_OVERHEAD_MIB 64.0
 /* how long the library may take to print its lines after mtcp_checkpoint returned */
 #define LINES_WAIT 10.0
 
-extern char **environ;
-
 static struct mb_incr_results res;
-
-/* one bench_prog under mtcp_launch, in a directory of its own */
-struct prog {
-	pid_t pid;
-	struct mb_chan ch;
-	char dir[PATH_MAX];
-	char **env;
-	int status; /* the exit status quit expects (1 after a FAIL) */
-};
 
 /* one checkpoint of it */
 struct ckpt {
@@ -87,23 +71,14 @@ static double ms(double v)
 }
 
 /* bench_prog random MIB under mtcp_launch in c->work/NAME; "ready" read */
-static int prog_start(struct mb_ctx *c, struct prog *p, const char *name, enum mb_side side,
+static int prog_start(struct mb_ctx *c, struct bprog_own *p, const char *name, enum mb_side side,
 		      long mib, unsigned chain, long long *data_bytes)
 {
-	char full_every[40], mibs[24], line[512];
+	char full_every[40], mibs[24];
+	char *work[] = { "random", mibs, NULL };
 	const char *force[3];
 	size_t nforce = 0;
-	char *argv[] = { c->tools.path[T_LAUNCH], "--dir", p->dir, "--keep", "2", "--interval", "0",
-			 "--", c->tools.path[T_PROG], "random", mibs, NULL };
-	int rc;
 
-	memset(p, 0, sizeof *p);
-	p->pid = -1;
-	p->ch.wfd = p->ch.rfd = p->ch.cin = p->ch.cout = -1;
-	if (mb_work_file(c, name, p->dir, sizeof p->dir) || (mkdir(p->dir, 0700) && errno != EEXIST)) {
-		mb_err("%s: cannot make a directory in %s: %s", c->where, c->work, strerror(errno));
-		return -EIO;
-	}
 	/* chain images (a full one and its increments), then a full image again
 	 * (issue 11's policy: a full image every MTCP_FULL_EVERY) */
 	snprintf(full_every, sizeof full_every, "MTCP_FULL_EVERY=%u", chain);
@@ -112,105 +87,30 @@ static int prog_start(struct mb_ctx *c, struct prog *p, const char *name, enum m
 	force[nforce++] = "MTCP_VERBOSE=1";
 	force[nforce++] = full_every;
 	snprintf(mibs, sizeof mibs, "%ld", mib);
-	if (!(p->env = mb_iv_env(environ, force, nforce, NULL, 0))) {
-		mb_err("%s: out of memory for the environment", c->where);
-		return -EIO;
-	}
-	if ((rc = chan_open(&p->ch, 1)) ||
-	    (rc = proc_spawn_env(argv, p->env, p->ch.cin, p->ch.cout, &p->pid))) {
-		mb_err("%s: cannot start %s: %s", c->where, argv[0], strerror(-rc));
-		return -EIO;
-	}
-	chan_spawned(&p->ch);
-	if ((rc = bprog_expect(c, &p->ch, "ready", BPROG_TIMEOUT, line, sizeof line)))
-		return rc == -EBADMSG ? -EIO : rc;
-	*data_bytes = bprog_ready_bytes(line);
-	return 0;
-}
-
-/* verify, quit (ok = 0 if the data changed), or just kill it after a failure */
-static int prog_end(struct mb_ctx *c, struct prog *p, int failed, int *ok)
-{
-	int rc = 0;
-
-	if (!failed && p->pid > 0) {
-		if ((rc = bprog_verify(c, &p->ch, ok, &p->status)) ||
-		    (rc = bprog_quit(c, &p->ch, p->pid, p->status)))
-			rc = rc == -EBADMSG ? -EIO : rc;
-		else
-			p->pid = -1;
-	}
-	if (p->pid > 0)
-		proc_kill(p->pid);
-	p->pid = -1;
-	chan_close(&p->ch);
-	free(p->env);
-	p->env = NULL;
-	return rc;
-}
-
-/* "rewrite PCT [window]": the bytes rewritten */
-static int prog_rewrite(struct mb_ctx *c, struct prog *p, double pct, int window,
-			long long *bytes)
-{
-	char cmd[64], line[512];
-	unsigned long long pages, b;
-	int rc;
-
-	snprintf(cmd, sizeof cmd, "rewrite %g%s", pct, window ? " window" : "");
-	if ((rc = bprog_ask(c, &p->ch, cmd, "rewritten", BPROG_TIMEOUT, line, sizeof line)))
-		return rc == -EBADMSG ? -EIO : rc;
-	if (sscanf(line, "rewritten %llu %llu", &pages, &b) != 2) {
-		mb_err("%s: the program answered '%s' to '%s'", c->where, line, cmd);
-		return -EIO;
-	}
-	*bytes = (long long)b;
-	return 0;
+	return bprog_own_start(c, p, name, force, nforce, work, data_bytes);
 }
 
 /*
  * One checkpoint: reset the meter, mtcp_checkpoint --wait (timed), the
  * longest stall, then the library's lines about this image.
  */
-static int prog_ckpt(struct mb_ctx *c, struct prog *p, struct ckpt *k)
+static int prog_ckpt(struct mb_ctx *c, struct bprog_own *p, struct ckpt *k)
 {
 	static char said[32768];
-	char pidbuf[16], out[PATH_MAX + 64], line[512], errout[4096], tail[512];
-	char *argv[] = { c->tools.path[T_CHECKPOINT], "--wait", "--timeout", "1200", pidbuf, NULL };
+	char line[512];
 	long long mark;
-	struct stat sb;
 	double t0;
-	int rc, st;
+	int rc;
 
 	memset(k, 0, sizeof *k);
 	k->pause_s = k->reported_s = k->todisk_s = NAN;
 	k->image_bytes = -1;
 	if ((rc = bprog_ask(c, &p->ch, "reset", "reset", BPROG_ANSWER_TIMEOUT, line, sizeof line)))
 		return rc == -EBADMSG ? -EIO : rc;
-	snprintf(pidbuf, sizeof pidbuf, "%d", (int)p->pid);
 	mark = proc_errlog_size();
-	rc = proc_capture_err(argv, BPROG_TIMEOUT + 60, out, sizeof out, errout, sizeof errout, &st,
-			      &k->todisk_s);
-	if (rc || proc_code(st)) {
-		proc_errtail(tail, sizeof tail);
-		if (rc == -EINTR)
-			return rc;
-		if (rc)
-			mb_err("%s: mtcp_checkpoint --wait %s: %s (stderr: %s)", c->where, pidbuf,
-			       strerror(-rc), tail);
-		else
-			mb_err("%s: mtcp_checkpoint --wait %s failed with status %d (stderr: %s)",
-			       c->where, pidbuf, proc_code(st), tail);
-		return -EIO;
-	}
-	k->reported_s = mb_ckpt_paused_secs(errout);
-	out[strcspn(out, "\n")] = 0;
-	if (snprintf(k->img, sizeof k->img, "%s", out) >= (int)sizeof k->img ||
-	    stat(k->img, &sb) || !S_ISREG(sb.st_mode)) {
-		mb_err("%s: mtcp_checkpoint printed '%s', which is not a file", c->where, out);
-		return -EIO;
-	}
-	k->image_bytes = (long long)sb.st_size;
+	if ((rc = bprog_ckpt_wait(c, p->pid, &k->todisk_s, &k->reported_s, k->img, sizeof k->img,
+				  &k->image_bytes)))
+		return rc;
 	if ((rc = bprog_ask(c, &p->ch, "report", "stall", BPROG_ANSWER_TIMEOUT, line, sizeof line)))
 		return rc == -EBADMSG ? -EIO : rc;
 	k->pause_s = bprog_stall_secs(line);
@@ -326,7 +226,7 @@ static int chain_unit(struct mb_ctx *c, double pct, enum mb_side side, unsigned 
 {
 	static struct samples s;
 	char name[64];
-	struct prog p;
+	struct bprog_own p;
 	struct ckpt k;
 	int rc, last_incr = 0;
 
@@ -342,7 +242,7 @@ static int chain_unit(struct mb_ctx *c, double pct, enum mb_side side, unsigned 
 	for (unsigned i = 0; i < c->o->increments; i++) {
 		long long bytes;
 
-		if ((rc = prog_rewrite(c, &p, pct, 0, &bytes)) || (rc = prog_ckpt(c, &p, &k)))
+		if ((rc = bprog_rewrite(c, &p.ch, pct, 0, &bytes)) || (rc = prog_ckpt(c, &p, &k)))
 			goto out;
 		last_incr = k.lib.type == MB_IC_INCR;
 		if (last_incr) {
@@ -368,34 +268,10 @@ static int chain_unit(struct mb_ctx *c, double pct, enum mb_side side, unsigned 
 	}
 out:
 	{
-		int end = prog_end(c, &p, rc != 0, &r->ok);
+		int end = bprog_own_end(c, &p, rc != 0, &r->ok);
 
 		return rc ? rc : end;
 	}
-}
-
-/* every image file of dir out of the page cache */
-static int drop_dir(struct mb_ctx *c, const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char path[PATH_MAX];
-	int rc = 0;
-
-	if (!d) {
-		mb_err("%s: %s: %s", c->where, dir, strerror(errno));
-		return -EIO;
-	}
-	while (!rc && (e = readdir(d))) {
-		size_t len = strlen(e->d_name);
-
-		if (len < 5 || strcmp(e->d_name + len - 5, ".mtcp"))
-			continue;
-		if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) < (int)sizeof path)
-			rc = mb_drop_cache(c, path);
-	}
-	closedir(d);
-	return rc;
 }
 
 /*
@@ -407,7 +283,7 @@ static int restart_one(struct mb_ctx *c, const char *dir, const char *img, const
 {
 	int rc;
 
-	if ((rc = drop_dir(c, dir)))
+	if ((rc = mb_drop_dir(c, dir)))
 		return rc;
 	rc = bprog_restart_timed(c, img, secs, ok);
 	if (rc == -EIO) {
@@ -435,7 +311,7 @@ static int flatten(struct mb_ctx *c, const struct chain *ch, double *secs, int *
 		*out = 0;
 		return 0;
 	}
-	if ((rc = drop_dir(c, ch->dir)))
+	if ((rc = mb_drop_dir(c, ch->dir)))
 		return rc;
 	rc = proc_capture(argv, BPROG_TIMEOUT, text, sizeof text, &st, secs);
 	if (rc == -EINTR)
@@ -634,7 +510,7 @@ static int run_scan(struct mb_ctx *c)
 		}
 	for (unsigned run = 1; run <= o->runs && !rc; run++) {
 		char name[64], label[64];
-		struct prog p;
+		struct bprog_own p;
 		struct ckpt k;
 		int first = run % 2 ? 0 : 1; /* odd runs: random pages first */
 
@@ -664,7 +540,7 @@ static int run_scan(struct mb_ctx *c)
 				rc = -ENOMEM;
 				break;
 			}
-			if (!(rc = prog_rewrite(c, &p, MB_INCR_SCAN_PCT, w, &bytes)) &&
+			if (!(rc = bprog_rewrite(c, &p.ch, MB_INCR_SCAN_PCT, w, &bytes)) &&
 			    !(rc = prog_ckpt(c, &p, &k))) {
 				if (k.lib.type == MB_IC_INCR) {
 					add_sample(s, &k, bytes);
@@ -677,7 +553,7 @@ static int run_scan(struct mb_ctx *c)
 			free(s);
 		}
 		{
-			int ok = 1, end = prog_end(c, &p, rc != 0, &ok);
+			int ok = 1, end = bprog_own_end(c, &p, rc != 0, &ok);
 
 			rc = rc ? rc : end;
 			runs[0][run - 1].ok &= ok;

@@ -11,6 +11,7 @@ struct mb_ctx;
 
 int mb_mode_memory(struct mb_ctx *c);  /* figures 2 and 6 */
 int mb_mode_incremental(struct mb_ctx *c); /* memory --incremental: issue 11's rows */
+int mb_mode_on_term(struct mb_ctx *c); /* memory --on-term: issue 12's SIGTERM to durable */
 int mb_mode_threads(struct mb_ctx *c); /* figure 3 */
 int mb_mode_npb(struct mb_ctx *c);     /* figure 4; with --interval, the one below */
 int mb_mode_npb_interval(struct mb_ctx *c); /* npb --interval: the slowdown runs */

@@ -99,6 +99,20 @@ static void test_bad(void **state)
 		{ "targets --growth-sizes 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17",
 		  "invalid --growth-sizes" },
 		{ "targets --kind zero", "--kind is not an option of targets" },
+		{ "memory --on-term 0", "invalid --on-term '0'" },
+		{ "memory --on-term 10,1", "invalid --on-term '10,1'" },
+		{ "memory --on-term 101", "invalid --on-term '101'" },
+		{ "memory --on-term --incremental", "--incremental and --on-term exclude" },
+		{ "memory --on-term --from 4", "--from does not go with --on-term" },
+		{ "memory --on-term --kind heap", "--kind does not go with --on-term" },
+		{ "memory --on-term --increments 2", "--increments does not go with --on-term" },
+		{ "memory --on-term --compare criu", "--compare criu does not go with --on-term" },
+		{ "memory --on-term --grace 0", "invalid --grace '0'" },
+		{ "memory --on-term --grace 86401", "invalid --grace '86401'" },
+		{ "memory --grace 30", "--grace in memory goes with --on-term" },
+		{ "memory --size-mb 8", "--size-mb in memory goes with --incremental or --on-term" },
+		{ "threads --on-term", "--on-term is not an option of threads" },
+		{ "npb --grace 30", "--grace is not an option of npb" },
 	};
 	size_t bad = 0;
 
@@ -256,6 +270,42 @@ static void test_interval(void **state)
 	assert_int_equal(parse("npb --interval 86400", &o, err, sizeof err), 0);
 }
 
+/* memory --on-term (issue 12): SIGTERM to a durable image */
+static void test_on_term(void **state)
+{
+	struct mb_opts o;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse("memory --on-term", &o, err, sizeof err), 0);
+	assert_true(o.on_term);
+	assert_false(o.incremental);
+	assert_int_equal(o.nterm, 2); /* the default increments: 1% and 10% */
+	assert_true(o.term_pct[0] == 1 && o.term_pct[1] == 10);
+	assert_int_equal(o.size_mb, 1024);
+	assert_int_equal(o.cow, MB_COW_BOTH);
+	assert_true(o.grace == 30);
+	assert_int_equal(o.runs, 5);
+	/* alone before another option: the default increments too */
+	assert_int_equal(parse("memory --on-term --size-mb 32 --runs 1 --cow stw --grace 90", &o,
+			       err, sizeof err), 0);
+	assert_int_equal(o.nterm, 2);
+	assert_int_equal(o.size_mb, 32);
+	assert_int_equal(o.runs, 1);
+	assert_int_equal(o.cow, MB_COW_STW);
+	assert_true(o.grace == 90);
+	assert_int_equal(parse("memory --on-term 0.5,1,50 --grace=2.5", &o, err, sizeof err), 0);
+	assert_int_equal(o.nterm, 3);
+	assert_true(o.term_pct[0] == 0.5 && o.term_pct[2] == 50);
+	assert_true(o.grace == 2.5);
+	assert_int_equal(parse("memory --on-term=1", &o, err, sizeof err), 0);
+	assert_int_equal(o.nterm, 1);
+	/* without it, memory is the paper's figure */
+	assert_int_equal(parse("memory", &o, err, sizeof err), 0);
+	assert_false(o.on_term);
+	assert_int_equal(o.nterm, 0);
+}
+
 static void test_help(void **state)
 {
 	struct mb_opts o;
@@ -297,6 +347,15 @@ static void test_usage_text(void **state)
 	assert_non_null(strstr(text, "MTCP_COW=auto"));
 	assert_null(strstr(text, "the better part of an hour"));
 	free(text);
+
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	mb_usage(f, MB_MEMORY);
+	fclose(f);
+	assert_non_null(strstr(text, "--on-term [PCT,...] [--size-mb M] [--grace S]"));
+	assert_non_null(strstr(text, "SIGTERM to a durable image"));
+	assert_non_null(strstr(text, "terminationGracePeriodSeconds"));
+	free(text);
 }
 
 int main(void)
@@ -304,7 +363,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bad),	cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_values),	cmocka_unit_test(test_binary),
-		cmocka_unit_test(test_interval), cmocka_unit_test(test_help),
+		cmocka_unit_test(test_interval), cmocka_unit_test(test_on_term),
+		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_usage_text),
 	};
 
