@@ -947,7 +947,12 @@ again:
 	 * (resident as shared memory), not the program's */
 	if (plan.copy_map && resident > plan.copied)
 		resident -= plan.copied;
-	use_cow = cow_wanted(c->cow, resident, why, sizeof(why));
+	/* a final image on the termination signal: the program ends right
+	 * after it, and stop-the-world makes the image durable sooner (no
+	 * writer process, no copies; docs/performance.md, "Preemption"),
+	 * unless MTCP_COW=1 asks for copy-on-write */
+	use_cow = cow_wanted(e->final_run && c->cow == COW_AUTO ? COW_OFF : c->cow, resident, why,
+			     sizeof(why));
 	if (!use_cow && why[0])
 		cow_warn_once(COW_WHY_MEMORY, why);
 	/* the helpers exist before the program is parked (a copy-on-write

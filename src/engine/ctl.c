@@ -497,7 +497,9 @@ static void *ctl_main(void *arg)
 		for (int i = 0; i < nclients; i++)
 			clients[i].in_run = clients[i].accepted;
 		served_req = __atomic_load_n(&e->req_gen, __ATOMIC_ACQUIRE);
+		e->final_run = term;
 		result = checkpoint_run(err, sizeof(err));
+		e->final_run = 0;
 		if (result == MTCP_RESTARTED) {
 			/* a new process: listen again, as itself and its aliases
 			 * (or through the broker); old names that nobody serves go */

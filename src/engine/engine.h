@@ -76,6 +76,7 @@ struct engine {
 	volatile uint32_t parked;      /* futex: threads parked */
 	volatile uint32_t release_gen; /* futex: bumped to release parked threads */
 	volatile int in_checkpoint;
+	int final_run;             /* the checkpoint runs for MTCP_ON_TERM (on_term.c) */
 	struct thread_slot *slots; /* MTCP_MAX_THREADS, reserved memory */
 	int nslots;
 

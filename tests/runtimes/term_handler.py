@@ -8,7 +8,7 @@
 #                            then (the final image is there before)
 #   DONE n=N handled=H memory=ok|BAD  after STOP appears: H handler runs,
 #                            and whether each thread's buffer is whole
-# The handler ends the program with status 42.
+# After its handler ran, the program ends with status 42.
 import os
 import signal
 import sys
@@ -18,13 +18,14 @@ import time
 log = open(sys.argv[1], "a", buffering=1)
 stop, imgdir = sys.argv[2], sys.argv[3]
 handled = 0
+images_seen = None
 
 def on_term(sig, frame):
-    global handled
+    # counts the images now; writes in the main loop (a write from a
+    # handler could land inside the loop's own write to the same file)
+    global handled, images_seen
     handled += 1
-    images = len([f for f in os.listdir(imgdir) if f.endswith(".mtcp")])
-    log.write(f"handler images={images}\n")
-    sys.exit(42)
+    images_seen = len([f for f in os.listdir(imgdir) if f.endswith(".mtcp")])
 
 signal.signal(signal.SIGTERM, on_term)
 data = [bytearray(16 << 20), bytearray(16 << 20)]
@@ -42,6 +43,9 @@ for k in (0, 1):
 log.write(f"ready {os.getpid()}\n")
 n = 0
 while not os.path.exists(stop):
+    if handled:
+        log.write(f"handler images={images_seen}\n")
+        sys.exit(42)
     n += 1
     log.write(f"progress {n}\n")
     time.sleep(0.01)
