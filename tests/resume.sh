@@ -32,7 +32,7 @@ job=
 cleanup() {
 	[ -n "$job" ] && kill -9 "$job" 2> /dev/null
 	wait 2> /dev/null
-	rm -rf "$tmp"
+	[ -n "${KEEP_TMP:-}" ] || rm -rf "$tmp"
 }
 trap cleanup EXIT
 progreal=$(realpath "$prog")
@@ -228,14 +228,15 @@ ls -A "$tmp/all-bad" | cmp -s - "$tmp/all-bad.before" || fail "all-bad: the dire
 ok "no image verifies: exit 65, $(tail -1 "$tmp/all-bad.err")"
 
 fresh env
-MTCP_DIR=$tmp/env start env "$launch" --resume -- "$prog"
+ln -s "$prog" "$tmp/link-to-prog"
+MTCP_DIR=$tmp/env start env "$launch" --resume -- "$tmp/link-to-prog"
 expect_count 4 A
 resumed env "$tmp/env" "${names[2]}" 3
 stop
 fresh cwd
 (cd "$tmp/cwd" && start cwd "$launch" --resume -- "$prog" && expect_count 4 A && stop) || exit 1
 resumed cwd "$tmp/cwd" "${names[2]}" 3
-ok "MTCP_DIR, then the current directory, without --dir"
+ok "MTCP_DIR (PROGRAM named through a symbolic link), then the current directory, without --dir"
 
 # ---- 3. --on-term ---------------------------------------------------------
 mkdir -m 0700 "$tmp/t"
@@ -266,4 +267,10 @@ bad on_term --on-term=USR2 --signal USR2
 bad on_term --signal 10 --on-term=USR1
 bad on_term --on-term=RTMAX-2
 MTCP_SIGNAL=USR1 bad on_term --on-term=SIGUSR1
+printf '#!/bin/sh\nexec true\n' > "$tmp/script.sh"
+chmod +x "$tmp/script.sh"
+bad "$launch" --dir "$tmp/t" --resume -- "$tmp/script.sh"
+
+# the sanitizers (build-test) found nothing in mtcp_launch and mtcp_restart
+grep -l "runtime error\|AddressSanitizer\|LeakSanitizer" "$tmp"/*.err && fail "sanitizer reports"
 echo PASS

@@ -348,6 +348,19 @@ static int check_program(const char *path, const char **why)
 	return -ENOEXEC;
 }
 
+/* A "#!" script?  (An execute-only file cannot be read: no.) */
+static int is_script(const char *path)
+{
+	char head[2];
+	int fd = open(path, O_RDONLY | O_CLOEXEC), is;
+
+	if (fd < 0)
+		return 0;
+	is = pread(fd, head, 2, 0) == 2 && head[0] == '#' && head[1] == '!';
+	close(fd);
+	return is;
+}
+
 /* The library first, then whatever the user preloads already. */
 static void set_preload(const char *lib)
 {
@@ -472,18 +485,23 @@ static void resume(const char *dir, const char *prog_arg, const char *prog)
 	}
 	if (env && *env) {
 		rc = resolve_file(env, restart);
+		if (!rc && access(restart, X_OK))
+			rc = -errno;
 		if (rc)
 			die(EXIT_USAGE, "MTCP_RESTART=%s: %s", env, strerror(-rc));
 	} else if (find_restart(restart)) {
 		die(EXIT_USAGE, "cannot find " RESTART_NAME " (set MTCP_RESTART)");
 	}
 	i = resume_try(dir, &set, restart);
+	if (i == -2)
+		exit(EXIT_CANNOT_EXEC);
 	if (i < 0) {
 		fprintf(stderr, PROG ": no image of %s in %s verifies (%u of launch %s tried, "
 			"each named above", exe, dir, set.n, resume_id_hex(set.c[0].launch_id, id));
 		if (set.older_launches)
 			fprintf(stderr, "; %u of older launches not tried", set.older_launches);
 		fprintf(stderr, "); not starting it\n");
+		resume_free(&set);
 		exit(EXIT_NO_IMAGE_VERIFIES);
 	}
 	snprintf(err, sizeof(err), "%s/%s", dir, set.c[i].name);
@@ -586,6 +604,13 @@ int main(int argc, char **argv)
 		die(EXIT_CANNOT_EXEC, "%s %s", argv[optind], why);
 	if (rc)
 		die(EXIT_CANNOT_EXEC, "%s: %s", argv[optind], strerror(-rc));
+	/* An image records the executable that ran at the checkpoint: a
+	 * script's interpreter, or what the script executed, never the
+	 * script.  --resume would start it afresh every time. */
+	if (do_resume && is_script(prog))
+		die(EXIT_USAGE, "--resume: %s is a #! script, and an image records the program "
+		    "that ran at the checkpoint (the interpreter, or what the script executes), "
+		    "never the script: give that program as PROGRAM", argv[optind]);
 	/* returns only if there is no image of PROGRAM to restart */
 	if (do_resume)
 		resume(img_dir, argv[optind], prog);

@@ -219,7 +219,8 @@ int resume_scan(const char *dir, const char *exe, struct resume_set *set, char *
 	if (rc)
 		goto out;
 
-	qsort(s.e, s.n, sizeof(*s.e), cmp_newest);
+	if (s.n)
+		qsort(s.e, s.n, sizeof(*s.e), cmp_newest);
 	for (unsigned i = 0; i < s.n && !newest; i++)
 		if (s.e[i].of_prog)
 			newest = &s.e[i];
@@ -276,7 +277,7 @@ static char *last_line(char *buf, size_t len)
 /*
  * `restart --verify path`, its stdout thrown away: 0 if it exits 0, else
  * -1 with the reason in why: its last line on stderr, less the
- * "mtcp_restart: PATH: " it starts with.
+ * "mtcp_restart: PATH: " it starts with; -2 if it cannot be run at all.
  */
 static int verify(const char *restart, const char *path, char *why, size_t whylen)
 {
@@ -289,7 +290,7 @@ static int verify(const char *restart, const char *path, char *why, size_t whyle
 
 	if (pipe2(pfd, O_CLOEXEC)) {
 		snprintf(why, whylen, "cannot run %s --verify: %s", restart, strerror(errno));
-		return -1;
+		return -2;
 	}
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
@@ -301,7 +302,7 @@ static int verify(const char *restart, const char *path, char *why, size_t whyle
 	if (rc) {
 		close(pfd[0]);
 		snprintf(why, whylen, "cannot run %s --verify: %s", restart, strerror(rc));
-		return -1;
+		return -2;
 	}
 	/* Keep the end of what it says: its reason is the last line. */
 	for (;;) {
@@ -322,7 +323,7 @@ static int verify(const char *restart, const char *path, char *why, size_t whyle
 		if (errno != EINTR) {
 			snprintf(why, whylen, "waiting for %s --verify: %s", restart,
 				 strerror(errno));
-			return -1;
+			return -2;
 		}
 	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
@@ -345,15 +346,22 @@ static int verify(const char *restart, const char *path, char *why, size_t whyle
 
 int resume_try(const char *dir, const struct resume_set *set, const char *restart)
 {
-	char path[PATH_MAX], why[1024];
+	char path[PATH_MAX], why[4096];
 
 	for (unsigned i = 0; i < set->n; i++) {
 		const struct resume_cand *c = &set->c[i];
+		int rc = -1;
 		snprintf(path, sizeof(path), "%s/%s", dir, c->name);
 		if (c->why)
 			snprintf(why, sizeof(why), "%s", c->why);
-		else if (!verify(restart, path, why, sizeof(why)))
+		else
+			rc = verify(restart, path, why, sizeof(why));
+		if (!rc)
 			return (int)i;
+		if (rc == -2) {
+			fprintf(stderr, PROG ": %s\n", why);
+			return -2;
+		}
 		fprintf(stderr, PROG ": skipping %s: %s\n", path, why);
 	}
 	return -1;

@@ -38,7 +38,8 @@ int resume_scan(const char *dir, const char *exe, struct resume_set *set, char *
 		size_t errlen);
 /* Runs `restart --verify` on set's images in order: the index of the first
  * that verifies, or -1 if none does.  Each one that does not is named on
- * stderr with the reason. */
+ * stderr with the reason.  -2: `restart` could not be run (said on
+ * stderr). */
 int resume_try(const char *dir, const struct resume_set *set, const char *restart);
 void resume_free(struct resume_set *set);
 /* The first 4 bytes of an id as 8 hex digits, as in image names. */
