@@ -25,7 +25,8 @@ struct entry {
 	char *why;      /* image_load's refusal (the header itself is sound) */
 	int of_prog;    /* image_load read it and its executable is the program */
 	uint64_t created_ns, seq;
-	uint8_t launch_id[RESUME_ID_LEN];
+	uint64_t mtime_ns; /* the file's: when it was written */
+	uint8_t launch_id[RESUME_ID_LEN], lineage_id[RESUME_ID_LEN];
 };
 
 struct scan {
@@ -58,8 +59,8 @@ static int is_temporary(const char *name)
 	return name[0] == '.' && len > 9 && !strcmp(name + len - 9, ".mtcp.tmp");
 }
 
-static int add_entry(struct scan *s, const char *name, const struct mtcp_img_header_v3 *h,
-		     const char *why, int of_prog)
+static int add_entry(struct scan *s, const char *name, const struct stat *st,
+		     const struct mtcp_img_header_v3 *h, const char *why, int of_prog)
 {
 	struct entry *e;
 
@@ -83,7 +84,9 @@ static int add_entry(struct scan *s, const char *name, const struct mtcp_img_hea
 	e->of_prog = of_prog;
 	e->created_ns = h->created_ns;
 	e->seq = h->seq;
+	e->mtime_ns = (uint64_t)st->st_mtim.tv_sec * 1000000000ull + (uint64_t)st->st_mtim.tv_nsec;
 	memcpy(e->launch_id, h->launch_id, RESUME_ID_LEN);
+	memcpy(e->lineage_id, h->lineage_id, RESUME_ID_LEN);
 	s->n++;
 	return 0;
 }
@@ -96,7 +99,8 @@ static void unknown_image(const char *dir, const char *name, const char *why)
 
 /* One file: an entry if it is an image with a sound v3+ header; a note on
  * stderr for an image that cannot be placed; nothing for other files. */
-static int scan_file(struct scan *s, const char *dir, const char *name, const char *exe)
+static int scan_file(struct scan *s, const char *dir, const char *name, const struct stat *st,
+		     const char *exe)
 {
 	char path[PATH_MAX], err[512], err2[512];
 	struct image img;
@@ -117,7 +121,7 @@ static int scan_file(struct scan *s, const char *dir, const char *name, const ch
 			image_free(&img);
 			return 0;
 		}
-		rc = add_entry(s, name, &img.hdr, NULL, of_prog);
+		rc = add_entry(s, name, st, &img.hdr, NULL, of_prog);
 		image_free(&img);
 		return rc;
 	}
@@ -132,26 +136,78 @@ static int scan_file(struct scan *s, const char *dir, const char *name, const ch
 		image_free(&img);
 		return 0;
 	}
-	rc = add_entry(s, name, &img.hdr, err, 0);
+	rc = add_entry(s, name, st, &img.hdr, err, 0);
 	image_free(&img);
 	return rc;
 }
 
-/* Newest first: created_ns, then seq, then the name. */
+/* Newest first by time: created_ns (the library records whole seconds),
+ * then when the file was written, then the name. */
 static int cmp_newest(const void *a, const void *b)
 {
 	const struct entry *x = a, *y = b;
 
 	if (x->created_ns != y->created_ns)
 		return x->created_ns < y->created_ns ? 1 : -1;
-	if (x->seq != y->seq)
-		return x->seq < y->seq ? 1 : -1;
+	if (x->mtime_ns != y->mtime_ns)
+		return x->mtime_ns < y->mtime_ns ? 1 : -1;
 	return strcmp(x->name, y->name);
+}
+
+static int cmp_seq(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+
+	return x->seq < y->seq ? 1 : x->seq > y->seq ? -1 : 0;
 }
 
 static int same_id(const uint8_t *a, const uint8_t *b)
 {
 	return !memcmp(a, b, RESUME_ID_LEN);
+}
+
+/*
+ * Sorts newest first.  Times order images of different lineages; within
+ * one lineage seq is the truth (a copy may have changed the files' times
+ * in the same second): each lineage's images keep the places the times
+ * gave them, and fill them in seq order.
+ */
+static int sort_newest(struct scan *s)
+{
+	struct entry *tmp;
+	unsigned *pos;
+	char *done;
+	int rc = 0;
+
+	if (s->n < 2)
+		return 0;
+	qsort(s->e, s->n, sizeof(*s->e), cmp_newest);
+	tmp = malloc(s->n * sizeof(*tmp));
+	pos = malloc(s->n * sizeof(*pos));
+	done = calloc(s->n, 1);
+	if (!tmp || !pos || !done) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (unsigned i = 0; i < s->n; i++) {
+		unsigned k = 0;
+		if (done[i])
+			continue;
+		for (unsigned j = i; j < s->n; j++)
+			if (!done[j] && same_id(s->e[j].lineage_id, s->e[i].lineage_id)) {
+				done[j] = 1;
+				pos[k] = j;
+				tmp[k++] = s->e[j];
+			}
+		qsort(tmp, k, sizeof(*tmp), cmp_seq);
+		for (unsigned j = 0; j < k; j++)
+			s->e[pos[j]] = tmp[j];
+	}
+out:
+	free(tmp);
+	free(pos);
+	free(done);
+	return rc;
 }
 
 /* Has an image of this launch been read whole (so its program is known)? */
@@ -209,7 +265,7 @@ int resume_scan(const char *dir, const char *exe, struct resume_set *set, char *
 		if (fstatat(dirfd(dp), d->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
 		    !S_ISREG(st.st_mode) || st.st_uid != me)
 			continue;
-		rc = scan_file(&s, dir, d->d_name, exe);
+		rc = scan_file(&s, dir, d->d_name, &st, exe);
 		if (rc) {
 			snprintf(err, errlen, "%s", strerror(-rc));
 			break;
@@ -219,8 +275,11 @@ int resume_scan(const char *dir, const char *exe, struct resume_set *set, char *
 	if (rc)
 		goto out;
 
-	if (s.n)
-		qsort(s.e, s.n, sizeof(*s.e), cmp_newest);
+	rc = sort_newest(&s);
+	if (rc) {
+		snprintf(err, errlen, "%s", strerror(-rc));
+		goto out;
+	}
 	for (unsigned i = 0; i < s.n && !newest; i++)
 		if (s.e[i].of_prog)
 			newest = &s.e[i];

@@ -7,7 +7,9 @@
  * owns with the image reader (image_load: header and every record checked),
  * takes as images of the program those whose recorded executable is the
  * program's real path, picks the launch (header launch_id) of the newest
- * of them (created_ns), and lists that launch's images newest first.
+ * of them, and lists that launch's images newest first.  Newest: by the
+ * header's created_ns (whole seconds), then the file's mtime; within one
+ * lineage by seq.
  * resume_try() then asks `mtcp_restart --verify` about each in turn.
  * Both print their notes on stderr, one line each, "mtcp_launch: ...".
  */
