@@ -17,13 +17,22 @@
 #     the directory too.
 #  2. From a copy of that directory each time, --resume with other ARGS:
 #     plain (image 3: N goes on at 4, tag A, the same pid; checkpointed
-#     again, the restart's image has the same launch and wins next time);
+#     through mtcp_launch's pid, the restart's image has the same launch
+#     and wins next time; SIGTERM to that pid ends the job with 143);
 #     image 3 corrupted (image 2); image 2 deleted, so 3's chain is broken
 #     (image 1); all three corrupted (exit 65, each named, nothing runs);
 #     MTCP_DIR and the current directory instead of --dir.
 #  3. --on-term sets MTCP_ON_TERM; bad values are usage errors.
+#
+# With a fifth argument "as-user" it runs as uid 65534 (started as root):
+# restarts then go through a user and pid namespace.
 set -u
 launch=$1 ckpt=$2 restart=$3 prog=$4
+if [ "${5:-}" = as-user ]; then
+	[ "$(id -u)" = 0 ] || { echo "skip: needs root to run as another user"; exit 77; }
+	command -v setpriv > /dev/null || { echo "skip: setpriv not found"; exit 77; }
+	exec setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=/tmp "$0" "${@:1:4}"
+fi
 export MTCP_FULL_EVERY=8 # the second image of a launch is an increment
 unset MTCP_DIR MTCP_SIGNAL MTCP_ON_TERM MTCP_RESTART
 trap '' PIPE # a write to a program that is gone fails instead
@@ -72,16 +81,27 @@ expect_count() {
 		fail "answer '$answer', expected 'count $1 pid $pid1 tag $2 ...'"
 }
 
-# stop: SIGKILL to the job (a restarted program dies with its mtcp_restart)
-# and, if it ran, its original pid free again
+# stop SIG: sends SIG to the job (mtcp_launch's pid: the program, or the
+# mtcp_restart that passes SIG on to the restarted program and reaps it),
+# SIGKILL if it is still there after 10 s; its exit status in $status,
+# and the original pid free again
 stop() {
+	local end=$((SECONDS + 10))
+	kill -"$1" "$job" 2> /dev/null
+	while kill -0 "$job" 2> /dev/null && ((SECONDS < end)); do sleep 0.05; done
 	kill -9 "$job" 2> /dev/null
 	wait "$job" 2> /dev/null
 	status=$?
 	job=
 	exec 3>&- 4<&-
-	local end=$((SECONDS + 10))
+	end=$((SECONDS + 10))
 	while [ -e "/proc/$pid1" ] && ((SECONDS < end)); do sleep 0.05; done
+}
+# stop_restarted: SIGTERM through mtcp_restart; the program's death is the
+# job's status (128 + 15)
+stop_restarted() {
+	stop TERM
+	[ "$status" = 143 ] || fail "a restarted job killed by SIGTERM exits $status, not 143"
 }
 
 # flip FILE OFFSET: inverts one byte
@@ -123,7 +143,7 @@ for n in 1 2 3; do
 	imgs+=("$img")
 	expect_count $((n + 1)) A
 done
-stop
+stop KILL
 chain=$("$restart" --verify "${imgs[2]}" | grep -c '^chain ')
 [ "$chain" = 3 ] || fail "image 3 is not an increment on 2 and 1 ($chain chain lines)"
 ok "three images, the last two increments: ${imgs[*]##*/}"
@@ -137,7 +157,7 @@ start other "$launch" --dir "$d" -- "$other" X
 tick || fail "the other program did not start"
 other_img=$("$ckpt" --wait --timeout 60 "$job" 2> "$tmp/ckpt.err") ||
 	fail "checkpoint of the other program: $(cat "$tmp/ckpt.err")"
-stop
+stop KILL
 echo "some notes" > "$d/notes.txt"
 head -c 9000 /dev/urandom > "$d/junk.mtcp"
 head -c 300 "${imgs[0]}" > "$d/broken-header.mtcp"
@@ -179,12 +199,12 @@ ok "resumed from the newest image: count 4, pid $pid1, tag A (ARGS B ignored)"
 rimg=$("$ckpt" --wait --timeout 60 "$job" 2> "$tmp/ckpt.err") ||
 	fail "checkpoint of the restarted program: $(cat "$tmp/ckpt.err")"
 [ "$(dirname "$rimg")" = "$d" ] || fail "the restart's image is $rimg, not in $d"
-stop
+stop_restarted
 start again "$launch" --dir "$d" --resume -- "$prog" C
 expect_count 5 A
 resumed again "$d" "$(basename "$rimg")" 1
-stop
-ok "the restart's own image (another lineage, same launch) is resumed next: count 5"
+stop_restarted
+ok "the restart's own image (another lineage, same launch) is resumed next: count 5; SIGTERM to mtcp_launch's pid ends the job with 143"
 
 fresh newest-bad
 corrupt "$tmp/newest-bad/${names[2]}"
@@ -194,7 +214,7 @@ grep -q "^mtcp_launch: skipping $tmp/newest-bad/${names[2]}: " "$tmp/newest-bad.
 	fail "newest-bad: image 3 is not named as skipped"
 resumed newest-bad "$tmp/newest-bad" "${names[1]}" 2
 no_mention newest-bad
-stop
+stop_restarted
 ok "newest image corrupted: $(grep skipping "$tmp/newest-bad.err")"
 
 fresh chain
@@ -204,7 +224,7 @@ expect_count 2 A
 grep -q "^mtcp_launch: skipping $tmp/chain/${names[2]}: .*missing" "$tmp/chain.err" ||
 	fail "chain: image 3 is not named with its missing parent"
 resumed chain "$tmp/chain" "${names[0]}" 1
-stop
+stop_restarted
 ok "broken chain: $(grep skipping "$tmp/chain.err")"
 
 fresh all-bad
@@ -232,9 +252,9 @@ ln -s "$prog" "$tmp/link-to-prog"
 MTCP_DIR=$tmp/env start env "$launch" --resume -- "$tmp/link-to-prog"
 expect_count 4 A
 resumed env "$tmp/env" "${names[2]}" 3
-stop
+stop_restarted
 fresh cwd
-(cd "$tmp/cwd" && start cwd "$launch" --resume -- "$prog" && expect_count 4 A && stop) || exit 1
+(cd "$tmp/cwd" && start cwd "$launch" --resume -- "$prog" && expect_count 4 A && stop_restarted) || exit 1
 resumed cwd "$tmp/cwd" "${names[2]}" 3
 ok "MTCP_DIR (PROGRAM named through a symbolic link), then the current directory, without --dir"
 
