@@ -20,7 +20,7 @@
 #     through mtcp_launch's pid, the restart's image has the same launch
 #     and wins next time; SIGTERM to that pid ends the job with 143);
 #     image 3 corrupted (image 2); image 2 deleted, so 3's chain is broken
-#     (image 1); all three corrupted (exit 65, each named, nothing runs);
+#     (image 1); all three corrupted (exit 3, each named, nothing runs);
 #     MTCP_DIR and the current directory instead of --dir.
 #  3. --on-term sets MTCP_ON_TERM; bad values are usage errors.
 #
@@ -236,7 +236,7 @@ wait "$job"
 status=$?
 job=
 exec 3>&- 4<&-
-[ "$status" = 65 ] || fail "all-bad: exit status $status, expected 65"
+[ "$status" = 3 ] || fail "all-bad: exit status $status, expected 3"
 for n in "${names[@]}"; do
 	grep -q "^mtcp_launch: skipping $tmp/all-bad/$n: " "$tmp/all-bad.err" ||
 		fail "all-bad: $n is not named"
@@ -245,7 +245,7 @@ grep -q "^mtcp_launch: no image of $progreal in $tmp/all-bad verifies (3 of laun
 	"$tmp/all-bad.err" || fail "all-bad: no final line"
 no_mention all-bad
 ls -A "$tmp/all-bad" | cmp -s - "$tmp/all-bad.before" || fail "all-bad: the directory changed"
-ok "no image verifies: exit 65, $(tail -1 "$tmp/all-bad.err")"
+ok "no image verifies: exit 3, $(tail -1 "$tmp/all-bad.err")"
 
 fresh env
 ln -s "$prog" "$tmp/link-to-prog"

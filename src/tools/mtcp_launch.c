@@ -39,10 +39,9 @@
 
 #define EXIT_REFUSED_DIR 1
 #define EXIT_USAGE 2
-/* --resume: images of PROGRAM exist, none verifies.  EX_DATAERR of
- * <sysexits.h>; neither mtcp_launch nor mtcp_restart exits with it on its
- * own account. */
-#define EXIT_NO_IMAGE_VERIFIES 65
+/* --resume: images of PROGRAM exist, none verifies.  Neither mtcp_launch
+ * nor mtcp_restart (1, 2) exits with it for anything else. */
+#define EXIT_NO_IMAGE_VERIFIES 3
 #define EXIT_CANNOT_EXEC 126
 #define EXIT_NOT_FOUND 127
 
@@ -110,7 +109,7 @@ static void usage(FILE *f)
 		"Exit status: PROGRAM's own, or after a restart the restarted program's\n"
 		"(mtcp_restart's: 1 if the restart itself fails); 1 if the image directory\n"
 		"is refused (writable by other users and not sticky, or no file can be\n"
-		"created in it) or cannot be read, 2 for a usage error, 65 with --resume if\n"
+		"created in it) or cannot be read, 2 for a usage error, 3 with --resume if\n"
 		"images of PROGRAM exist but none verifies (PROGRAM is not started), 126 if\n"
 		"PROGRAM cannot be run under the checkpointer, 127 if it is not found.\n");
 }
