@@ -114,12 +114,12 @@ static int load_header(struct image *img, char *err, size_t errlen)
 	int rc = 0, crc2_ok, crc3_ok = 0;
 
 	if (img->size < sizeof(h))
-		FAIL(-EINVAL, "not a libmtcp-fast image (too short)");
+		FAIL(-ENOMSG, "not a libmtcp-fast image (too short)");
 	rc = read_at(img->fd, &h, sizeof(h), 0);
 	if (rc)
 		FAIL(rc, "cannot read the header: %s", strerror(-rc));
 	if (memcmp(h.magic, MTCP_IMG_MAGIC, 8))
-		FAIL(-EINVAL, "not a libmtcp-fast image (bad magic)");
+		FAIL(-ENOMSG, "not a libmtcp-fast image (bad magic)");
 	crc2_ok = crc32c(0, &h, offsetof(struct mtcp_img_header, header_crc)) == h.header_crc;
 	if (img->size >= sizeof(*h3)) {
 		rc = read_at(img->fd, h3, sizeof(*h3), 0);
@@ -975,6 +975,19 @@ static int open_image(const char *path, struct image *img, char *err, size_t err
 		FAIL(-errno, "%s", strerror(errno));
 	img->size = (uint64_t)st.st_size;
 out:
+	return rc;
+}
+
+int image_load_header(const char *path, struct image *img, char *err, size_t errlen)
+{
+	int rc;
+
+	memset(img, 0, sizeof(*img));
+	rc = open_image(path, img, err, errlen);
+	if (!rc)
+		rc = load_header(img, err, errlen);
+	if (rc)
+		image_free(img);
 	return rc;
 }
 

@@ -104,9 +104,14 @@ struct image {
 	uint64_t inherit_bytes; /* memory the runs cover */
 };
 
-/* 0, or -errno with a one-line reason in err (without the image path).
- * A FIFO or device is refused without blocking. */
+/* 0, or -errno with a one-line reason in err (without the image path);
+ * -ENOMSG: not an image at all (shorter than a v1 header, or another
+ * magic).  A FIFO or device is refused without blocking. */
 int image_load(const char *path, struct image *img, char *err, size_t errlen);
+/* The header alone, with all of image_load's checks of it (its checksum
+ * first): img->hdr, incremental and restartable are set, nothing else;
+ * image_free() closes it.  0, or as image_load. */
+int image_load_header(const char *path, struct image *img, char *err, size_t errlen);
 /* Reads every extent and checks its checksum. */
 int image_verify_data(const struct image *img, char *err, size_t errlen);
 /* The files the image maps or had open must still be there, unchanged

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +15,9 @@
 #include <unistd.h>
 
 #include "imgdir.h"
+#include "mtcp.h"
 #include "options.h"
+#include "resume.h"
 
 /* Meson passes these; the fallbacks only serve a standalone compile. */
 #ifndef MTCP_LIBDIR_REL
@@ -23,15 +26,22 @@
 #ifndef MTCP_LIBDIR_ABS
 #define MTCP_LIBDIR_ABS ""
 #endif
+#ifndef MTCP_BINDIR_ABS
+#define MTCP_BINDIR_ABS ""
+#endif
 #ifndef MTCP_VERSION_STRING
 #define MTCP_VERSION_STRING "unknown"
 #endif
 
 #define PROG "mtcp_launch"
 #define LIB_NAME "libmtcp-fast.so"
+#define RESTART_NAME "mtcp_restart"
 
 #define EXIT_REFUSED_DIR 1
 #define EXIT_USAGE 2
+/* --resume: images of PROGRAM exist, none verifies.  Neither mtcp_launch
+ * nor mtcp_restart (1, 2) exits with it for anything else. */
+#define EXIT_NO_IMAGE_VERIFIES 3
 #define EXIT_CANNOT_EXEC 126
 #define EXIT_NOT_FOUND 127
 
@@ -45,6 +55,8 @@ enum {
 	OPT_KEEP,
 	OPT_INHERIT,
 	OPT_STRICT,
+	OPT_RESUME,
+	OPT_ON_TERM,
 	OPT_VERSION,
 };
 
@@ -55,6 +67,8 @@ static const struct option long_options[] = {
 	{ "keep", required_argument, NULL, OPT_KEEP },
 	{ "inherit", no_argument, NULL, OPT_INHERIT },
 	{ "strict", no_argument, NULL, OPT_STRICT },
+	{ "resume", no_argument, NULL, OPT_RESUME },
+	{ "on-term", optional_argument, NULL, OPT_ON_TERM },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -76,17 +90,28 @@ static void usage(FILE *f)
 		"  --strict           a checkpoint that would be degraded (something would\n"
 		"                     not come back as it was) fails, and the previous image\n"
 		"                     is kept (MTCP_STRICT=1)\n"
+		"  --on-term[=SIG]    on SIG (default TERM) take a final checkpoint, then let SIG act (MTCP_ON_TERM)\n"
+		"  --resume           if the image directory holds images of PROGRAM,\n"
+		"                     restart the newest that verifies (mtcp_restart IMAGE,\n"
+		"                     in this process) instead of starting PROGRAM; ARGS\n"
+		"                     and the other options are then ignored: the restarted\n"
+		"                     program keeps the settings it had (MTCP_RESTART names\n"
+		"                     mtcp_restart)\n"
 		"  -h, --help         show this help and exit\n"
 		"      --version      show the version and exit\n"
 		"\n"
 		"Options not given leave the environment variable alone.  PROGRAM stays\n"
 		"checkpointable when it executes another program in its place (a #!\n"
 		"wrapper that ends in exec); the processes it starts do not get the\n"
-		"library, unless --inherit.\n"
-		"Exit status: PROGRAM's own; 1 if the image directory is refused (writable\n"
-		"by other users and not sticky, or no file can be created in it), 2 for a\n"
-		"usage error, 126 if PROGRAM cannot be run under the checkpointer, 127 if\n"
-		"it is not found.\n");
+		"library, unless --inherit.  The image directory is --dir, else MTCP_DIR,\n"
+		"else the current directory; --resume looks there too.  An image is of\n"
+		"PROGRAM when the executable it recorded is PROGRAM's real path.\n"
+		"Exit status: PROGRAM's own, or after a restart the restarted program's\n"
+		"(mtcp_restart's: 1 if the restart itself fails); 1 if the image directory\n"
+		"is refused (writable by other users and not sticky, or no file can be\n"
+		"created in it) or cannot be read, 2 for a usage error, 3 with --resume if\n"
+		"images of PROGRAM exist but none verifies (PROGRAM is not started), 126 if\n"
+		"PROGRAM cannot be run under the checkpointer, 127 if it is not found.\n");
 }
 
 static void die(int status, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
@@ -118,7 +143,7 @@ static int resolve_file(const char *path, char *out)
 }
 
 /* Tries dir + "/" + rel; 0 with the real path in out, or -errno. */
-static int try_library(const char *dir, const char *rel, char *out)
+static int try_file(const char *dir, const char *rel, char *out)
 {
 	char path[PATH_MAX];
 	int n = snprintf(path, sizeof(path), "%s/%s", dir, rel);
@@ -142,15 +167,43 @@ static int find_library(char *out)
 		slash = strrchr(exe, '/');
 		if (slash) {
 			*slash = '\0';
-			if (!try_library(exe, "../engine/" LIB_NAME, out))
+			if (!try_file(exe, "../engine/" LIB_NAME, out))
 				return 0;
 			/* An absolute libdir is outside the prefix: no relative hit. */
 			if (MTCP_LIBDIR_REL[0] && MTCP_LIBDIR_REL[0] != '/' &&
-			    !try_library(exe, "../" MTCP_LIBDIR_REL "/" LIB_NAME, out))
+			    !try_file(exe, "../" MTCP_LIBDIR_REL "/" LIB_NAME, out))
 				return 0;
 		}
 	}
-	if (MTCP_LIBDIR_ABS[0] && !try_library(MTCP_LIBDIR_ABS, LIB_NAME, out))
+	if (MTCP_LIBDIR_ABS[0] && !try_file(MTCP_LIBDIR_ABS, LIB_NAME, out))
+		return 0;
+	return -ENOENT;
+}
+
+/* Finds mtcp_restart as find_library() finds the library: next to this
+ * program's directory in the build tree (../restart/), beside it (an
+ * install: both go to bindir), then in the configured bindir.  0, or
+ * -ENOENT. */
+static int find_restart(char *out)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n > 0) {
+		char *slash;
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			if (!try_file(exe, "../restart/" RESTART_NAME, out) &&
+			    !access(out, X_OK))
+				return 0;
+			if (!try_file(exe, RESTART_NAME, out) && !access(out, X_OK))
+				return 0;
+		}
+	}
+	if (MTCP_BINDIR_ABS[0] && !try_file(MTCP_BINDIR_ABS, RESTART_NAME, out) &&
+	    !access(out, X_OK))
 		return 0;
 	return -ENOENT;
 }
@@ -294,6 +347,19 @@ static int check_program(const char *path, const char **why)
 	return -ENOEXEC;
 }
 
+/* A "#!" script?  (An execute-only file cannot be read: no.) */
+static int is_script(const char *path)
+{
+	char head[2];
+	int fd = open(path, O_RDONLY | O_CLOEXEC), is;
+
+	if (fd < 0)
+		return 0;
+	is = pread(fd, head, 2, 0) == 2 && head[0] == '#' && head[1] == '!';
+	close(fd);
+	return is;
+}
+
 /* The library first, then whatever the user preloads already. */
 static void set_preload(const char *lib)
 {
@@ -339,29 +405,122 @@ static void check_dir(const char *dir, char *out)
 
 /* The directory the library will write into (--dir, else MTCP_DIR, else
  * the current one) passes the library's own checks now, or the program
- * does not run: the same line the library would print at start-up. */
-static void check_image_dir(const char *dir)
+ * does not run: the same line the library would print at start-up.  Its
+ * absolute path goes to out (PATH_MAX bytes). */
+static void check_image_dir(const char *dir, char *out)
 {
-	char err[PATH_MAX + 256], real[PATH_MAX];
+	char err[PATH_MAX + 256];
 	int tmpfile_ok;
 
 	if (!dir) {
 		const char *env = getenv("MTCP_DIR");
 		const char *d = env && *env ? env : ".";
-		if (!realpath(d, real))
+		if (!realpath(d, out))
 			die(EXIT_REFUSED_DIR, "image directory %s: %s", d, strerror(errno));
-		dir = real;
+	} else {
+		snprintf(out, PATH_MAX, "%s", dir);
 	}
-	if (imgdir_check(dir, &tmpfile_ok, err, sizeof(err)))
+	if (imgdir_check(out, &tmpfile_ok, err, sizeof(err)))
 		die(EXIT_REFUSED_DIR, "%s", err);
+}
+
+/* --on-term[=SIG]: MTCP_ON_TERM's value ("1", or the signal's name: the
+ * variable takes names only), or a usage error.  ckpt_sig: the checkpoint
+ * signal the library will use, which cannot be this one too. */
+static void on_term_value(const char *arg, int ckpt_sig, char *out, unsigned len)
+{
+	char name[32];
+	int sig;
+
+	if (!arg) {
+		snprintf(out, len, "1");
+		sig = SIGTERM;
+	} else if (opt_parse_signal(arg, &sig) || opt_check_term_signal(sig)) {
+		die(EXIT_USAGE, "invalid --on-term '%s' (a signal that ends the program, as a "
+		    "number or a name such as TERM, USR1 or RTMIN+3; not KILL STOP SEGV BUS ILL "
+		    "FPE ABRT TRAP CHLD CONT TSTP TTIN TTOU URG WINCH)", arg);
+	} else {
+		opt_signal_name(sig, out, len);
+	}
+	if (sig == ckpt_sig)
+		die(EXIT_USAGE, "--on-term%s%s: %s is the checkpoint signal (--signal, MTCP_SIGNAL "
+		    "or the default); choose another", arg ? "=" : "", arg ? arg : "",
+		    opt_signal_name(sig, name, sizeof(name)));
+}
+
+/* The checkpoint signal the library will use: --signal, else MTCP_SIGNAL
+ * if the library can read it, else the default. */
+static int checkpoint_signal(int sig)
+{
+	const char *env = getenv("MTCP_SIGNAL");
+
+	if (sig)
+		return sig;
+	if (env && *env && !opt_parse_signal(env, &sig))
+		return sig;
+	return MTCP_DEFAULT_SIGNAL;
+}
+
+/*
+ * --resume: restarts (by executing mtcp_restart IMAGE in this process,
+ * which keeps mtcp_launch's pid) the newest image of the program in `dir`
+ * that verifies; returns only when `dir` holds no image of it.
+ */
+static void resume(const char *dir, const char *prog_arg, const char *prog)
+{
+	char exe[PATH_MAX], restart[PATH_MAX], err[PATH_MAX + 256], id[9];
+	const char *env = getenv("MTCP_RESTART");
+	struct resume_set set;
+	int rc, i;
+
+	if (!realpath(prog, exe))
+		die(EXIT_CANNOT_EXEC, "%s: %s", prog_arg, strerror(errno));
+	rc = resume_scan(dir, exe, &set, err, sizeof(err));
+	if (rc)
+		die(rc == -ENOMEM ? EXIT_USAGE : EXIT_REFUSED_DIR, "%s", err);
+	if (!set.n) {
+		fprintf(stderr, PROG ": no image of %s in %s; starting it\n", exe, dir);
+		return;
+	}
+	if (env && *env) {
+		rc = resolve_file(env, restart);
+		if (!rc && access(restart, X_OK))
+			rc = -errno;
+		if (rc)
+			die(EXIT_USAGE, "MTCP_RESTART=%s: %s", env, strerror(-rc));
+	} else if (find_restart(restart)) {
+		die(EXIT_USAGE, "cannot find " RESTART_NAME " (set MTCP_RESTART)");
+	}
+	i = resume_try(dir, &set, restart);
+	if (i == -2)
+		exit(EXIT_CANNOT_EXEC);
+	if (i < 0) {
+		fprintf(stderr, PROG ": no image of %s in %s verifies (%u of launch %s tried, "
+			"each named above", exe, dir, set.n, resume_id_hex(set.c[0].launch_id, id));
+		if (set.older_launches)
+			fprintf(stderr, "; %u of older launches not tried", set.older_launches);
+		fprintf(stderr, "); not starting it\n");
+		resume_free(&set);
+		exit(EXIT_NO_IMAGE_VERIFIES);
+	}
+	snprintf(err, sizeof(err), "%s/%s", dir, set.c[i].name);
+	fprintf(stderr, PROG ": resuming from %s (launch %s, seq %llu)\n", err,
+		resume_id_hex(set.c[i].launch_id, id), (unsigned long long)set.c[i].seq);
+	fflush(NULL);
+	{
+		char *argv[] = { restart, err, NULL };
+		execv(restart, argv);
+	}
+	rc = errno;
+	die(EXIT_CANNOT_EXEC, "%s: cannot execute: %s", restart, strerror(rc));
 }
 
 int main(int argc, char **argv)
 {
-	static char dir[PATH_MAX], lib[PATH_MAX], prog[PATH_MAX];
-	const char *dir_arg = NULL, *interval_arg = NULL, *why = NULL;
-	char keep_str[16], signal_str[16], pid_str[16];
-	int sig = 0, keep = 0, inherit = 0, strict = 0, opt, rc;
+	static char dir[PATH_MAX], img_dir[PATH_MAX], lib[PATH_MAX], prog[PATH_MAX];
+	const char *dir_arg = NULL, *interval_arg = NULL, *on_term_arg = NULL, *why = NULL;
+	char keep_str[16], signal_str[16], pid_str[16], on_term_str[32];
+	int sig = 0, keep = 0, inherit = 0, strict = 0, do_resume = 0, on_term = 0, opt, rc;
 	double interval;
 
 	opterr = 0; /* getopt's messages would start with argv[0], not PROG */
@@ -402,6 +561,13 @@ int main(int argc, char **argv)
 		case OPT_STRICT:
 			strict = 1;
 			break;
+		case OPT_RESUME:
+			do_resume = 1;
+			break;
+		case OPT_ON_TERM:
+			on_term = 1;
+			on_term_arg = optarg; /* NULL: --on-term alone */
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -416,24 +582,14 @@ int main(int argc, char **argv)
 			    cur < argc ? argv[cur] : "?");
 		}
 	}
+	if (on_term)
+		on_term_value(on_term_arg, checkpoint_signal(sig), on_term_str,
+			      sizeof(on_term_str));
 	if (optind >= argc)
 		die(EXIT_USAGE, "no PROGRAM given (see --help)");
 	if (dir_arg)
 		check_dir(dir_arg, dir);
-	check_image_dir(dir_arg ? dir : NULL);
-
-	if (getenv("MTCP_LIBRARY") && *getenv("MTCP_LIBRARY")) {
-		const char *env = getenv("MTCP_LIBRARY");
-		rc = resolve_file(env, lib);
-		if (rc)
-			die(EXIT_USAGE, "MTCP_LIBRARY=%s: %s", env, strerror(-rc));
-	} else if (find_library(lib)) {
-		die(EXIT_USAGE, "cannot find " LIB_NAME " (set MTCP_LIBRARY)");
-	}
-	/* The loader splits LD_PRELOAD at both. */
-	if (strpbrk(lib, ": "))
-		die(EXIT_USAGE, "%s: a library path with ':' or ' ' cannot go into LD_PRELOAD",
-		    lib);
+	check_image_dir(dir_arg ? dir : NULL, img_dir);
 
 	rc = find_program(argv[optind], prog, sizeof(prog));
 	if (rc == -ENOENT && !strchr(argv[optind], '/'))
@@ -447,6 +603,29 @@ int main(int argc, char **argv)
 		die(EXIT_CANNOT_EXEC, "%s %s", argv[optind], why);
 	if (rc)
 		die(EXIT_CANNOT_EXEC, "%s: %s", argv[optind], strerror(-rc));
+	/* An image records the executable that ran at the checkpoint: a
+	 * script's interpreter, or what the script executed, never the
+	 * script.  --resume would start it afresh every time. */
+	if (do_resume && is_script(prog))
+		die(EXIT_USAGE, "--resume: %s is a #! script, and an image records the program "
+		    "that ran at the checkpoint (the interpreter, or what the script executes), "
+		    "never the script: give that program as PROGRAM", argv[optind]);
+	/* returns only if there is no image of PROGRAM to restart */
+	if (do_resume)
+		resume(img_dir, argv[optind], prog);
+
+	if (getenv("MTCP_LIBRARY") && *getenv("MTCP_LIBRARY")) {
+		const char *env = getenv("MTCP_LIBRARY");
+		rc = resolve_file(env, lib);
+		if (rc)
+			die(EXIT_USAGE, "MTCP_LIBRARY=%s: %s", env, strerror(-rc));
+	} else if (find_library(lib)) {
+		die(EXIT_USAGE, "cannot find " LIB_NAME " (set MTCP_LIBRARY)");
+	}
+	/* The loader splits LD_PRELOAD at both. */
+	if (strpbrk(lib, ": "))
+		die(EXIT_USAGE, "%s: a library path with ':' or ' ' cannot go into LD_PRELOAD",
+		    lib);
 
 	set_preload(lib);
 	if (dir_arg)
@@ -466,6 +645,8 @@ int main(int argc, char **argv)
 		set_env("MTCP_INHERIT", "1");
 	if (strict)
 		set_env("MTCP_STRICT", "1");
+	if (on_term)
+		set_env("MTCP_ON_TERM", on_term_str);
 	/* PROGRAM runs as this process: the library starts in this pid, and
 	 * again after an exec in it, and nowhere else (unless --inherit). */
 	snprintf(pid_str, sizeof(pid_str), "%d", (int)getpid());
