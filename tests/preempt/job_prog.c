@@ -12,6 +12,7 @@
  * The termination signal keeps its default disposition.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,9 @@
 static uint64_t table[WORDS];
 static pthread_mutex_t lock[2] = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER };
 static uint64_t passes[2];
+/* the main thread's turn: workers wait between passes (a mutex alone
+ * would let them take it back at once, and a step would take 70 ms) */
+static volatile int pausing;
 
 static void *worker(void *arg)
 {
@@ -32,6 +36,8 @@ static void *worker(void *arg)
 	uint64_t *half = table + (size_t)w * HALF;
 
 	for (;;) {
+		while (__atomic_load_n(&pausing, __ATOMIC_ACQUIRE))
+			sched_yield();
 		pthread_mutex_lock(&lock[w]);
 		for (size_t i = 0; i < HALF; i++)
 			half[i]++;
@@ -58,6 +64,7 @@ int main(int argc, char **argv)
 	for (unsigned long s = 1; s <= steps; s++) {
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
+		__atomic_store_n(&pausing, 1, __ATOMIC_RELEASE);
 		for (int w = 0; w < 2; w++) {
 			pthread_mutex_lock(&lock[w]);
 			for (size_t i = 0; i < HALF; i++)
@@ -70,6 +77,7 @@ int main(int argc, char **argv)
 				}
 			pthread_mutex_unlock(&lock[w]);
 		}
+		__atomic_store_n(&pausing, 0, __ATOMIC_RELEASE);
 		printf("step %lu pid %d\n", s, (int)getpid());
 	}
 	printf("done steps=%lu\n", steps);
