@@ -62,6 +62,7 @@ MTCP_API int mtcp_version_number(void);
 #define MTCP_OPT_SIGNAL (1u << 2)
 #define MTCP_OPT_KEEP (1u << 3)
 #define MTCP_OPT_STRICT (1u << 4)
+#define MTCP_OPT_ON_TERM (1u << 5)
 
 /* The default checkpoint signal: SIGRTMAX - 2 as the program sees it
  * (kernel signal 62 with glibc).  The JVM uses SIGUSR2, glibc keeps kernel
@@ -84,10 +85,17 @@ struct mtcp_options {
 	                         --verify lists what) fails, and the previous image is
 	                         kept; 0 (default): it is written and said to be degraded.
 	                         MTCP_STRICT=1 in the environment does the same. */
-	unsigned reserved[7]; /* must be zero for forward compatibility */
+	int on_term;          /* a signal number (SIGTERM, say): when it comes from outside
+	                         the process, a final checkpoint is taken and made durable,
+	                         and only then does the program's own disposition of the
+	                         signal act (its handler runs, or the default ends it);
+	                         0: off (default).  As MTCP_ON_TERM in the environment.
+	                         Not the checkpoint signal, nor SIGTSTP, SIGTTIN, SIGTTOU,
+	                         SIGURG, SIGWINCH or a signal `signal` may not be. */
+	unsigned reserved[6]; /* must be zero for forward compatibility */
 };
 
-#define MTCP_OPTIONS_INIT {0, 0, 0.0, 0, 0, 0, {0}}
+#define MTCP_OPTIONS_INIT {0, 0, 0.0, 0, 0, 0, 0, {0}}
 
 /*-************************************
  *  Initialisation

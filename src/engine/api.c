@@ -98,6 +98,12 @@ static int reinit(struct engine *e, const void *opts, char *err, size_t errlen)
 			snprintf(err, errlen, "cannot install the checkpoint signal handler: %s",
 				 strerror(-rc));
 	}
+	if (!rc && e->cfg.on_term != old.on_term) {
+		rc = on_term_switch(old.on_term, e->cfg.on_term);
+		if (rc)
+			snprintf(err, errlen, "cannot install the on_term handler: %s",
+				 strerror(-rc));
+	}
 	if (rc)
 		e->cfg = old;
 	else if (strcmp(old.dir, e->cfg.dir))

@@ -209,7 +209,7 @@ int config_apply_options(struct mtcp_config *cfg, const void *opts_, char *err, 
 			return -EINVAL;
 		}
 	if (o->set & ~(MTCP_OPT_DIR | MTCP_OPT_INTERVAL | MTCP_OPT_SIGNAL | MTCP_OPT_KEEP |
-		       MTCP_OPT_STRICT)) {
+		       MTCP_OPT_STRICT | MTCP_OPT_ON_TERM)) {
 		snprintf(err, errlen, "mtcp_options.set has unknown bits 0x%x", o->set);
 		return -EINVAL;
 	}
@@ -240,6 +240,15 @@ int config_apply_options(struct mtcp_config *cfg, const void *opts_, char *err, 
 			snprintf(err, errlen, "signal %d is not usable for checkpoints", o->signal);
 			return -EINVAL;
 		}
+	}
+	if (o->set & MTCP_OPT_ON_TERM) {
+		if (o->on_term && opt_check_term_signal(o->on_term)) {
+			snprintf(err, errlen, "on_term %d is not a signal that ends a program, or "
+				 "cannot be used (not KILL STOP TSTP TTIN TTOU URG WINCH SEGV BUS ILL "
+				 "FPE ABRT TRAP CHLD CONT)", o->on_term);
+			return -EINVAL;
+		}
+		n.on_term = o->on_term;
 	}
 	if (o->set & MTCP_OPT_KEEP) {
 		snprintf(num, sizeof(num), "%d", o->keep);

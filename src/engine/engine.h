@@ -142,6 +142,9 @@ void inotify_note_rm(int fd, int wd);
 int on_term_signal(void);             /* the signal, 0 when off */
 uint64_t on_term_pending_mask(void);  /* its bit: never pending in an image */
 int on_term_install(int sig);
+/* mtcp_init() again with another signal (0: off): the old one gets the
+ * program's disposition back, the new one the library's handler */
+int on_term_switch(int old_sig, int new_sig);
 /* sigaction() on the signal: the program's disposition, kept aside */
 int on_term_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
 /* A signal taken by a handler or a sigwait: 1 if the program gets it now

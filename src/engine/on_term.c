@@ -101,6 +101,14 @@ int on_term_install(int sig)
 	return install_real(sig);
 }
 
+int on_term_switch(int old_sig, int new_sig)
+{
+	if (old_sig && real_sigaction(old_sig, &app_action, NULL) < 0)
+		return -errno;
+	__atomic_store_n(&term_state, TERM_IDLE, __ATOMIC_RELEASE);
+	return new_sig ? on_term_install(new_sig) : 0;
+}
+
 int on_term_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
 	struct sigaction prev = app_action;

@@ -21,6 +21,7 @@
  * Every probe leaves nothing behind: its file is unnamed (or removed), its
  * children are reaped, its memory unmapped, its fds closed.
  */
+#include "cli.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -112,19 +113,7 @@ static void usage(FILE *f)
 		"falls back or is refused), 2 for a usage error.\n");
 }
 
-static void die(int status, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
-
-static void die(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs(PROG ": ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(status);
-}
+#define die(status, ...) cli_die(PROG, status, __VA_ARGS__)
 
 /* The lines that said no. */
 static int nfallback;
@@ -706,18 +695,6 @@ static void check_namespaces(void)
 		       "their old pid and tids in that namespace");
 }
 
-/* The word getopt_long() complained about, for the message. */
-static const char *bad_option(char **argv)
-{
-	static char short_opt[3];
-
-	if (optopt > 0 && optopt < 256 && optopt != 'h') {
-		short_opt[0] = '-';
-		short_opt[1] = (char)optopt;
-		return short_opt;
-	}
-	return argv[optind - 1];
-}
 
 int main(int argc, char **argv)
 {
@@ -739,9 +716,9 @@ int main(int argc, char **argv)
 			printf(PROG " (libmtcp-fast) " MTCP_VERSION_STRING "\n");
 			return 0;
 		case ':':
-			die(EXIT_USAGE, "option '%s' needs a value (see --help)", bad_option(argv));
+			die(EXIT_USAGE, "option '%s' needs a value (see --help)", cli_bad_option(argv));
 		default:
-			die(EXIT_USAGE, "invalid option '%s' (see --help)", bad_option(argv));
+			die(EXIT_USAGE, "invalid option '%s' (see --help)", cli_bad_option(argv));
 		}
 	}
 	if (optind < argc)

@@ -10,6 +10,7 @@
  * program that an mtcp_restart PID restored) or a close ancestor (the
  * mtcp_restart that serves for a program it restored in a pid namespace).
  */
+#include "cli.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -88,19 +89,7 @@ static void usage(FILE *f)
 		"requested, 2 for a usage error.\n");
 }
 
-static void die(int status, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
-
-static void die(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs(PROG ": ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(status);
-}
+#define die(status, ...) cli_die(PROG, status, __VA_ARGS__)
 
 static void die_timeout(void) __attribute__((noreturn));
 
@@ -462,20 +451,6 @@ static int starts_with(const char *s, const char *prefix)
 	return !strncmp(s, prefix, strlen(prefix));
 }
 
-/* The word getopt_long() complained about, for the message. */
-static const char *bad_option(char **argv)
-{
-	static char short_opt[3];
-
-	/* Long options have values >= 256 (or 'h' for --help=...), and
-	 * getopt has stepped past their word. */
-	if (optopt > 0 && optopt < 256 && optopt != 'h') {
-		short_opt[0] = '-';
-		short_opt[1] = (char)optopt;
-		return short_opt;
-	}
-	return argv[optind - 1];
-}
 
 enum { ASK_DONE = 0, ASK_BUSY = 1 };
 
@@ -638,9 +613,9 @@ int main(int argc, char **argv)
 			printf(PROG " (libmtcp-fast) " MTCP_VERSION_STRING "\n");
 			return 0;
 		case ':':
-			die(EXIT_USAGE, "option '%s' needs a value (see --help)", bad_option(argv));
+			die(EXIT_USAGE, "option '%s' needs a value (see --help)", cli_bad_option(argv));
 		default:
-			die(EXIT_USAGE, "invalid option '%s' (see --help)", bad_option(argv));
+			die(EXIT_USAGE, "invalid option '%s' (see --help)", cli_bad_option(argv));
 		}
 	}
 	if (optind >= argc)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* mtcp_launch.c - run a program under the checkpointer by preloading it. */
+#include "cli.h"
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -114,19 +115,7 @@ static void usage(FILE *f)
 		"PROGRAM cannot be run under the checkpointer, 127 if it is not found.\n");
 }
 
-static void die(int status, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
-
-static void die(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs(PROG ": ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(status);
-}
+#define die(status, ...) cli_die(PROG, status, __VA_ARGS__)
 
 /* realpath() of a regular file: 0, or -errno. */
 static int resolve_file(const char *path, char *out)
@@ -153,31 +142,53 @@ static int try_file(const char *dir, const char *rel, char *out)
 	return resolve_file(path, out);
 }
 
-/* Finds the library: next to this program in the build tree, then in the
- * installed layout relative to it (so a relocated install works), then
- * at the configured absolute path.  0, or -ENOENT. */
-static int find_library(char *out)
+/* The directory this program is in, in dir (PATH_MAX): 0, or -ENOENT. */
+static int own_dir(char *dir)
 {
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	ssize_t n = readlink("/proc/self/exe", dir, PATH_MAX - 1);
+	char *slash;
 
-	if (n > 0) {
-		char *slash;
-		exe[n] = '\0';
-		slash = strrchr(exe, '/');
-		if (slash) {
-			*slash = '\0';
-			if (!try_file(exe, "../engine/" LIB_NAME, out))
+	if (n <= 0)
+		return -ENOENT;
+	dir[n] = '\0';
+	slash = strrchr(dir, '/');
+	if (!slash)
+		return -ENOENT;
+	*slash = '\0';
+	return 0;
+}
+
+/* The first of these that is a file (and executable, if exec): each REL
+ * of rels[] relative to this program's directory, then abs_dir/name.
+ * 0, or -ENOENT. */
+static int find_near(const char *const *rels, const char *abs_dir, const char *name, int exec,
+		     char *out)
+{
+	char dir[PATH_MAX];
+
+	if (!own_dir(dir))
+		for (; *rels; rels++)
+			if (**rels && !try_file(dir, *rels, out) && (!exec || !access(out, X_OK)))
 				return 0;
-			/* An absolute libdir is outside the prefix: no relative hit. */
-			if (MTCP_LIBDIR_REL[0] && MTCP_LIBDIR_REL[0] != '/' &&
-			    !try_file(exe, "../" MTCP_LIBDIR_REL "/" LIB_NAME, out))
-				return 0;
-		}
-	}
-	if (MTCP_LIBDIR_ABS[0] && !try_file(MTCP_LIBDIR_ABS, LIB_NAME, out))
+	if (abs_dir[0] && !try_file(abs_dir, name, out) && (!exec || !access(out, X_OK)))
 		return 0;
 	return -ENOENT;
+}
+
+/* Finds the library: next to this program in the build tree, then in the
+ * installed layout relative to it (so a relocated install works), then
+ * at the configured absolute path.  0, or -ENOENT.  (An absolute libdir
+ * is outside the prefix: no relative candidate.) */
+static int find_library(char *out)
+{
+	const char *const rels[] = {
+		"../engine/" LIB_NAME,
+		MTCP_LIBDIR_REL[0] && MTCP_LIBDIR_REL[0] != '/' ? "../" MTCP_LIBDIR_REL "/" LIB_NAME
+								   : "",
+		NULL
+	};
+
+	return find_near(rels, MTCP_LIBDIR_ABS, LIB_NAME, 0, out);
 }
 
 /* Finds mtcp_restart as find_library() finds the library: next to this
@@ -186,26 +197,9 @@ static int find_library(char *out)
  * -ENOENT. */
 static int find_restart(char *out)
 {
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	static const char *const rels[] = { "../restart/" RESTART_NAME, RESTART_NAME, NULL };
 
-	if (n > 0) {
-		char *slash;
-		exe[n] = '\0';
-		slash = strrchr(exe, '/');
-		if (slash) {
-			*slash = '\0';
-			if (!try_file(exe, "../restart/" RESTART_NAME, out) &&
-			    !access(out, X_OK))
-				return 0;
-			if (!try_file(exe, RESTART_NAME, out) && !access(out, X_OK))
-				return 0;
-		}
-	}
-	if (MTCP_BINDIR_ABS[0] && !try_file(MTCP_BINDIR_ABS, RESTART_NAME, out) &&
-	    !access(out, X_OK))
-		return 0;
-	return -ENOENT;
+	return find_near(rels, MTCP_BINDIR_ABS, RESTART_NAME, 1, out);
 }
 
 /* What execve() would say about this candidate: 0, -EACCES, -EISDIR,

@@ -11,7 +11,9 @@
 #     sigwait()/sigtimedwait() in a program that blocks it returned it;
 #   - a restart of the final image is not told again (got=0) and its memory
 #     is whole (term_prog checks every word);
-# CASE: dfl handler reset ignore sigwait sigtimedwait blocked usr1 twice fails.
+# CASE: dfl handler reset ignore sigwait sigtimedwait blocked api usr1 twice fails.
+#   api:   MTCP_ON_TERM=0; the program asks for it with mtcp_init()
+#          (MTCP_OPT_ON_TERM), as one linked with the library would.
 #   blocked: the program blocks the signal and never waits for it: it stays
 #          pending after the final image; a second image taken then holds
 #          no pending signal (a restart of it shows pending=0).
@@ -60,6 +62,10 @@ mkdir "$D/img"
 case $case in
 usr1) mode=dfl sig=USR1 spec=USR1 num=10 ;;
 twice) mode=handler ;;
+api)
+	# MTCP_ON_TERM off; the program turns it on with mtcp_init()
+	mode=handler spec=0
+	export TERM_PROG_API=1 ;;
 fails)
 	[ "$(id -u)" = 0 ] || { echo "skip: needs root to mount a small tmpfs"; exit 77; }
 	mode=dfl
@@ -127,7 +133,7 @@ echo "program ended with status $rc"
 cat "$D/err"
 case $case in
 dfl|usr1|fails) want=$((128 + num)) ;;
-handler|reset|twice) want=42 ;;
+handler|reset|twice|api) want=42 ;;
 sigwait|sigtimedwait) want=43 ;;
 ignore|blocked) want=0 ;;
 esac
@@ -155,7 +161,7 @@ fi
 
 line=$(grep '^verified' "$D/out" | tail -n 1)
 case $case in
-handler|twice|sigtimedwait)
+handler|twice|sigtimedwait|api)
 	[[ $line == *" got=1 from=$$ code=0 images=1 "* ]] ||
 		fail "the program saw '$line', expected got=1 from=$$ (this shell) code=0 (SI_USER) images=1" ;;
 reset|sigwait)

@@ -25,8 +25,13 @@
  *               sigtimedwait(10 ms) between its other work
  *   blocked     blocked everywhere and never waited for: it stays pending
  * The line also says pending=0|1: the signal is pending (sigpending()).
+ *
+ * With TERM_PROG_API=1 in the environment the program turns MTCP_ON_TERM on
+ * itself, through the library's mtcp_init() (MTCP_OPT_ON_TERM), after
+ * checking that a signal that does not end a program is refused.
  */
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -39,6 +44,8 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "mtcp.h"
 
 #define NWORKERS 2
 
@@ -211,6 +218,27 @@ int main(int argc, char **argv)
 	} else if (strcmp(mode, "dfl")) {
 		fprintf(stderr, "term_prog: unknown mode %s\n", mode);
 		return 2;
+	}
+	if (getenv("TERM_PROG_API")) {
+		int (*init)(const struct mtcp_options *) =
+			(int (*)(const struct mtcp_options *))dlsym(RTLD_DEFAULT, "mtcp_init");
+		struct mtcp_options o = MTCP_OPTIONS_INIT;
+		int rc;
+		if (!init) {
+			fprintf(stderr, "term_prog: no mtcp_init: not under the library\n");
+			return 96;
+		}
+		o.set = MTCP_OPT_ON_TERM;
+		o.on_term = SIGWINCH;
+		if ((rc = init(&o)) != -EINVAL) {
+			fprintf(stderr, "term_prog: mtcp_init(on_term=SIGWINCH) = %d\n", rc);
+			return 96;
+		}
+		o.on_term = term_sig;
+		if ((rc = init(&o))) {
+			fprintf(stderr, "term_prog: mtcp_init(on_term=%d) = %d\n", term_sig, rc);
+			return 96;
+		}
 	}
 	/* the disposition the program sees is the one it set */
 	{

@@ -36,48 +36,19 @@ PY
 say "the pod's command here: ${cmd[*]}"
 export MTCP_FILE_PAGES=1
 
-run_pod() {
+start_run() {
 	unshare --pid --fork --mount-proc "${cmd[@]}" >> "$OUT" 2>> "$ERR" &
-	UPID=$!
-	STARTED+=("$UPID")
+	RUN_PID=$!
+	STARTED+=("$RUN_PID")
 	wait_for "tini to start" pid1_known
 }
 pid1_known() {
-	TINI=$(cat "/proc/$UPID/task/$UPID/children" 2>/dev/null | awk '{print $1}')
+	TINI=$(cat "/proc/$RUN_PID/task/$RUN_PID/children" 2>/dev/null | awk '{print $1}')
 	[ -n "$TINI" ] && [ "$(cat "/proc/$TINI/comm" 2>/dev/null)" = tini ]
 }
 # like the kubelet: SIGTERM to the container's pid 1
-term_pod() {
-	local rc n
-	wait_for "20 steps" steps_after "$1" 20
-	n=$(grep -c 'final checkpoint .* is durable' "$ERR")
-	kill -TERM "$TINI"
-	wait "$UPID"; rc=$?
-	((rc == 143)) || fail "the pod ended with status $rc, expected 143 (SIGTERM after the final image)"
-	(($(grep -c 'final checkpoint .* is durable' "$ERR") == n + 1)) ||
-		fail "no (single) 'final checkpoint ... is durable' line for this SIGTERM"
-}
+stop_run() { sigterm_run "$1" "$TINI" 1; }
 
-say "pod 1: a fresh start"
-run_pod
-wait_for "the program to start" grep -q '^start pid' "$OUT"
-pid=$(grep -m1 '^start pid' "$OUT" | awk '{print $3}')
-[ "$pid" = 2 ] || say "note: the program's pid in the pod is $pid"
-term_pod 0
-
-say "pod 2: resumes"
-from=$(wc -l < "$OUT")
-run_pod
-term_pod "$from"
-check_resumed "$from" "$pid"
-
-say "pod 3: resumes and finishes"
-from=$(wc -l < "$OUT")
-run_pod
-wait "$UPID"; rc=$?
-((rc == 0)) || fail "the last pod ended with status $rc"
-check_resumed "$from" "$pid"
-grep -q '^done steps=300$' "$OUT" || fail "the program did not finish"
-(($(grep -c '^start' "$OUT") == 1)) || fail "the program started more than once"
+three_runs pod
 grep -q 'gets new pid' "$ERR" && fail "a restart lost the pid: $(grep 'gets new pid' "$ERR")"
-say "ok: 3 pods, 2 final images, one start, same pid $pid, finished"
+say "ok: 3 pods, 2 final images, one start, same pid $PROG_PID, finished"

@@ -59,3 +59,45 @@ check_resumed() {
 		fail "the resumed program's pid is not $pid: $(lines_after "$from" | grep -m1 '^step ')"
 	say "resumed at step $first (the run before printed up to $before), pid $pid"
 }
+
+# sigterm_run FROM TARGET FINAL: once the run after line FROM printed 20
+# steps, SIGTERM to TARGET (the batch shell, the pod's pid 1, $MAINPID);
+# the run (RUN_PID) must end with 143; FINAL=1: after exactly one more
+# "final checkpoint ... is durable" line (--on-term)
+sigterm_run() {
+	local n rc
+	wait_for "20 steps" steps_after "$1" 20
+	n=$(grep -c 'final checkpoint .* is durable' "$ERR")
+	kill -TERM "$2"
+	wait "$RUN_PID"; rc=$?
+	((rc == 143)) || fail "the run ended with status $rc, expected 143 (SIGTERM)"
+	(($3 == 0 || $(grep -c 'final checkpoint .* is durable' "$ERR") == n + 1)) ||
+		fail "no (single) 'final checkpoint ... is durable' line for this SIGTERM"
+}
+
+# three_runs WHAT: the scenario of every driver, which defines start_run
+# (one run in the background; sets RUN_PID, the process to wait for) and
+# stop_run FROM (stops the run that began after line FROM of $OUT).  A
+# fresh start, stopped; a run that resumes, stopped; a run that resumes
+# and finishes its 300 steps.  Sets PROG_PID (the program's pid).
+three_runs() {
+	local what=$1 from rc
+	say "$what 1: a fresh start"
+	start_run
+	wait_for "the program to start" grep -q '^start pid' "$OUT"
+	PROG_PID=$(grep -m1 '^start pid' "$OUT" | awk '{print $3}')
+	stop_run 0
+	say "$what 2: resumes"
+	from=$(wc -l < "$OUT")
+	start_run
+	stop_run "$from"
+	check_resumed "$from" "$PROG_PID"
+	say "$what 3: resumes and finishes"
+	from=$(wc -l < "$OUT")
+	start_run
+	wait "$RUN_PID"; rc=$?
+	((rc == 0)) || fail "the last $what ended with status $rc"
+	check_resumed "$from" "$PROG_PID"
+	grep -q '^done steps=300$' "$OUT" || fail "the program did not finish"
+	(($(grep -c '^start' "$OUT") == 1)) || fail "the program started more than once"
+}

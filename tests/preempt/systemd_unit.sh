@@ -29,42 +29,22 @@ start_cmd=$(unit_line ExecStart) stop_cmd=$(unit_line ExecStop)
 say "ExecStart here: $start_cmd"
 say "ExecStop here: $stop_cmd"
 
-start() {
+start_run() {
 	# shellcheck disable=SC2086 # systemd splits the line into words
 	$start_cmd >> "$OUT" 2>> "$ERR" &
-	MAINPID=$!
-	STARTED+=("$MAINPID")
+	RUN_PID=$!
+	STARTED+=("$RUN_PID")
 }
-stop() {
-	local rc img
+# systemctl stop: ExecStop with $MAINPID, then KillSignal to $MAINPID
+stop_run() {
+	local img
 	wait_for "20 steps" steps_after "$1" 20
 	# shellcheck disable=SC2086
-	img=$(${stop_cmd//\$MAINPID/$MAINPID} 2>> "$ERR") || fail "ExecStop failed"
+	img=$(${stop_cmd//\$MAINPID/$RUN_PID} 2>> "$ERR") || fail "ExecStop failed"
 	[ -f "$img" ] || fail "ExecStop printed '$img', not an image"
 	say "ExecStop wrote $img"
-	kill -TERM "$MAINPID"
-	wait "$MAINPID"; rc=$?
-	((rc == 143)) || fail "the service ended with status $rc, expected 143 (SIGTERM)"
+	sigterm_run "$1" "$RUN_PID" 0
 }
 
-say "start 1"
-start
-wait_for "the program to start" grep -q '^start pid' "$OUT"
-pid=$(grep -m1 '^start pid' "$OUT" | awk '{print $3}')
-stop 0
-
-say "start 2: resumes"
-from=$(wc -l < "$OUT")
-start
-stop "$from"
-check_resumed "$from" "$pid"
-
-say "start 3: resumes and finishes"
-from=$(wc -l < "$OUT")
-start
-wait "$MAINPID"; rc=$?
-((rc == 0)) || fail "the last run ended with status $rc"
-check_resumed "$from" "$pid"
-grep -q '^done steps=300$' "$OUT" || fail "the program did not finish"
-(($(grep -c '^start' "$OUT") == 1)) || fail "the program started more than once"
-say "ok: start, stop, resume, stop, resume to the end"
+three_runs start
+say "ok: start, stop, resume, stop, resume to the end (same pid $PROG_PID)"
