@@ -1017,7 +1017,12 @@ again:
 			goto out_abort;
 	}
 
-	created = (uint64_t)time(NULL) * 1000000000ull;
+	{
+		/* wall-clock ns: mtcp_launch --resume orders images by it */
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		created = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+	}
 	iw_init(&w, fd, e->scratch + SCRATCH_WBUF_OFF, SCRATCH_WBUF_LEN);
 	/* an increment names its parent right after GROUPS (docs/format.md);
 	 * tracking that fails later only leaves it nothing to inherit */

@@ -141,7 +141,8 @@ static int scan_file(struct scan *s, const char *dir, const char *name, const st
 	return rc;
 }
 
-/* Newest first by time: created_ns (the library records whole seconds),
+/* Newest first by time: created_ns (whole seconds in images written before
+ * 2026-12-07, ns since),
  * then when the file was written, then the name. */
 static int cmp_newest(const void *a, const void *b)
 {
