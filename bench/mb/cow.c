@@ -46,6 +46,11 @@ const char *mb_side_label(enum mb_side s)
 	return sides[s].label;
 }
 
+const char *mb_side_cow_var(enum mb_side s)
+{
+	return sides[s].value;
+}
+
 /* ours, with MTCP_COW replaced by side s's value and, if verbose, MTCP_VERBOSE by 1 */
 static char **side_env(enum mb_side s, int verbose)
 {

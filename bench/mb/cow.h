@@ -34,6 +34,13 @@ const char *mb_side_name(enum mb_side s);
 const char *mb_side_label(enum mb_side s);
 
 /*
+ * The variable that puts a program on side s, for a forced environment
+ * (bprog_own_start): "MTCP_COW=0", "MTCP_COW=1", "MTCP_COW=auto"; NULL for
+ * MB_SIDE_ENV (the environment's is kept).
+ */
+const char *mb_side_cow_var(enum mb_side s);
+
+/*
  * The environment of a program launched on side s: ours, with MTCP_COW
  * replaced by the side's value (MB_SIDE_ENV: ours as it is). Built once
  * per side and kept. NULL only if memory ran out.

@@ -72,111 +72,116 @@ static void key(FILE *f, const struct mb_key *k)
 	fputc(',', f);
 }
 
-/* a separator, then a field */
-static void next_text(FILE *f, const char *s)
+void mb_csv_next_text(FILE *f, const char *s)
 {
 	fputc(',', f);
 	mb_csv_text(f, s);
 }
 
-static void next_time(FILE *f, double v)
+void mb_csv_next_time(FILE *f, double v)
 {
 	fputc(',', f);
 	mb_csv_time(f, v);
 }
 
-static void next_ratio(FILE *f, double v)
+void mb_csv_next_ratio(FILE *f, double v)
 {
 	fputc(',', f);
 	mb_csv_ratio(f, v);
 }
 
-static void next_int(FILE *f, long long v)
+void mb_csv_next_int(FILE *f, long long v)
 {
 	fputc(',', f);
 	mb_csv_int(f, v);
+}
+
+void mb_csv_next_size(FILE *f, double v)
+{
+	mb_csv_next_int(f, isnan(v) ? -1 : llround(v));
+}
+
+void mb_csv_next_stat(FILE *f, const struct mb_stat *s, void (*next)(FILE *, double))
+{
+	next(f, s->med);
+	next(f, s->min);
+	next(f, s->max);
+}
+
+int mb_csv_end_row(FILE *f)
+{
+	fputc('\n', f);
+	return ferror(f) ? -EIO : 0;
 }
 
 int mb_csv_point_row(FILE *f, const struct mb_key *k, const struct mb_point *p)
 {
 	key(f, k);
 	fprintf(f, "%u", p->runs);
-	next_int(f, p->data_bytes);
-	next_time(f, p->pause.med);
-	next_time(f, p->pause.min);
-	next_time(f, p->pause.max);
-	next_time(f, p->reported_pause.med);
-	next_time(f, p->todisk.med);
-	next_time(f, p->todisk.min);
-	next_time(f, p->todisk.max);
-	next_int(f, p->image_bytes);
-	next_time(f, p->restart.med);
-	next_time(f, p->restart.min);
-	next_time(f, p->restart.max);
-	next_time(f, p->write_base_med_s);
-	next_time(f, p->read_base_med_s);
-	next_time(f, p->fork_base_med_s);
-	next_int(f, p->base_bytes);
-	next_ratio(f, p->pause_ratio);
-	next_ratio(f, p->todisk_ratio);
-	next_ratio(f, p->restart_ratio);
-	next_time(f, p->criu_pause_s);
-	next_time(f, p->criu_todisk_s);
-	next_int(f, p->criu_image_bytes);
-	next_time(f, p->criu_restart_s);
-	next_int(f, p->extra.n ? llround(p->extra.med) : -1);
-	next_int(f, p->extra.n ? llround(p->extra.min) : -1);
-	next_int(f, p->extra.n ? llround(p->extra.max) : -1);
-	next_text(f, k->cls);
-	next_time(f, p->run_time_s);
-	next_int(f, p->residual_ok);
-	next_int(f, p->ok);
-	next_time(f, p->interval_s);
-	next_int(f, p->ckpts_med);
-	next_time(f, p->wall.med);
-	next_time(f, p->wall.min);
-	next_time(f, p->wall.max);
-	next_ratio(f, p->slowdown.med);
-	next_ratio(f, p->slowdown.min);
-	next_ratio(f, p->slowdown.max);
-	next_time(f, p->mean_pause_s);
-	next_time(f, p->max_pause_s);
-	fputc('\n', f);
-	return ferror(f) ? -EIO : 0;
+	mb_csv_next_int(f, p->data_bytes);
+	mb_csv_next_stat(f, &p->pause, mb_csv_next_time);
+	mb_csv_next_time(f, p->reported_pause.med);
+	mb_csv_next_stat(f, &p->todisk, mb_csv_next_time);
+	mb_csv_next_int(f, p->image_bytes);
+	mb_csv_next_stat(f, &p->restart, mb_csv_next_time);
+	mb_csv_next_time(f, p->write_base_med_s);
+	mb_csv_next_time(f, p->read_base_med_s);
+	mb_csv_next_time(f, p->fork_base_med_s);
+	mb_csv_next_int(f, p->base_bytes);
+	mb_csv_next_ratio(f, p->pause_ratio);
+	mb_csv_next_ratio(f, p->todisk_ratio);
+	mb_csv_next_ratio(f, p->restart_ratio);
+	mb_csv_next_time(f, p->criu_pause_s);
+	mb_csv_next_time(f, p->criu_todisk_s);
+	mb_csv_next_int(f, p->criu_image_bytes);
+	mb_csv_next_time(f, p->criu_restart_s);
+	mb_csv_next_int(f, p->extra.n ? llround(p->extra.med) : -1);
+	mb_csv_next_int(f, p->extra.n ? llround(p->extra.min) : -1);
+	mb_csv_next_int(f, p->extra.n ? llround(p->extra.max) : -1);
+	mb_csv_next_text(f, k->cls);
+	mb_csv_next_time(f, p->run_time_s);
+	mb_csv_next_int(f, p->residual_ok);
+	mb_csv_next_int(f, p->ok);
+	mb_csv_next_time(f, p->interval_s);
+	mb_csv_next_int(f, p->ckpts_med);
+	mb_csv_next_stat(f, &p->wall, mb_csv_next_time);
+	mb_csv_next_stat(f, &p->slowdown, mb_csv_next_ratio);
+	mb_csv_next_time(f, p->mean_pause_s);
+	mb_csv_next_time(f, p->max_pause_s);
+	return mb_csv_end_row(f);
 }
 
 int mb_csv_run_row(FILE *f, const struct mb_key *k, const struct mb_run *r)
 {
 	key(f, k);
 	fprintf(f, "%u", r->run);
-	next_text(f, r->order);
-	next_int(f, r->data_bytes);
-	next_time(f, r->pause_s);
-	next_time(f, r->reported_pause_s);
-	next_time(f, r->todisk_s);
-	next_int(f, r->image_bytes);
-	next_time(f, r->restart_s);
-	next_time(f, r->write_base_s);
-	next_time(f, r->read_base_s);
-	next_time(f, r->fork_base_s);
-	next_int(f, r->base_bytes);
-	next_time(f, r->criu_pause_s);
-	next_time(f, r->criu_todisk_s);
-	next_int(f, r->criu_image_bytes);
-	next_time(f, r->criu_restart_s);
-	next_int(f, r->extra_bytes);
-	next_text(f, k->cls);
-	next_time(f, r->run_time_s);
-	next_int(f, r->residual_ok);
-	next_int(f, r->ok);
-	next_time(f, r->interval_s);
-	next_int(f, r->ckpts);
-	next_time(f, r->wall_s);
-	next_ratio(f, r->slowdown);
-	next_time(f, r->mean_pause_s);
-	next_time(f, r->max_pause_s);
-	fputc('\n', f);
-	return ferror(f) ? -EIO : 0;
+	mb_csv_next_text(f, r->order);
+	mb_csv_next_int(f, r->data_bytes);
+	mb_csv_next_time(f, r->pause_s);
+	mb_csv_next_time(f, r->reported_pause_s);
+	mb_csv_next_time(f, r->todisk_s);
+	mb_csv_next_int(f, r->image_bytes);
+	mb_csv_next_time(f, r->restart_s);
+	mb_csv_next_time(f, r->write_base_s);
+	mb_csv_next_time(f, r->read_base_s);
+	mb_csv_next_time(f, r->fork_base_s);
+	mb_csv_next_int(f, r->base_bytes);
+	mb_csv_next_time(f, r->criu_pause_s);
+	mb_csv_next_time(f, r->criu_todisk_s);
+	mb_csv_next_int(f, r->criu_image_bytes);
+	mb_csv_next_time(f, r->criu_restart_s);
+	mb_csv_next_int(f, r->extra_bytes);
+	mb_csv_next_text(f, k->cls);
+	mb_csv_next_time(f, r->run_time_s);
+	mb_csv_next_int(f, r->residual_ok);
+	mb_csv_next_int(f, r->ok);
+	mb_csv_next_time(f, r->interval_s);
+	mb_csv_next_int(f, r->ckpts);
+	mb_csv_next_time(f, r->wall_s);
+	mb_csv_next_ratio(f, r->slowdown);
+	mb_csv_next_time(f, r->mean_pause_s);
+	mb_csv_next_time(f, r->max_pause_s);
+	return mb_csv_end_row(f);
 }
 
 int mb_csv_runs_path(const char *out, char *buf, size_t n)

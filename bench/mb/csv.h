@@ -22,6 +22,26 @@ void mb_csv_time(FILE *f, double v);
 void mb_csv_ratio(FILE *f, double v);
 void mb_csv_int(FILE *f, long long v);
 
+/*
+ * A separator (','), then one field as above: for the rows of every mode,
+ * written column by column after their key. mb_csv_next_size writes a
+ * size's statistic rounded (NAN: an empty field).
+ */
+void mb_csv_next_text(FILE *f, const char *s);
+void mb_csv_next_time(FILE *f, double v);
+void mb_csv_next_ratio(FILE *f, double v);
+void mb_csv_next_int(FILE *f, long long v);
+void mb_csv_next_size(FILE *f, double v);
+
+/*
+ * A statistic's three columns (median, minimum, maximum), each written by
+ * next: mb_csv_next_time, mb_csv_next_ratio or mb_csv_next_size.
+ */
+void mb_csv_next_stat(FILE *f, const struct mb_stat *s, void (*next)(FILE *, double));
+
+/* The end of a row: its '\n'. @return 0, or -EIO if f has an error. */
+int mb_csv_end_row(FILE *f);
+
 /* One row with its '\n'. @return 0, or -EIO if f has an error. */
 int mb_csv_point_row(FILE *f, const struct mb_key *k, const struct mb_point *p);
 int mb_csv_run_row(FILE *f, const struct mb_key *k, const struct mb_run *r);

@@ -56,51 +56,37 @@ void mb_incr_run_init(struct mb_incr_run *r, unsigned run)
 	r->ok = 1;
 }
 
-/* the statistics of one field of n runs (stats.h) */
-static void dstat(const struct mb_incr_run *runs, size_t n, size_t off, struct mb_stat *s)
-{
-	mb_stat_of_field(runs, sizeof(*runs), n, off, s);
-}
-
-static long long lstat_(const struct mb_incr_run *runs, size_t n, size_t off, struct mb_stat *s)
-{
-	return mb_stat_of_size(runs, sizeof(*runs), n, off, s);
-}
-
-#define D(f, s) dstat(runs, n, offsetof(struct mb_incr_run, f), s)
-#define L(f, s) lstat_(runs, n, offsetof(struct mb_incr_run, f), s)
-
 void mb_incr_point_of(const struct mb_incr_run *runs, size_t n, struct mb_incr_point *p)
 {
 	memset(p, 0, sizeof *p);
 	p->runs = (unsigned)n;
 	p->data_bytes = n ? runs[n - 1].data_bytes : -1;
-	p->increments = L(increments, NULL);
+	p->increments = MB_STAT_SIZE(runs, n, increments, NULL);
 	p->policy_fulls = -1;
 	for (size_t i = 0; i < n; i++)
 		if (runs[i].policy_fulls > p->policy_fulls)
 			p->policy_fulls = runs[i].policy_fulls;
-	p->rewritten_bytes = L(rewritten_bytes, NULL);
+	p->rewritten_bytes = MB_STAT_SIZE(runs, n, rewritten_bytes, NULL);
 	p->image_limit_bytes = p->rewritten_bytes < 0 ? -1 :
 			       llround(IMAGE_FACTOR * (double)p->rewritten_bytes + IMAGE_SLACK);
-	L(image_bytes, &p->image);
-	D(pause_s, &p->pause);
-	D(reported_pause_s, &p->reported_pause);
-	D(todisk_s, &p->todisk);
-	D(scan_s, &p->scan);
-	p->tracked_bytes = L(tracked_bytes, NULL);
-	p->written_bytes = L(written_bytes, NULL);
-	p->inherited_bytes = L(inherited_bytes, NULL);
-	D(full_pause_s, &p->full_pause);
-	D(full_todisk_s, &p->full_todisk);
-	D(protect_s, &p->protect);
-	p->full_image_bytes = L(full_image_bytes, NULL);
-	p->protected_bytes = L(protected_bytes, NULL);
-	p->depth = L(depth, NULL);
-	D(restart_s, &p->restart);
-	D(restart_full_s, &p->restart_full);
-	D(flatten_s, &p->flatten);
-	D(restart_flat_s, &p->restart_flat);
+	MB_STAT_SIZE(runs, n, image_bytes, &p->image);
+	MB_STAT_FIELD(runs, n, pause_s, &p->pause);
+	MB_STAT_FIELD(runs, n, reported_pause_s, &p->reported_pause);
+	MB_STAT_FIELD(runs, n, todisk_s, &p->todisk);
+	MB_STAT_FIELD(runs, n, scan_s, &p->scan);
+	p->tracked_bytes = MB_STAT_SIZE(runs, n, tracked_bytes, NULL);
+	p->written_bytes = MB_STAT_SIZE(runs, n, written_bytes, NULL);
+	p->inherited_bytes = MB_STAT_SIZE(runs, n, inherited_bytes, NULL);
+	MB_STAT_FIELD(runs, n, full_pause_s, &p->full_pause);
+	MB_STAT_FIELD(runs, n, full_todisk_s, &p->full_todisk);
+	MB_STAT_FIELD(runs, n, protect_s, &p->protect);
+	p->full_image_bytes = MB_STAT_SIZE(runs, n, full_image_bytes, NULL);
+	p->protected_bytes = MB_STAT_SIZE(runs, n, protected_bytes, NULL);
+	p->depth = MB_STAT_SIZE(runs, n, depth, NULL);
+	MB_STAT_FIELD(runs, n, restart_s, &p->restart);
+	MB_STAT_FIELD(runs, n, restart_full_s, &p->restart_full);
+	MB_STAT_FIELD(runs, n, flatten_s, &p->flatten);
+	MB_STAT_FIELD(runs, n, restart_flat_s, &p->restart_flat);
 	p->image_ratio = p->image.n ? mb_ratio(p->image.med, (double)p->rewritten_bytes) : NAN;
 	p->restart_ratio = mb_ratio(p->restart.med, p->restart_full.med);
 	p->ok = 1;
@@ -117,112 +103,68 @@ static void key(FILE *f, const struct mb_incr_key *k)
 	mb_csv_text(f, mb_side_name(k->side));
 }
 
-static void t_(FILE *f, double v)
-{
-	fputc(',', f);
-	mb_csv_time(f, v);
-}
-
-static void r_(FILE *f, double v)
-{
-	fputc(',', f);
-	mb_csv_ratio(f, v);
-}
-
-static void i_(FILE *f, long long v)
-{
-	fputc(',', f);
-	mb_csv_int(f, v);
-}
-
-/* a size's statistic (NAN: empty) */
-static void s_(FILE *f, double v)
-{
-	i_(f, isnan(v) ? -1 : llround(v));
-}
-
 int mb_incr_csv_run(FILE *f, const struct mb_incr_key *k, const struct mb_incr_run *r)
 {
 	key(f, k);
 	fprintf(f, ",%u,", r->run);
 	mb_csv_text(f, r->order);
-	i_(f, r->data_bytes);
-	i_(f, r->increments);
-	i_(f, r->policy_fulls);
-	i_(f, r->rewritten_bytes);
-	i_(f, r->image_bytes);
-	t_(f, r->pause_s);
-	t_(f, r->reported_pause_s);
-	t_(f, r->todisk_s);
-	t_(f, r->scan_s);
-	i_(f, r->tracked_bytes);
-	i_(f, r->written_bytes);
-	i_(f, r->inherited_bytes);
-	t_(f, r->full_pause_s);
-	t_(f, r->full_todisk_s);
-	i_(f, r->full_image_bytes);
-	t_(f, r->protect_s);
-	i_(f, r->protected_bytes);
-	i_(f, r->depth);
-	t_(f, r->restart_s);
-	t_(f, r->restart_full_s);
-	t_(f, r->flatten_s);
-	t_(f, r->restart_flat_s);
-	i_(f, r->ok);
-	fputc('\n', f);
-	return ferror(f) ? -EIO : 0;
+	mb_csv_next_int(f, r->data_bytes);
+	mb_csv_next_int(f, r->increments);
+	mb_csv_next_int(f, r->policy_fulls);
+	mb_csv_next_int(f, r->rewritten_bytes);
+	mb_csv_next_int(f, r->image_bytes);
+	mb_csv_next_time(f, r->pause_s);
+	mb_csv_next_time(f, r->reported_pause_s);
+	mb_csv_next_time(f, r->todisk_s);
+	mb_csv_next_time(f, r->scan_s);
+	mb_csv_next_int(f, r->tracked_bytes);
+	mb_csv_next_int(f, r->written_bytes);
+	mb_csv_next_int(f, r->inherited_bytes);
+	mb_csv_next_time(f, r->full_pause_s);
+	mb_csv_next_time(f, r->full_todisk_s);
+	mb_csv_next_int(f, r->full_image_bytes);
+	mb_csv_next_time(f, r->protect_s);
+	mb_csv_next_int(f, r->protected_bytes);
+	mb_csv_next_int(f, r->depth);
+	mb_csv_next_time(f, r->restart_s);
+	mb_csv_next_time(f, r->restart_full_s);
+	mb_csv_next_time(f, r->flatten_s);
+	mb_csv_next_time(f, r->restart_flat_s);
+	mb_csv_next_int(f, r->ok);
+	return mb_csv_end_row(f);
 }
 
 int mb_incr_csv_point(FILE *f, const struct mb_incr_key *k, const struct mb_incr_point *p)
 {
 	key(f, k);
 	fprintf(f, ",%u", p->runs);
-	i_(f, p->data_bytes);
-	i_(f, p->increments);
-	i_(f, p->policy_fulls);
-	i_(f, p->rewritten_bytes);
-	i_(f, p->image_limit_bytes);
-	s_(f, p->image.med);
-	s_(f, p->image.min);
-	s_(f, p->image.max);
-	r_(f, p->image_ratio);
-	t_(f, p->pause.med);
-	t_(f, p->pause.min);
-	t_(f, p->pause.max);
-	t_(f, p->reported_pause.med);
-	t_(f, p->todisk.med);
-	t_(f, p->todisk.min);
-	t_(f, p->todisk.max);
-	t_(f, p->scan.med);
-	t_(f, p->scan.min);
-	t_(f, p->scan.max);
-	i_(f, p->tracked_bytes);
-	i_(f, p->written_bytes);
-	i_(f, p->inherited_bytes);
-	t_(f, p->full_pause.med);
-	t_(f, p->full_pause.min);
-	t_(f, p->full_pause.max);
-	t_(f, p->full_todisk.med);
-	i_(f, p->full_image_bytes);
-	t_(f, p->protect.med);
-	t_(f, p->protect.min);
-	t_(f, p->protect.max);
-	i_(f, p->protected_bytes);
-	i_(f, p->depth);
-	t_(f, p->restart.med);
-	t_(f, p->restart.min);
-	t_(f, p->restart.max);
-	t_(f, p->restart_full.med);
-	t_(f, p->restart_full.min);
-	t_(f, p->restart_full.max);
-	r_(f, p->restart_ratio);
-	t_(f, p->flatten.med);
-	t_(f, p->restart_flat.med);
-	t_(f, p->restart_flat.min);
-	t_(f, p->restart_flat.max);
-	i_(f, p->ok);
-	fputc('\n', f);
-	return ferror(f) ? -EIO : 0;
+	mb_csv_next_int(f, p->data_bytes);
+	mb_csv_next_int(f, p->increments);
+	mb_csv_next_int(f, p->policy_fulls);
+	mb_csv_next_int(f, p->rewritten_bytes);
+	mb_csv_next_int(f, p->image_limit_bytes);
+	mb_csv_next_stat(f, &p->image, mb_csv_next_size);
+	mb_csv_next_ratio(f, p->image_ratio);
+	mb_csv_next_stat(f, &p->pause, mb_csv_next_time);
+	mb_csv_next_time(f, p->reported_pause.med);
+	mb_csv_next_stat(f, &p->todisk, mb_csv_next_time);
+	mb_csv_next_stat(f, &p->scan, mb_csv_next_time);
+	mb_csv_next_int(f, p->tracked_bytes);
+	mb_csv_next_int(f, p->written_bytes);
+	mb_csv_next_int(f, p->inherited_bytes);
+	mb_csv_next_stat(f, &p->full_pause, mb_csv_next_time);
+	mb_csv_next_time(f, p->full_todisk.med);
+	mb_csv_next_int(f, p->full_image_bytes);
+	mb_csv_next_stat(f, &p->protect, mb_csv_next_time);
+	mb_csv_next_int(f, p->protected_bytes);
+	mb_csv_next_int(f, p->depth);
+	mb_csv_next_stat(f, &p->restart, mb_csv_next_time);
+	mb_csv_next_stat(f, &p->restart_full, mb_csv_next_time);
+	mb_csv_next_ratio(f, p->restart_ratio);
+	mb_csv_next_time(f, p->flatten.med);
+	mb_csv_next_stat(f, &p->restart_flat, mb_csv_next_time);
+	mb_csv_next_int(f, p->ok);
+	return mb_csv_end_row(f);
 }
 
 /* ---------------------------------------------------------------- the table */
@@ -238,41 +180,13 @@ static void fmt_size(double b, char *buf, size_t n)
 		snprintf(buf, n, "%.0f KiB", b / KIB);
 }
 
-/* median [min..max] of sizes */
-static void fmt_size_stat(const struct mb_stat *s, char *buf, size_t n)
-{
-	char a[32], b[32], c[32];
-
-	if (!s->n) {
-		snprintf(buf, n, "no data");
-		return;
-	}
-	fmt_size(s->med, a, sizeof a);
-	fmt_size(s->min, b, sizeof b);
-	fmt_size(s->max, c, sizeof c);
-	if (s->n == 1)
-		snprintf(buf, n, "%s", a);
-	else
-		snprintf(buf, n, "%s [%s..%s]", a, b, c);
-}
-
 /* a time row whose baseline column is text (base), not a figure */
 static void trow_text(const char *l, const struct mb_stat *st, const char *base, enum tg_lim k,
 		      double lim, const char *ltext, double rep)
 {
-	char meas[112], a[32], b[32], c[32];
+	char meas[112];
 
-	if (!st->n) {
-		snprintf(meas, sizeof meas, "no data");
-	} else {
-		tg_fmt_t(st->med, a, sizeof a);
-		tg_fmt_t(st->min, b, sizeof b);
-		tg_fmt_t(st->max, c, sizeof c);
-		if (st->n == 1)
-			snprintf(meas, sizeof meas, "%s", a);
-		else
-			snprintf(meas, sizeof meas, "%s [%s..%s]", a, b, c);
-	}
+	tg_fmt_stat(st, tg_fmt_t, meas, sizeof meas);
 	tg_row(l, meas, base, st->n ? st->med : NAN, NAN, k, lim, ltext, rep);
 }
 
@@ -298,7 +212,7 @@ static void point_rows(const struct mb_incr_point *p, double pct, enum mb_side s
 	char l[128], meas[112], base[64], lim[48], a[32];
 
 	label(l, sizeof l, pct, s, "image");
-	fmt_size_stat(&p->image, meas, sizeof meas);
+	tg_fmt_stat(&p->image, fmt_size, meas, sizeof meas);
 	fmt_size((double)p->rewritten_bytes, a, sizeof a);
 	snprintf(base, sizeof base, "rewritten %s", a);
 	fmt_size((double)p->image_limit_bytes, a, sizeof a);

@@ -46,20 +46,6 @@ struct ckpt {
 	struct mb_incr_ckpt lib; /* the library's lines (lib.type MB_IC_NONE: none) */
 };
 
-static const char *cow_value(enum mb_side s)
-{
-	switch (s) {
-	case MB_SIDE_STW:
-		return "MTCP_COW=0";
-	case MB_SIDE_COW:
-		return "MTCP_COW=1";
-	case MB_SIDE_AUTO:
-		return "MTCP_COW=auto";
-	default:
-		return NULL;
-	}
-}
-
 static const char *side_text(enum mb_side s)
 {
 	return mb_side_name(s) ? mb_side_name(s) : "-";
@@ -82,8 +68,8 @@ static int prog_start(struct mb_ctx *c, struct bprog_own *p, const char *name, e
 	/* chain images (a full one and its increments), then a full image again
 	 * (issue 11's policy: a full image every MTCP_FULL_EVERY) */
 	snprintf(full_every, sizeof full_every, "MTCP_FULL_EVERY=%u", chain);
-	if (cow_value(side))
-		force[nforce++] = cow_value(side);
+	if (mb_side_cow_var(side))
+		force[nforce++] = mb_side_cow_var(side);
 	force[nforce++] = "MTCP_VERBOSE=1";
 	force[nforce++] = full_every;
 	snprintf(mibs, sizeof mibs, "%ld", mib);
@@ -607,12 +593,9 @@ out:
 static void say_plan(struct mb_ctx *c)
 {
 	const struct mb_opts *o = c->o;
-	char pts[128] = "";
-	size_t at = 0;
+	char pts[128];
 
-	for (size_t i = 0; i < o->nincr; i++)
-		at += (size_t)snprintf(pts + at, at < sizeof pts ? sizeof pts - at : 0, "%s%g%%",
-				       i ? ", " : "", o->incr_pct[i]);
+	mb_fmt_pcts(o->incr_pct, o->nincr, pts, sizeof pts);
 	mb_say("memory --incremental: %s of the pages of %ld MiB of random bytes rewritten (random"
 	       " whole pages, new random bytes) before each of %u increment(s) after a full"
 	       " image; %u run(s) each", pts, o->size_mb, o->increments, o->runs);

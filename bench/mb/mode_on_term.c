@@ -41,21 +41,6 @@
 
 static struct mb_term_results res;
 
-/* MTCP_COW's value for side s */
-static const char *cow_value(enum mb_side s)
-{
-	switch (s) {
-	case MB_SIDE_STW:
-		return "MTCP_COW=0";
-	case MB_SIDE_COW:
-		return "MTCP_COW=1";
-	case MB_SIDE_AUTO:
-		return "MTCP_COW=auto";
-	default:
-		return NULL;
-	}
-}
-
 /* a side's images of one run, for the check afterwards */
 struct unit {
 	char dir[PATH_MAX]; /* "": nothing to check */
@@ -88,8 +73,8 @@ static int term_unit(struct mb_ctx *c, const struct mb_term_key *k, unsigned run
 	snprintf(name, sizeof name, "term-%s-%s-%s-%u", k->kind, k->incremental ? pct : "full",
 		 side, run);
 	snprintf(mibs, sizeof mibs, "%ld", c->o->size_mb);
-	if (cow_value(k->side))
-		force[nforce++] = cow_value(k->side);
+	if (mb_side_cow_var(k->side))
+		force[nforce++] = mb_side_cow_var(k->side);
 	force[nforce++] = "MTCP_ON_TERM=1";
 	/* the second image of the launch is an increment (the library's default) */
 	force[nforce++] = "MTCP_FULL_EVERY=8";
@@ -358,12 +343,9 @@ out:
 static void say_plan(struct mb_ctx *c)
 {
 	const struct mb_opts *o = c->o;
-	char pts[128] = "";
-	size_t at = 0;
+	char pts[128];
 
-	for (size_t i = 0; i < o->nterm; i++)
-		at += (size_t)snprintf(pts + at, at < sizeof pts ? sizeof pts - at : 0, "%s%g%%",
-				       i ? ", " : "", o->term_pct[i]);
+	mb_fmt_pcts(o->term_pct, o->nterm, pts, sizeof pts);
 	mb_say("memory --on-term: SIGTERM to a durable image, %ld MiB: a full image of random"
 	       " bytes and of heap objects; increments of random bytes after %s of the pages were"
 	       " rewritten; %u run(s) each; against a grace period of %g s", o->size_mb, pts,

@@ -64,6 +64,16 @@ void mb_fmt_bytes(long long b, char *buf, size_t n)
 		snprintf(buf, n, "%.1f MiB", (double)b / 1048576);
 }
 
+void mb_fmt_pcts(const double *pct, size_t npct, char *buf, size_t n)
+{
+	size_t at = 0;
+
+	if (n)
+		buf[0] = 0;
+	for (size_t i = 0; i < npct && at < n; i++)
+		at += (size_t)snprintf(buf + at, n - at, "%s%g%%", i ? ", " : "", pct[i]);
+}
+
 void mb_table_add(struct mb_table *t, const struct mb_key *k, const struct mb_point *p)
 {
 	if (t->n == MB_POINTS_MAX)

@@ -33,6 +33,9 @@ void mb_fmt_secs(double s, char *buf, size_t n);
 /* "512 B", "12.3 KiB", "64.0 MiB", "-" for < 0 */
 void mb_fmt_bytes(long long b, char *buf, size_t n);
 
+/* the npct percentages of a mode's plan line: "1%, 10%, 50%" (cut to fit n) */
+void mb_fmt_pcts(const double *pct, size_t npct, char *buf, size_t n);
+
 /* The points done so far, for the table at the end. */
 struct mb_table {
 	size_t n;

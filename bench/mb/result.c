@@ -24,17 +24,6 @@ void mb_run_init(struct mb_run *r, unsigned run)
 	r->ckpts = r->npauses = -1;
 }
 
-/* the statistics of one field of n runs (stats.h) */
-static void stat_field(const struct mb_run *runs, size_t n, size_t off, struct mb_stat *s)
-{
-	mb_stat_of_field(runs, sizeof(*runs), n, off, s);
-}
-
-static long long size_field(const struct mb_run *runs, size_t n, size_t off, struct mb_stat *out)
-{
-	return mb_stat_of_size(runs, sizeof(*runs), n, off, out);
-}
-
 /* the mean pause over every checkpoint of the runs, and the longest */
 static void pauses(const struct mb_run *runs, size_t n, struct mb_point *p)
 {
@@ -55,9 +44,9 @@ static void pauses(const struct mb_run *runs, size_t n, struct mb_point *p)
 	p->max_pause_s = max;
 }
 
-#define STAT(f, s) stat_field(runs, n, offsetof(struct mb_run, f), s)
+#define STAT(f, s) MB_STAT_FIELD(runs, n, f, s)
 #define MED(f) (STAT(f, &tmp), tmp.med)
-#define SIZE(f) size_field(runs, n, offsetof(struct mb_run, f), NULL)
+#define SIZE(f) MB_STAT_SIZE(runs, n, f, NULL)
 
 void mb_point_of(const struct mb_run *runs, size_t n, struct mb_point *p)
 {
@@ -71,7 +60,7 @@ void mb_point_of(const struct mb_run *runs, size_t n, struct mb_point *p)
 	STAT(reported_pause_s, &p->reported_pause);
 	STAT(todisk_s, &p->todisk);
 	STAT(restart_s, &p->restart);
-	p->image_bytes = size_field(runs, n, offsetof(struct mb_run, image_bytes), &p->image);
+	p->image_bytes = MB_STAT_SIZE(runs, n, image_bytes, &p->image);
 	p->write_base_med_s = MED(write_base_s);
 	p->read_base_med_s = MED(read_base_s);
 	p->fork_base_med_s = MED(fork_base_s);
@@ -82,10 +71,10 @@ void mb_point_of(const struct mb_run *runs, size_t n, struct mb_point *p)
 	p->criu_todisk_s = MED(criu_todisk_s);
 	p->criu_image_bytes = SIZE(criu_image_bytes);
 	p->criu_restart_s = MED(criu_restart_s);
-	size_field(runs, n, offsetof(struct mb_run, extra_bytes), &p->extra);
+	MB_STAT_SIZE(runs, n, extra_bytes, &p->extra);
 	p->run_time_s = MED(run_time_s);
 	p->interval_s = n ? runs[n - 1].interval_s : NAN;
-	p->ckpts_med = size_field(runs, n, offsetof(struct mb_run, ckpts), &p->ckpts);
+	p->ckpts_med = MB_STAT_SIZE(runs, n, ckpts, &p->ckpts);
 	STAT(wall_s, &p->wall);
 	STAT(slowdown, &p->slowdown);
 	pauses(runs, n, p);

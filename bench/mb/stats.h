@@ -29,6 +29,21 @@ void mb_stat_of_field(const void *recs, size_t stride, size_t n, size_t off, str
 long long mb_stat_of_size(const void *recs, size_t stride, size_t n, size_t off,
 			  struct mb_stat *s);
 
+/*
+ * The two above for field f of the n records of the array recs, its stride
+ * and f's offset taken from recs' own type (for a mode's runs summed up
+ * into a point: result.c, incr_report.c, term_report.c). f must be a
+ * double (MB_STAT_FIELD) or a long long (MB_STAT_SIZE): checked when built.
+ */
+#define MB_STAT_FIELD(recs, n, f, s)                                                   \
+	(MB_STAT_TYPE_(recs, f, double),                                               \
+	 mb_stat_of_field((recs), sizeof *(recs), (n), offsetof(__typeof__(*(recs)), f), (s)))
+#define MB_STAT_SIZE(recs, n, f, s)                                                    \
+	(MB_STAT_TYPE_(recs, f, long long),                                            \
+	 mb_stat_of_size((recs), sizeof *(recs), (n), offsetof(__typeof__(*(recs)), f), (s)))
+#define MB_STAT_TYPE_(recs, f, type) \
+	((void)sizeof(char[__builtin_types_compatible_p(__typeof__((recs)->f), type) ? 1 : -1]))
+
 /* a / b, or NAN when either is NAN or b is not positive */
 double mb_ratio(double a, double b);
 

@@ -38,9 +38,9 @@ const struct mb_point *tg_side(const struct tg_result *r, enum mb_side s);
 void tg_table_print(const struct tg_results *t, const struct mb_opts *o);
 
 /*
- * The rows of a table of verdicts (targets_table.c; also the table of
- * memory --incremental): target, measured median [min..max], baseline,
- * ratio, limit, verdict, paused (tool).
+ * The rows of a table of verdicts (targets_table.c; also the tables of
+ * memory --incremental and memory --on-term): target, measured median
+ * [min..max], baseline, ratio, limit, verdict, paused (tool).
  */
 enum tg_lim {
 	TG_L_INFO, /* shown, not judged */
@@ -54,6 +54,14 @@ void tg_head(void);
 
 /* "52.1 ms", "1.234 s", "-" for NAN */
 void tg_fmt_t(double s, char *buf, size_t n);
+
+/*
+ * The measured column: "median [min..max]", each figure formatted by f
+ * (tg_fmt_t, or a mode's own size format); only the median for one value;
+ * "no data" for none (s NULL or empty).
+ */
+void tg_fmt_stat(const struct mb_stat *s, void (*f)(double, char *, size_t), char *buf,
+		 size_t n);
 
 /* one row: m the median judged, b its baseline (NAN: none), rep the tool's pause */
 void tg_row(const char *label, const char *meas, const char *base, double m, double b,

@@ -43,9 +43,8 @@ static void fmt_mib(double b, char *buf, size_t n)
 		snprintf(buf, n, "%.1f MiB", b / MIB);
 }
 
-/* median [min..max], each formatted by f; "no data" */
-static void fmt_stat(const struct mb_stat *s, void (*f)(double, char *, size_t), char *buf,
-		     size_t n)
+void tg_fmt_stat(const struct mb_stat *s, void (*f)(double, char *, size_t), char *buf,
+		 size_t n)
 {
 	char a[32], b[32], c[32];
 
@@ -94,7 +93,7 @@ void tg_trow(const char *label, const struct mb_stat *s, const char *blabel, dou
 {
 	char meas[112], b[64] = "-", v[32];
 
-	fmt_stat(s, tg_fmt_t, meas, sizeof meas);
+	tg_fmt_stat(s, tg_fmt_t, meas, sizeof meas);
 	if (*blabel) {
 		tg_fmt_t(base, v, sizeof v);
 		snprintf(b, sizeof b, "%s %s", blabel, isnan(base) ? "not run" : v);
@@ -108,7 +107,7 @@ void tg_brow(const char *label, const struct mb_stat *s, const char *blabel, dou
 {
 	char meas[112], b[64] = "-", v[32];
 
-	fmt_stat(s, fmt_b, meas, sizeof meas);
+	tg_fmt_stat(s, fmt_b, meas, sizeof meas);
 	if (*blabel) {
 		fmt_b(base, v, sizeof v);
 		snprintf(b, sizeof b, "%s %s", blabel, base < 0 || isnan(base) ? "not run" : v);
@@ -122,7 +121,7 @@ static void mrow(const char *label, const struct mb_stat *s, const char *blabel,
 {
 	char meas[112], b[64], v[32];
 
-	fmt_stat(s, fmt_mib, meas, sizeof meas);
+	tg_fmt_stat(s, fmt_mib, meas, sizeof meas);
 	fmt_mib(base, v, sizeof v);
 	snprintf(b, sizeof b, "%s %s", blabel, base < 0 || isnan(base) ? "not run" : v);
 	tg_row(label, meas, b, s && s->n ? s->med : NAN, base >= 0 ? base : NAN, TG_L_INFO, 0, "-", NAN);

@@ -41,34 +41,21 @@ void mb_term_run_init(struct mb_term_run *r, unsigned run)
 	r->ok = 1;
 }
 
-static void dstat(const struct mb_term_run *runs, size_t n, size_t off, struct mb_stat *s)
-{
-	mb_stat_of_field(runs, sizeof(*runs), n, off, s);
-}
-
-static long long lstat_(const struct mb_term_run *runs, size_t n, size_t off, struct mb_stat *s)
-{
-	return mb_stat_of_size(runs, sizeof(*runs), n, off, s);
-}
-
-#define D(f, s) dstat(runs, n, offsetof(struct mb_term_run, f), s)
-#define L(f, s) lstat_(runs, n, offsetof(struct mb_term_run, f), s)
-
 void mb_term_point_of(const struct mb_term_run *runs, size_t n, double grace,
 		      struct mb_term_point *p)
 {
 	memset(p, 0, sizeof *p);
 	p->runs = (unsigned)n;
-	p->data_bytes = L(data_bytes, NULL);
-	p->rewritten_bytes = L(rewritten_bytes, NULL);
-	p->depth = L(depth, NULL);
-	p->base_bytes = L(base_bytes, NULL);
-	D(term_s, &p->term);
-	D(paused_s, &p->paused);
-	L(image_bytes, &p->image);
-	D(prior_todisk_s, &p->prior_todisk);
-	D(restart_s, &p->restart);
-	D(write_base_s, &p->write_base);
+	p->data_bytes = MB_STAT_SIZE(runs, n, data_bytes, NULL);
+	p->rewritten_bytes = MB_STAT_SIZE(runs, n, rewritten_bytes, NULL);
+	p->depth = MB_STAT_SIZE(runs, n, depth, NULL);
+	p->base_bytes = MB_STAT_SIZE(runs, n, base_bytes, NULL);
+	MB_STAT_FIELD(runs, n, term_s, &p->term);
+	MB_STAT_FIELD(runs, n, paused_s, &p->paused);
+	MB_STAT_SIZE(runs, n, image_bytes, &p->image);
+	MB_STAT_FIELD(runs, n, prior_todisk_s, &p->prior_todisk);
+	MB_STAT_FIELD(runs, n, restart_s, &p->restart);
+	MB_STAT_FIELD(runs, n, write_base_s, &p->write_base);
 	p->term_ratio = mb_ratio(p->term.med, p->write_base.med);
 	p->grace_s = grace;
 	p->grace_share = mb_term_share(p->term.med, grace);
@@ -88,84 +75,48 @@ static void key(FILE *f, const struct mb_term_key *k)
 	mb_csv_text(f, mb_side_name(k->side));
 }
 
-static void t_(FILE *f, double v)
-{
-	fputc(',', f);
-	mb_csv_time(f, v);
-}
-
-static void r_(FILE *f, double v)
-{
-	fputc(',', f);
-	mb_csv_ratio(f, v);
-}
-
-static void i_(FILE *f, long long v)
-{
-	fputc(',', f);
-	mb_csv_int(f, v);
-}
-
-/* a size's statistic (NAN: empty) */
-static void s_(FILE *f, double v)
-{
-	i_(f, isnan(v) ? -1 : llround(v));
-}
-
 int mb_term_csv_run(FILE *f, const struct mb_term_key *k, const struct mb_term_run *r)
 {
 	key(f, k);
 	fprintf(f, ",%u,", r->run);
 	mb_csv_text(f, r->order);
-	i_(f, r->data_bytes);
-	i_(f, r->rewritten_bytes);
-	t_(f, r->prior_todisk_s);
-	i_(f, r->prior_image_bytes);
-	t_(f, r->term_s);
-	t_(f, r->paused_s);
-	i_(f, r->image_bytes);
-	i_(f, r->depth);
-	i_(f, r->exit_status);
-	t_(f, r->restart_s);
-	i_(f, r->base_bytes);
-	t_(f, r->write_base_s);
-	i_(f, r->ok);
-	fputc('\n', f);
-	return ferror(f) ? -EIO : 0;
+	mb_csv_next_int(f, r->data_bytes);
+	mb_csv_next_int(f, r->rewritten_bytes);
+	mb_csv_next_time(f, r->prior_todisk_s);
+	mb_csv_next_int(f, r->prior_image_bytes);
+	mb_csv_next_time(f, r->term_s);
+	mb_csv_next_time(f, r->paused_s);
+	mb_csv_next_int(f, r->image_bytes);
+	mb_csv_next_int(f, r->depth);
+	mb_csv_next_int(f, r->exit_status);
+	mb_csv_next_time(f, r->restart_s);
+	mb_csv_next_int(f, r->base_bytes);
+	mb_csv_next_time(f, r->write_base_s);
+	mb_csv_next_int(f, r->ok);
+	return mb_csv_end_row(f);
 }
 
 int mb_term_csv_point(FILE *f, const struct mb_term_key *k, const struct mb_term_point *p)
 {
 	key(f, k);
 	fprintf(f, ",%u", p->runs);
-	i_(f, p->data_bytes);
-	i_(f, p->rewritten_bytes);
-	s_(f, p->image.med);
-	s_(f, p->image.min);
-	s_(f, p->image.max);
-	i_(f, p->depth);
-	t_(f, p->term.med);
-	t_(f, p->term.min);
-	t_(f, p->term.max);
-	t_(f, p->paused.med);
-	t_(f, p->paused.min);
-	t_(f, p->paused.max);
-	t_(f, p->prior_todisk.med);
-	t_(f, p->restart.med);
-	t_(f, p->restart.min);
-	t_(f, p->restart.max);
-	i_(f, p->base_bytes);
-	t_(f, p->write_base.med);
-	t_(f, p->write_base.min);
-	t_(f, p->write_base.max);
-	r_(f, p->term_ratio);
-	t_(f, p->grace_s);
-	r_(f, p->grace_share);
-	r_(f, p->fit_gib);
-	r_(f, p->disk_fit_gib);
-	i_(f, p->ok);
-	fputc('\n', f);
-	return ferror(f) ? -EIO : 0;
+	mb_csv_next_int(f, p->data_bytes);
+	mb_csv_next_int(f, p->rewritten_bytes);
+	mb_csv_next_stat(f, &p->image, mb_csv_next_size);
+	mb_csv_next_int(f, p->depth);
+	mb_csv_next_stat(f, &p->term, mb_csv_next_time);
+	mb_csv_next_stat(f, &p->paused, mb_csv_next_time);
+	mb_csv_next_time(f, p->prior_todisk.med);
+	mb_csv_next_stat(f, &p->restart, mb_csv_next_time);
+	mb_csv_next_int(f, p->base_bytes);
+	mb_csv_next_stat(f, &p->write_base, mb_csv_next_time);
+	mb_csv_next_ratio(f, p->term_ratio);
+	mb_csv_next_time(f, p->grace_s);
+	mb_csv_next_ratio(f, p->grace_share);
+	mb_csv_next_ratio(f, p->fit_gib);
+	mb_csv_next_ratio(f, p->disk_fit_gib);
+	mb_csv_next_int(f, p->ok);
+	return mb_csv_end_row(f);
 }
 
 void mb_term_label(const struct mb_term_key *k, char *buf, size_t n)
@@ -194,23 +145,6 @@ static void fmt_size(double b, char *buf, size_t n)
 		snprintf(buf, n, "%.2f MiB", b / MIB);
 }
 
-static void fmt_size_stat(const struct mb_stat *s, char *buf, size_t n)
-{
-	char a[32], b[32], c[32];
-
-	if (!s->n) {
-		snprintf(buf, n, "no data");
-		return;
-	}
-	fmt_size(s->med, a, sizeof a);
-	fmt_size(s->min, b, sizeof b);
-	fmt_size(s->max, c, sizeof c);
-	if (s->n == 1)
-		snprintf(buf, n, "%s", a);
-	else
-		snprintf(buf, n, "%s [%s..%s]", a, b, c);
-}
-
 static void rows(const struct mb_term_key *k, const struct mb_term_point *p, double grace)
 {
 	char name[96], l[160], meas[112], base[64], lim[48], a[32];
@@ -222,7 +156,7 @@ static void rows(const struct mb_term_key *k, const struct mb_term_point *p, dou
 	snprintf(lim, sizeof lim, "<= %g s (grace)", grace);
 	tg_trow(l, &p->term, base, p->write_base.med, TG_L_LE, grace, lim, p->paused.med);
 	snprintf(l, sizeof l, "%s: image", name);
-	fmt_size_stat(&p->image, meas, sizeof meas);
+	tg_fmt_stat(&p->image, fmt_size, meas, sizeof meas);
 	if (k->incremental) {
 		fmt_size((double)p->rewritten_bytes, a, sizeof a);
 		snprintf(base, sizeof base, "rewritten %s", a);
