@@ -20,8 +20,13 @@
  *   REQUESTED  a signal from outside arrived; the control thread takes the
  *              checkpoint; more signals from outside are absorbed;
  *   DELIVERING the image is written (or the checkpoint failed) and the
- *              signal was sent to the process; the first taker of it
- *              returns the state to IDLE.
+ *              signal was sent to the process (rt_sigqueueinfo, with a
+ *              mark in si_value); the program is owed one signal: the first
+ *              taker of the mark, or of another signal from outside (the
+ *              kernel keeps one pending instance of a signal below
+ *              SIGRTMIN, so ours may have merged into it), gives it to the
+ *              program and returns the state to IDLE.  A mark taken in IDLE
+ *              was paid already and is dropped.
  * The control thread keeps the signal blocked while DELIVERING, so that it
  * never takes its own signal and runs the program's handler.
  *
@@ -61,6 +66,9 @@ uint64_t on_term_pending_mask(void)
 	int sig = mtcp_engine.cfg.on_term;
 	return sig ? 1ull << (sig - 1) : 0;
 }
+
+/* si_value of the signal the control thread sends: ours, not the program's */
+#define TERM_MARK ((void *)&term_state)
 
 static int from_self(const siginfo_t *si)
 {
@@ -161,18 +169,32 @@ static void act_as_program(int sig, siginfo_t *si, void *uc)
  * A signal taken by a handler or a sigwait: 1 if the program gets it now
  * (*si is what it sees), 0 if it became (or joined) a request.
  */
+static int is_mark(const siginfo_t *si)
+{
+	return si->si_code == SI_QUEUE && si->si_value.sival_ptr == TERM_MARK && from_self(si);
+}
+
 int on_term_take(siginfo_t *si)
 {
-	int st;
+	siginfo_t saved = term_info;
+	int st = TERM_DELIVERING;
 
-	if (mtcp_engine.inert || from_self(si)) {
-		siginfo_t saved = term_info;
-		st = TERM_DELIVERING;
-		if (__atomic_compare_exchange_n(&term_state, &st, TERM_IDLE, 0, __ATOMIC_ACQ_REL,
-						__ATOMIC_ACQUIRE))
-			*si = saved;
+	if (mtcp_engine.inert)
+		return 1;
+	/* the program is owed one: this is it (ours, or one from outside
+	 * that ours merged into) */
+	if ((is_mark(si) || !from_self(si)) &&
+	    __atomic_compare_exchange_n(&term_state, &st, TERM_IDLE, 0, __ATOMIC_ACQ_REL,
+					__ATOMIC_ACQUIRE)) {
+		*si = saved;
 		return 1;
 	}
+	/* ours, after one from outside paid the debt: nothing more */
+	if (is_mark(si))
+		return 0;
+	/* the program's own (raise, kill(getpid())) acts as it would */
+	if (from_self(si))
+		return 1;
 	st = TERM_IDLE;
 	if (__atomic_compare_exchange_n(&term_state, &st, TERM_REQUESTED, 0, __ATOMIC_ACQ_REL,
 					__ATOMIC_ACQUIRE)) {
@@ -216,8 +238,17 @@ void on_term_deliver(int result, const char *err)
 	else
 		util_log("%s: final checkpoint %s is durable (paused %.3f ms); %s goes to the "
 			 "program now", name, e->last_image, e->last_pause_ns / 1e6, name);
-	__atomic_store_n(&term_state, TERM_DELIVERING, __ATOMIC_RELEASE);
-	raw_syscall2(SYS_kill, raw_syscall0(SYS_getpid), sig);
+	{
+		siginfo_t si;
+		memset(&si, 0, sizeof(si));
+		si.si_signo = sig;
+		si.si_code = SI_QUEUE;
+		si.si_pid = (pid_t)raw_syscall0(SYS_getpid);
+		si.si_uid = (uid_t)raw_syscall0(SYS_getuid);
+		si.si_value.sival_ptr = TERM_MARK;
+		__atomic_store_n(&term_state, TERM_DELIVERING, __ATOMIC_RELEASE);
+		raw_syscall3(SYS_rt_sigqueueinfo, si.si_pid, sig, (long)&si);
+	}
 }
 
 void on_term_after_restart(void)

@@ -11,7 +11,12 @@
 #     sigwait()/sigtimedwait() in a program that blocks it returned it;
 #   - a restart of the final image is not told again (got=0) and its memory
 #     is whole (term_prog checks every word);
-# CASE: dfl handler reset ignore sigwait sigtimedwait blocked api usr1 twice fails.
+# CASE: dfl handler reset ignore sigwait sigtimedwait blocked late api usr1 twice fails.
+#   late:  a handler, the signal blocked in every program thread; the
+#          final image is held at the gate while a second signal waits,
+#          pending; the library's own signal merges into it; when the
+#          program unblocks, its handler runs once (the program must get
+#          the signal it is owed, whichever instance carries it);
 #   api:   MTCP_ON_TERM=0; the program asks for it with mtcp_init()
 #          (MTCP_OPT_ON_TERM), as one linked with the library would.
 #   blocked: the program blocks the signal and never waits for it: it stays
@@ -49,6 +54,8 @@ wait_for() {
 	done
 }
 alive() { kill -0 "$1" 2>/dev/null; }
+# ended PID: gone, or a zombie waiting for us
+ended() { [ ! -e "/proc/$1" ] || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
 term_pending() {
 	local shd
 	shd=$(awk '/^ShdPnd:/ {print $2}' "/proc/$pid/status")
@@ -74,12 +81,12 @@ fails)
 	imgdir=$D/fs
 	# uncompressed: 64 MiB of a repeated word would fit in 1 MiB
 	export MTCP_COMPRESS=none ;;
-dfl|handler|reset|ignore|sigwait|sigtimedwait|blocked) ;;
+dfl|handler|reset|ignore|sigwait|sigtimedwait|blocked|late) ;;
 *) echo "unknown case $case"; exit 2 ;;
 esac
 
 extra=()
-if [ "$case" = twice ]; then
+if [ "$case" = twice ] || [ "$case" = late ]; then
 	mkfifo "$D/gate"
 	extra=(MTCP_COW=1 MTCP_FULL_EVERY=1 MTCP_TEST_WRITER_GATE="$D/gate")
 fi
@@ -92,7 +99,7 @@ wait_for "ready" grep -q '^ready' "$D/out"
 progress=$imgdir/progress
 ln -s "$progress" "$D/progress"
 
-if [ "$case" = twice ]; then
+if [ "$case" = twice ] || [ "$case" = late ]; then
 	( exec 9>"$D/gate"; : > "$D/gate.opened"
 	  while [ ! -e "$D/go" ]; do sleep 0.02; done; printf g >&9 ) &
 	holder=$!
@@ -111,6 +118,17 @@ if [ "$case" = twice ]; then
 	: > "$D/go"
 fi
 
+if [ "$case" = late ]; then
+	wait_for "the writer at the gate" test -e "$D/gate.opened"
+	kill -TERM "$pid"
+	# every thread blocks it, the control thread too while it works
+	wait_for "the second SIGTERM pending" term_pending
+	: > "$D/go"
+	wait_for "the final checkpoint line" grep -q 'final checkpoint .* is durable' "$D/err"
+	alive "$pid" || fail "the program ended while it blocked the signal"
+	: > "$imgdir/unblock"
+fi
+
 if [ "$case" = blocked ]; then
 	wait_for "the final checkpoint line" grep -q 'final checkpoint .* is durable' "$D/err"
 	# passed on: pending now, blocked; the next image must not hold it
@@ -127,13 +145,15 @@ if [ "$case" = ignore ] || [ "$case" = blocked ]; then
 	: > "$imgdir/stop"
 fi
 
+# bounded: a signal the program never gets must fail the test, not hang it
+wait_for "the program to end" ended "$pid"
 wait "$pid"; rc=$?
 pid=
 echo "program ended with status $rc"
 cat "$D/err"
 case $case in
 dfl|usr1|fails) want=$((128 + num)) ;;
-handler|reset|twice|api) want=42 ;;
+handler|reset|twice|api|late) want=42 ;;
 sigwait|sigtimedwait) want=43 ;;
 ignore|blocked) want=0 ;;
 esac
@@ -161,7 +181,7 @@ fi
 
 line=$(grep '^verified' "$D/out" | tail -n 1)
 case $case in
-handler|twice|sigtimedwait|api)
+handler|twice|sigtimedwait|api|late)
 	[[ $line == *" got=1 from=$$ code=0 images=1 "* ]] ||
 		fail "the program saw '$line', expected got=1 from=$$ (this shell) code=0 (SI_USER) images=1" ;;
 reset|sigwait)
@@ -184,6 +204,7 @@ rpid=$!
 read -r a b < "$D/progress"
 wait_for "the restarted program to run" progress_past "$a" "$b"
 : > "$imgdir/stop"
+wait_for "the restarted program to end" ended "$rpid"
 wait "$rpid"; rc=$?
 rpid=
 [ "$rc" = 0 ] || fail "the restart ended with status $rc (a signal delivered again is 128+$num)"

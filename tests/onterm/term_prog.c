@@ -24,6 +24,8 @@
  *   sigtimedwait blocked everywhere; the main thread polls with
  *               sigtimedwait(10 ms) between its other work
  *   blocked     blocked everywhere and never waited for: it stays pending
+ *   late        the handler of "handler", but the signal blocked everywhere
+ *               until DIR/unblock appears (then the main thread unblocks it)
  * The line also says pending=0|1: the signal is pending (sigpending()).
  *
  * With TERM_PROG_API=1 in the environment the program turns MTCP_ON_TERM on
@@ -192,10 +194,10 @@ int main(int argc, char **argv)
 	if (mem == MAP_FAILED)
 		die("mmap");
 
-	if (!strcmp(mode, "handler") || !strcmp(mode, "reset")) {
+	if (!strcmp(mode, "handler") || !strcmp(mode, "reset") || !strcmp(mode, "late")) {
 		struct sigaction sa;
 		memset(&sa, 0, sizeof(sa));
-		if (!strcmp(mode, "handler")) {
+		if (strcmp(mode, "reset")) {
 			sa.sa_sigaction = on_signal_info;
 			sa.sa_flags = SA_SIGINFO | SA_RESTART;
 		} else {
@@ -207,15 +209,17 @@ int main(int argc, char **argv)
 	} else if (!strcmp(mode, "ignore")) {
 		if (signal(term_sig, SIG_IGN) == SIG_ERR)
 			die("signal");
-	} else if (!strcmp(mode, "sigwait") || !strcmp(mode, "sigtimedwait") ||
-		   !strcmp(mode, "blocked")) {
+	}
+	if (!strcmp(mode, "sigwait") || !strcmp(mode, "sigtimedwait") ||
+	    !strcmp(mode, "blocked") || !strcmp(mode, "late")) {
 		sigset_t set;
 		sigemptyset(&set);
 		sigaddset(&set, term_sig);
 		/* before any thread: every thread blocks it */
 		if (pthread_sigmask(SIG_BLOCK, &set, NULL))
 			die("pthread_sigmask");
-	} else if (strcmp(mode, "dfl")) {
+	} else if (strcmp(mode, "dfl") && strcmp(mode, "handler") && strcmp(mode, "reset") &&
+		   strcmp(mode, "ignore")) {
 		fprintf(stderr, "term_prog: unknown mode %s\n", mode);
 		return 2;
 	}
@@ -275,6 +279,16 @@ int main(int argc, char **argv)
 
 	while (!stop_main && !stop_file()) {
 		write_progress(pfd);
+		if (!strcmp(mode, "late")) {
+			char upath[4096];
+			snprintf(upath, sizeof(upath), "%s/unblock", dir);
+			if (access(upath, F_OK) == 0) {
+				sigset_t set;
+				sigemptyset(&set);
+				sigaddset(&set, term_sig);
+				pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+			}
+		}
 		if (!strcmp(mode, "sigtimedwait")) {
 			sigset_t set;
 			siginfo_t si;
