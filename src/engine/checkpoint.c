@@ -927,7 +927,7 @@ static int run_cow(uint64_t t[6], char *err, size_t errlen, int *retry)
 	return 0;
 }
 
-int checkpoint_run(char *err, size_t errlen)
+int checkpoint_run(int last_before_term, char *err, size_t errlen)
 {
 	struct engine *e = &mtcp_engine;
 	struct mtcp_config *c = &e->cfg;
@@ -951,8 +951,8 @@ again:
 	 * after it, and stop-the-world makes the image durable sooner (no
 	 * writer process, no copies; docs/performance.md, "Preemption"),
 	 * unless MTCP_COW=1 asks for copy-on-write */
-	use_cow = cow_wanted(e->final_run && c->cow == COW_AUTO ? COW_OFF : c->cow, resident, why,
-			     sizeof(why));
+	use_cow = cow_wanted(last_before_term && c->cow == COW_AUTO ? COW_OFF : c->cow, resident,
+			     why, sizeof(why));
 	if (!use_cow && why[0])
 		cow_warn_once(COW_WHY_MEMORY, why);
 	/* the helpers exist before the program is parked (a copy-on-write

@@ -373,19 +373,6 @@ static int poll_set(struct pollfd *pfd, int np)
 	return np;
 }
 
-/* A timeout until monotonic time at (0: none) in *ts; NULL if none. */
-static struct timespec *timeout_until(uint64_t at, uint64_t now, struct timespec *ts)
-{
-	uint64_t d;
-
-	if (!at)
-		return NULL;
-	d = at > now ? at - now : 0;
-	ts->tv_sec = (time_t)(d / 1000000000ull);
-	ts->tv_nsec = (long)(d % 1000000000ull);
-	return ts;
-}
-
 /*
  * While a copy-on-write writer works (the program runs): new clients are
  * accepted and acknowledged, to be answered by the next checkpoint, until
@@ -403,7 +390,7 @@ void ctl_serve_until(int fd)
 		pfd[0] = (struct pollfd){ .fd = fd, .events = POLLIN };
 		np = poll_set(pfd, 1);
 		n = raw_syscall5(SYS_ppoll, (long)pfd, np,
-				 (long)timeout_until(next_idle_deadline(), util_now_ns(), &ts), 0, 8);
+				 (long)util_timeout_until(next_idle_deadline(), util_now_ns(), &ts), 0, 8);
 		if (n < 0 && n != -EINTR)
 			return;
 		if (pfd[0].revents)
@@ -472,7 +459,7 @@ static void *ctl_main(void *arg)
 		idle = next_idle_deadline();
 		if (idle && (!wake_at || idle < wake_at))
 			wake_at = idle;
-		tsp = timeout_until(wake_at, now, &ts);
+		tsp = util_timeout_until(wake_at, now, &ts);
 		/* clients accepted while the last image was written wait for
 		 * the next checkpoint: no sleeping then */
 		waiting = 0;
@@ -497,9 +484,7 @@ static void *ctl_main(void *arg)
 		for (int i = 0; i < nclients; i++)
 			clients[i].in_run = clients[i].accepted;
 		served_req = __atomic_load_n(&e->req_gen, __ATOMIC_ACQUIRE);
-		e->final_run = term;
-		result = checkpoint_run(err, sizeof(err));
-		e->final_run = 0;
+		result = checkpoint_run(term, err, sizeof(err));
 		if (result == MTCP_RESTARTED) {
 			/* a new process: listen again, as itself and its aliases
 			 * (or through the broker); old names that nobody serves go */

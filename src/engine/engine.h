@@ -76,7 +76,6 @@ struct engine {
 	volatile uint32_t parked;      /* futex: threads parked */
 	volatile uint32_t release_gen; /* futex: bumped to release parked threads */
 	volatile int in_checkpoint;
-	int final_run;             /* the checkpoint runs for MTCP_ON_TERM (on_term.c) */
 	struct thread_slot *slots; /* MTCP_MAX_THREADS, reserved memory */
 	int nslots;
 
@@ -171,7 +170,9 @@ void ctl_wake(void);
 void ctl_serve_until(int fd);
 
 /* checkpoint.c */
-int checkpoint_run(char *err, size_t errlen);
+/* last_before_term: the image is the last before the termination signal acts
+ * (MTCP_ON_TERM, on_term.c) */
+int checkpoint_run(int last_before_term, char *err, size_t errlen);
 int checkpoint_init(void);              /* the writer's memory, once */
 
 /* procstate.c */
@@ -192,6 +193,8 @@ int fds_write_all(struct img_writer *w, const char *image, uint32_t *nfds, char 
 
 /* util.c: raw-syscall helpers safe on the parked path */
 uint64_t util_now_ns(void);
+/* A timeout until monotonic time at (0: none) in *ts; NULL if none. */
+struct timespec *util_timeout_until(uint64_t at, uint64_t now, struct timespec *ts);
 long util_read_file(const char *path, char *buf, size_t len);
 void util_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int util_excluded_add(uint64_t start, uint64_t len);

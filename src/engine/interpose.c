@@ -181,17 +181,11 @@ static int wait_past_requests(int term, const sigset_t *set, siginfo_t *info,
 		deadline = util_now_ns() + (uint64_t)ts->tv_sec * 1000000000ull +
 			   (uint64_t)ts->tv_nsec;
 	for (;;) {
-		struct timespec left, *lp = NULL;
+		struct timespec left;
 		siginfo_t si;
-		int r;
+		/* deadline 0 (no ts) is no timeout */
+		int r = next_sigtimedwait(set, &si, util_timeout_until(deadline, util_now_ns(), &left));
 
-		if (ts) {
-			uint64_t now = util_now_ns(), d = deadline > now ? deadline - now : 0;
-			left.tv_sec = (time_t)(d / 1000000000ull);
-			left.tv_nsec = (long)(d % 1000000000ull);
-			lp = &left;
-		}
-		r = next_sigtimedwait(set, &si, lp);
 		if (r != term || on_term_take(&si)) {
 			if (r > 0 && info)
 				*info = si;

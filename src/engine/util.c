@@ -15,6 +15,18 @@
 #include <sys/syscall.h>
 #include <time.h>
 
+struct timespec *util_timeout_until(uint64_t at, uint64_t now, struct timespec *ts)
+{
+	uint64_t d;
+
+	if (!at)
+		return NULL;
+	d = at > now ? at - now : 0;
+	ts->tv_sec = (time_t)(d / 1000000000ull);
+	ts->tv_nsec = (long)(d % 1000000000ull);
+	return ts;
+}
+
 uint64_t util_now_ns(void)
 {
 	struct timespec ts;
