@@ -81,7 +81,7 @@ static void term_handler(int sig, siginfo_t *si, void *uc);
 
 /* Our handler, with the program's mask and the flags that change how
  * the interrupted thread goes on (SA_RESTART, SA_ONSTACK, SA_NODEFER);
- * SA_RESETHAND is done by hand (on_term_act) or our handler would go. */
+ * SA_RESETHAND is done by hand (act_as_program) or our handler would go. */
 static int install_real(int sig)
 {
 	struct sigaction sa;
